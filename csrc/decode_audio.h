@@ -1,0 +1,223 @@
+/*
+ * decode_audio.h - the C API of libdecode_audio.
+ *
+ * libdecode_audio decodes any audio FFmpeg can read into one plain buffer owned by the
+ * library, in the sample type and layout the caller asked for, ready to be shared without a
+ * copy with NumPy, torch or any DLPack consumer.
+ *
+ * Example (error handling shortened):
+ *
+ *     da_source src = {0};
+ *     src.kind = DA_SOURCE_PATH;
+ *     src.path = "speech.flac";
+ *     da_decode_options opt;
+ *     da_decode_options_init(&opt);          // float32, native rate and channels
+ *     da_audio *audio = NULL;
+ *     char err[DA_ERROR_SIZE];
+ *     if (da_decode(&src, &opt, &audio, err, sizeof err) < 0) { puts(err); return 1; }
+ *     // audio->data holds audio->num_frames x audio->num_channels float32 samples
+ *     da_audio_free(&audio);
+ *
+ * Definitions. A *frame* is one sample for every channel; a *packet* or *codec frame* is the
+ * compressed unit a demuxer returns. Interleaved output is (frames, channels) in C order;
+ * channels-first output is (channels, frames) in C order.
+ *
+ * Conventions.
+ * - Every function that can fail returns 0 on success or a negative error code: an FFmpeg
+ *   AVERROR value (AVERROR(ENOENT), AVERROR_INVALIDDATA, ...) or one of DA_ERR_* below.
+ *   On failure it writes "what failed: why" into the caller's `err` buffer (when not NULL).
+ * - Out-pointers are cleared on entry, so they are NULL/zero after a failure.
+ * - Functions that free take a pointer to the pointer and set it to NULL; they accept NULL.
+ * - Whatever the library allocates, only the library frees; each declaration says how.
+ * - Every function is safe to call from several threads at once on different objects.
+ *   FFmpeg's log is routed once, at first use, into a per-thread "last message" buffer that
+ *   error messages quote; nothing process-global changes per call.
+ */
+#ifndef DECODE_AUDIO_H
+#define DECODE_AUDIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(DA_BUILDING_LIBRARY)
+#  define DA_API __attribute__((visibility("default")))
+#else
+#  define DA_API
+#endif
+
+#define DA_VERSION_MAJOR 0
+#define DA_VERSION_MINOR 1
+#define DA_VERSION_PATCH 0
+
+/* Size of an error buffer that always holds a whole message. */
+#define DA_ERROR_SIZE 1024
+
+/* Error codes of our own; everything else is an FFmpeg AVERROR value. */
+#define DA_ERR_ARGUMENT   (-0x44410001) /* an argument is out of range or inconsistent */
+#define DA_ERR_NO_AUDIO   (-0x44410002) /* the input has no audio stream */
+#define DA_ERR_TOO_SMALL  (-0x44410003) /* a caller's output buffer cannot hold the result */
+#define DA_ERR_CALLBACK   (-0x44410004) /* a caller's read/seek callback reported failure */
+#define DA_ERR_TRUNCATED  (-0x44410005) /* the input ended before any audio was decoded */
+
+/* Output sample types. Integer types use FFmpeg's scaling (int16 full scale is 32767,
+ * uint8 is offset by 128); float types are in [-1, 1]. */
+typedef enum da_dtype {
+    DA_DTYPE_UINT8 = 0,
+    DA_DTYPE_INT8 = 1,
+    DA_DTYPE_INT16 = 2,
+    DA_DTYPE_INT32 = 3,
+    DA_DTYPE_FLOAT32 = 4,
+    DA_DTYPE_FLOAT64 = 5,
+    /* For decoding only: the integer type of integer PCM (uint8, int16, or int32 for 24 and
+     * 32 bits), float32 for everything else; torchaudio's load(normalize=False). */
+    DA_DTYPE_AUTO = -1,
+} da_dtype;
+
+/* Where the compressed bytes come from. */
+typedef enum da_source_kind {
+    DA_SOURCE_PATH = 0,      /* a local file path, opened through FFmpeg's file protocol only */
+    DA_SOURCE_URL = 1,       /* a URL; only the protocols of its scheme are allowed by default */
+    DA_SOURCE_MEMORY = 2,    /* the caller's bytes, read in place */
+    DA_SOURCE_CALLBACKS = 3, /* the caller's read (and optional seek) functions */
+} da_source_kind;
+
+/* Read up to `size` bytes into `buf`; return the count (> 0), 0 at end of input, or a
+ * negative value on failure (the decode then fails with DA_ERR_CALLBACK). */
+typedef int64_t (*da_read_fn)(void *opaque, uint8_t *buf, int64_t size);
+/* Seek like lseek (whence 0, 1, 2) and return the new position; whence 0x10000 (AVSEEK_SIZE)
+ * asks for the total size. Return a negative value when not possible. */
+typedef int64_t (*da_seek_fn)(void *opaque, int64_t offset, int whence);
+
+/* An input. Nothing here is owned by the library; it must stay valid for the call. */
+typedef struct da_source {
+    int32_t kind;          /* da_source_kind */
+    int32_t seekable;      /* DA_SOURCE_CALLBACKS: nonzero when `seek` may be used */
+    const char *path;      /* DA_SOURCE_PATH, DA_SOURCE_URL */
+    const uint8_t *data;   /* DA_SOURCE_MEMORY */
+    int64_t size;          /* DA_SOURCE_MEMORY: byte count */
+    void *opaque;          /* DA_SOURCE_CALLBACKS: passed to read and seek */
+    da_read_fn read;       /* DA_SOURCE_CALLBACKS */
+    da_seek_fn seek;       /* DA_SOURCE_CALLBACKS, may be NULL */
+    const char *name;      /* how error messages name the source; NULL: path or "<memory>" */
+} da_source;
+
+/* How to open an input; shared by probing and decoding. Zero means "default" throughout. */
+typedef struct da_open_options {
+    const char *format;     /* demuxer name, skipping probing; NULL: probe */
+    const char *protocols;  /* protocol whitelist replacing the default for the source kind */
+    const char *formats;    /* demuxer whitelist replacing the default list of audio demuxers;
+                               "*" allows every demuxer */
+    int32_t buffer_size;    /* I/O buffer size for memory and callback sources; 0: 65536 */
+    int32_t stream_index;   /* the stream to use, as FFmpeg counts them; -1: best audio stream */
+} da_open_options;
+
+/* Decoding options. Initialise with da_decode_options_init(), then change what you need. */
+typedef struct da_decode_options {
+    da_open_options open;
+    int32_t dtype;          /* da_dtype; default DA_DTYPE_FLOAT32 */
+    int32_t sample_rate;    /* output rate; 0: the stream's */
+    int32_t num_channels;   /* output channel count; 0: the stream's */
+    int32_t channels_first; /* nonzero: (channels, frames) output, else (frames, channels) */
+    int64_t frame_offset;   /* first output frame to return (counted after resampling) */
+    int64_t num_frames;     /* most output frames to return; -1: to the end */
+    /* Decode into the caller's memory instead of allocating: `out_data` must hold
+     * `out_capacity` frames of the output type and channel count, in the output layout
+     * (channels-first output uses `out_capacity` as the row length). NULL: allocate. */
+    void *out_data;
+    int64_t out_capacity;
+} da_decode_options;
+
+/* Decoded audio. Created by da_decode(); released by da_audio_free(). */
+typedef struct da_audio {
+    void *data;             /* the samples; owned by this struct unless it was the caller's */
+    int64_t num_frames;
+    int32_t num_channels;
+    int32_t sample_rate;
+    int32_t dtype;          /* da_dtype */
+    int32_t itemsize;       /* bytes per sample */
+    int32_t channels_first; /* nonzero: data is (channels, frames) */
+    int32_t owns_data;      /* zero when data is the caller's out_data */
+    int64_t decode_errors;  /* packets the decoder rejected and skipped */
+} da_audio;
+
+/* What probing found. Filled by da_probe(); release with da_info_clear(). */
+typedef struct da_info {
+    int32_t sample_rate;
+    int32_t num_channels;
+    int32_t bits_per_sample;  /* coded depth of PCM and lossless codecs; 0 for lossy ones */
+    int32_t stream_index;     /* the stream described, as FFmpeg counts them */
+    int64_t num_frames;       /* frames decode() returns (an estimate unless num_frames_exact) */
+    int32_t num_frames_exact; /* nonzero when num_frames is what a full decode returns */
+    int32_t num_streams;      /* streams in the container, of any type */
+    double duration;          /* seconds; num_frames / sample_rate when exact */
+    int64_t bit_rate;         /* bits per second; 0 when unknown */
+    char codec[32];           /* FFmpeg decoder name, e.g. "mp3float" is reported as "mp3" */
+    char codec_long[128];     /* FFmpeg's long codec name */
+    char container[64];       /* FFmpeg demuxer name, e.g. "wav", "mov,mp4,m4a,3gp,3g2,mj2" */
+    char encoding[16];        /* "PCM_S", "FLAC", "MP3", ... (torchaudio's names) */
+    char sample_format[16];   /* the decoder's native sample format, e.g. "s16", "fltp" */
+    /* Tags of the container and the stream, as "key\0value\0" pairs, `tags_size` bytes in all.
+     * Owned by this struct; freed by da_info_clear(). */
+    char *tags;
+    int64_t tags_size;
+} da_info;
+
+/* Library and FFmpeg versions, each as AV_VERSION_INT (major << 16 | minor << 8 | micro). */
+typedef struct da_versions {
+    uint32_t decode_audio;
+    uint32_t avutil;
+    uint32_t avcodec;
+    uint32_t avformat;
+    uint32_t avfilter;
+    uint32_t swresample;
+    char ffmpeg[64];          /* FFmpeg's version string, e.g. "5.1.6-0+deb12u1" */
+} da_versions;
+
+/* Fills `opt` with the defaults: float32, native rate and channels, interleaved, whole input,
+ * best audio stream, probing, default whitelists. */
+DA_API int da_decode_options_init(da_decode_options *opt);
+
+/* Probes `src` and describes its audio stream. With `exact` nonzero, num_frames is made exact
+ * (reading packets, or decoding as a last resort, where the header only estimates it). */
+DA_API int da_probe(const da_source *src, const da_open_options *opt, int exact, da_info *info,
+                    char *err, size_t err_size);
+
+/* Frees what da_probe() allocated inside `info` and zeroes it. Accepts a zeroed struct. */
+DA_API void da_info_clear(da_info *info);
+
+/* Decodes `src` as `opt` says into a new da_audio, stored in *out.
+ * Free it with da_audio_free(). */
+DA_API int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out,
+                     char *err, size_t err_size);
+
+/* Drops one reference to `*audio` and sets *audio to NULL; the samples and the struct are
+ * freed when the last reference goes (DLPack exports hold their own). Accepts NULL. */
+DA_API void da_audio_free(da_audio **audio);
+
+/* Exports `audio` as a DLPack tensor of two dimensions, shaped as the audio's layout.
+ * `versioned` nonzero: *managed is a DLManagedTensorVersioned (DLPack 1.0), otherwise a
+ * legacy DLManagedTensor. The export holds a reference to `audio`; it is released by the
+ * tensor's deleter, which the consumer (or da_dlpack_release) calls exactly once. */
+DA_API int da_audio_to_dlpack(da_audio *audio, int versioned, void **managed,
+                              char *err, size_t err_size);
+
+/* Calls the deleter of a DLPack tensor made by da_audio_to_dlpack() that was never consumed. */
+DA_API void da_dlpack_release(void *managed, int versioned);
+
+/* Number of da_audio buffers alive in this process (for leak tests). */
+DA_API int da_live_buffers(int64_t *count);
+
+/* Fills the versions of this library and of the FFmpeg libraries it runs with. */
+DA_API int da_get_versions(da_versions *versions);
+
+/* Writes FFmpeg's description of `code` into `err`; returns 0. */
+DA_API int da_strerror(int code, char *err, size_t err_size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DECODE_AUDIO_H */

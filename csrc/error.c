@@ -1,0 +1,120 @@
+/* error.c - error messages, FFmpeg's log, versions. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libavfilter/avfilter.h>
+#include <libavutil/avutil.h>
+#include <libavutil/error.h>
+
+#include "internal.h"
+
+/* FFmpeg's last error-level log line of this thread, quoted in our messages. */
+static _Thread_local char last_log[512];
+static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+
+static void log_callback(void *avcl, int level, const char *fmt, va_list vl)
+{
+    if (level > AV_LOG_ERROR)
+        return;
+    /* "<component>: <message>", without the object address FFmpeg's own prefix carries */
+    char line[sizeof last_log];
+    int print_prefix = 0;
+    size_t n = 0;
+    const AVClass *cls = avcl != NULL ? *(const AVClass **)avcl : NULL;
+    if (cls != NULL && cls->item_name != NULL)
+        n = (size_t)snprintf(line, sizeof line, "%s: ", cls->item_name(avcl));
+    if (n >= sizeof line)
+        n = 0;
+    av_log_format_line2(avcl, level, fmt, vl, line + n, (int)(sizeof line - n), &print_prefix);
+    n = strlen(line);
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
+        line[--n] = '\0';
+    if (n > 0)
+        memcpy(last_log, line, n + 1);
+}
+
+static void install_log(void)
+{
+    av_log_set_callback(log_callback);
+}
+
+void da__log_init(void)
+{
+    pthread_once(&log_once, install_log);
+}
+
+void da__log_reset(void)
+{
+    last_log[0] = '\0';
+}
+
+/* Appends FFmpeg's last log line when it adds something the reason does not say. */
+static void append_log(char *err, size_t err_size)
+{
+    size_t n = strlen(err);
+    if (last_log[0] == '\0' || strstr(err, last_log) != NULL || n + 8 >= err_size)
+        return;
+    snprintf(err + n, err_size - n, " (%s)", last_log);
+}
+
+int da__fail(int code, char *err, size_t err_size, const char *what, ...)
+{
+    if (err == NULL || err_size == 0)
+        return code;
+    va_list ap;
+    va_start(ap, what);
+    vsnprintf(err, err_size, what, ap);
+    va_end(ap);
+    size_t n = strlen(err);
+    if (n + 3 < err_size) {
+        char reason[AV_ERROR_MAX_STRING_SIZE * 2];
+        da_strerror(code, reason, sizeof reason);
+        snprintf(err + n, err_size - n, ": %s", reason);
+    }
+    append_log(err, err_size);
+    return code;
+}
+
+int da__failmsg(int code, char *err, size_t err_size, const char *fmt, ...)
+{
+    if (err == NULL || err_size == 0)
+        return code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, err_size, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int da_strerror(int code, char *err, size_t err_size)
+{
+    if (err == NULL || err_size == 0)
+        return 0;
+    switch (code) {
+    case DA_ERR_ARGUMENT: snprintf(err, err_size, "Invalid argument"); break;
+    case DA_ERR_NO_AUDIO: snprintf(err, err_size, "No audio stream found"); break;
+    case DA_ERR_TOO_SMALL: snprintf(err, err_size, "Output buffer too small"); break;
+    case DA_ERR_CALLBACK: snprintf(err, err_size, "The read or seek callback failed"); break;
+    case DA_ERR_TRUNCATED: snprintf(err, err_size, "No audio could be decoded"); break;
+    default:
+        if (av_strerror(code, err, err_size) < 0)
+            snprintf(err, err_size, "Error number %d occurred", code);
+    }
+    return 0;
+}
+
+int da_get_versions(da_versions *v)
+{
+    if (v == NULL)
+        return DA_ERR_ARGUMENT;
+    memset(v, 0, sizeof *v);
+    v->decode_audio = AV_VERSION_INT(DA_VERSION_MAJOR, DA_VERSION_MINOR, DA_VERSION_PATCH);
+    v->avutil = avutil_version();
+    v->avcodec = avcodec_version();
+    v->avformat = avformat_version();
+    v->avfilter = avfilter_version();
+    v->swresample = swresample_version();
+    snprintf(v->ffmpeg, sizeof v->ffmpeg, "%s", av_version_info());
+    return 0;
+}

@@ -1,0 +1,93 @@
+/* internal.h - declarations shared between the library's source files; not installed. */
+#ifndef DA_INTERNAL_H
+#define DA_INTERNAL_H
+
+#include <stdarg.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/samplefmt.h>
+#include <libswresample/swresample.h>
+
+#include "decode_audio.h"
+
+#if LIBAVCODEC_VERSION_INT < AV_VERSION_INT(59, 37, 100)
+#error "FFmpeg 5.1 or newer is required (AVChannelLayout)"
+#endif
+
+#define DA_PRIVATE __attribute__((visibility("hidden")))
+
+/* ---- error.c: messages and FFmpeg's log ---- */
+
+/* Routes FFmpeg's log into a per-thread buffer, once per process. */
+DA_PRIVATE void da__log_init(void);
+/* Forgets the calling thread's last FFmpeg log message. */
+DA_PRIVATE void da__log_reset(void);
+/* Writes "<what>: <FFmpeg's reason for code>" (plus FFmpeg's last logged error, when it says
+ * more) into err and returns code. `what` is a printf format. */
+DA_PRIVATE int da__fail(int code, char *err, size_t err_size, const char *what, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Like da__fail, but the reason is given as text rather than taken from code. */
+DA_PRIVATE int da__failmsg(int code, char *err, size_t err_size, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* ---- avio.c: opening inputs ---- */
+
+/* An opened input with its decoder, ready to produce frames. Freed by da__input_close(). */
+typedef struct da_input {
+    AVFormatContext *fmt;
+    AVIOContext *pb;          /* custom I/O context, or NULL when FFmpeg opened a URL */
+    AVCodecContext *dec;
+    AVStream *stream;
+    AVPacket *pkt;
+    int stream_index;
+    int draining;             /* the decoder was sent its flush packet */
+    int64_t decode_errors;    /* packets rejected by the decoder and skipped */
+    int first_error;          /* the first of those errors, reported if nothing decodes */
+    const da_source *src;
+    int64_t mem_pos;          /* DA_SOURCE_MEMORY read position */
+    int callback_failed;      /* a caller's callback returned an error */
+    char name[256];           /* how messages name the source */
+} da_input;
+
+/* Opens `src`, finds the audio stream and opens its decoder. */
+DA_PRIVATE int da__input_open(const da_source *src, const da_open_options *opt,
+                              da_input **out, char *err, size_t err_size);
+DA_PRIVATE void da__input_close(da_input **in);
+
+/* ---- decode.c: the one decode loop ---- */
+
+/* Returns the next decoded frame in `frame` (0), AVERROR_EOF once the decoder is drained,
+ * or another negative code on failure. Skips packets the decoder rejects, counting them. */
+DA_PRIVATE int da__next_frame(da_input *in, AVFrame *frame);
+
+/* ---- convert.c: sample conversion without libswresample ---- */
+
+/* Converts `count` samples of `in_fmt` (packed AVSampleFormat) read every `in_step` samples
+ * into `out_dtype` written every `out_step` samples, with FFmpeg's scaling and rounding.
+ * Returns 0, or AVERROR(ENOSYS) when the pair is not covered (use libswresample). */
+DA_PRIVATE int da__convert(enum AVSampleFormat in_fmt, const void *in, ptrdiff_t in_step,
+                           int out_dtype, void *out, ptrdiff_t out_step, int64_t count);
+DA_PRIVATE int da__dtype_size(int dtype);
+/* The packed or planar AVSampleFormat that holds `dtype` (int8 is produced as uint8). */
+DA_PRIVATE enum AVSampleFormat da__dtype_sample_fmt(int dtype, int planar);
+
+/* ---- buffer.c: output buffers ---- */
+
+/* Allocates a da_audio with room for `capacity` frames (no samples yet). */
+DA_PRIVATE int da__audio_alloc(int dtype, int num_channels, int sample_rate, int channels_first,
+                               int64_t capacity, da_audio **out);
+/* Wraps the caller's memory of `capacity` frames without taking ownership. */
+DA_PRIVATE int da__audio_wrap(int dtype, int num_channels, int sample_rate, int channels_first,
+                              void *data, int64_t capacity, da_audio **out);
+/* Room, in frames, of the audio's buffer. */
+DA_PRIVATE int64_t da__audio_capacity(const da_audio *audio);
+/* Makes room for at least `capacity` frames, keeping the first `used` frames of every channel. */
+DA_PRIVATE int da__audio_reserve(da_audio *audio, int64_t capacity, int64_t used);
+/* Sets num_frames to `used` and returns unused memory. */
+DA_PRIVATE int da__audio_finish(da_audio *audio, int64_t used);
+/* Adds a reference (for DLPack exports). */
+DA_PRIVATE void da__audio_retain(da_audio *audio);
+
+#endif /* DA_INTERNAL_H */
