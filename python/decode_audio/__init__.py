@@ -1,0 +1,23 @@
+"""decode_audio: audio in and out of NumPy and PyTorch through FFmpeg, without copies.
+
+>>> import decode_audio
+>>> a = decode_audio.decode("speech.wav")          # doctest: +SKIP
+>>> a.numpy().shape                                # (frames, channels), float32
+>>> waveform, sr = decode_audio.load("speech.wav") # torchaudio-style: (channels, frames)
+"""
+
+from ._api import AudioMetaData, decode, get_versions, info, load
+from ._audio import Audio
+from ._errors import DecodeAudioError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Audio",
+    "AudioMetaData",
+    "DecodeAudioError",
+    "decode",
+    "get_versions",
+    "info",
+    "load",
+]

@@ -1,0 +1,199 @@
+"""`Audio`: decoded samples in a C buffer, shared with NumPy, torch and DLPack without a copy."""
+
+from __future__ import annotations
+
+import ctypes
+import weakref
+from typing import Any, Optional, Tuple
+
+import numpy as np
+
+from . import _lib
+
+__all__ = ["Audio", "DTYPES", "dtype_code"]
+
+# One table: user-facing dtype name -> C code (da_dtype).
+DTYPES = {
+    "uint8": 0,
+    "int8": 1,
+    "int16": 2,
+    "int32": 3,
+    "float32": 4,
+    "float64": 5,
+}
+_NAMES = {code: name for name, code in DTYPES.items()}
+_NUMPY = {code: np.dtype(name) for name, code in DTYPES.items()}
+
+_LEGACY = b"dltensor"
+_VERSIONED = b"dltensor_versioned"
+_KDL_CPU = 1
+
+
+def dtype_code(dtype: Any) -> int:
+    """The C code of a dtype given as a name, a NumPy dtype or a torch dtype."""
+    name = str(dtype).replace("torch.", "")
+    try:
+        name = np.dtype(name).name
+    except TypeError:
+        pass
+    code = DTYPES.get(name)
+    if code is None:
+        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
+    return code
+
+
+def _destroy_capsule(capsule: int) -> None:
+    # A consumer renames the capsule to "used_…" and takes over; otherwise it is ours to free.
+    for name, versioned in ((_LEGACY, 0), (_VERSIONED, 1)):
+        if _lib.PyCapsule_IsValid(capsule, name):
+            _lib.da_dlpack_release(_lib.PyCapsule_GetPointer(capsule, name), versioned)
+            return
+
+
+_CAPSULE_DESTRUCTOR = _lib.CAPSULE_DESTRUCTOR(_destroy_capsule)
+
+
+class Audio:
+    """Decoded audio in a buffer owned by the C library.
+
+    Shape ``(frames, channels)``, or ``(channels, frames)`` when decoded with
+    ``channels_first=True``; C-contiguous either way. NumPy arrays (``.numpy()``,
+    ``np.asarray``), torch tensors (``.torch()``, ``torch.from_dlpack``) and DLPack consumers
+    all share its one buffer, which is freed once, when the last of them is gone.
+
+    Examples
+    --------
+    >>> a = decode_audio.decode("speech.wav")      # doctest: +SKIP
+    >>> a.shape, a.dtype                           # doctest: +SKIP
+    ((54400, 1), dtype('float32'))
+    >>> x = a.numpy()                              # no copy: x.base is a
+    """
+
+    __slots__ = ("_ptr", "_struct", "_finalizer", "_owner", "__weakref__")
+
+    def __init__(self, ptr: Any, owner: Any = None) -> None:
+        self._ptr = ptr
+        self._struct = ptr.contents
+        self._owner = owner  # the caller's array when decoding into it
+        self._finalizer = weakref.finalize(self, _release, ptr)
+
+    # --- description ---
+    @property
+    def sample_rate(self) -> int:
+        """Frames per second."""
+        return self._struct.sample_rate
+
+    @property
+    def num_frames(self) -> int:
+        """Frames (samples per channel)."""
+        return self._struct.num_frames
+
+    @property
+    def num_channels(self) -> int:
+        return self._struct.num_channels
+
+    @property
+    def channels_first(self) -> bool:
+        """Whether the layout is ``(channels, frames)``."""
+        return bool(self._struct.channels_first)
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The NumPy dtype of the samples."""
+        return _NUMPY[self._struct.dtype]
+
+    @property
+    def shape(self) -> Tuple[int, int]:
+        s = self._struct
+        if s.channels_first:
+            return (s.num_channels, s.num_frames)
+        return (s.num_frames, s.num_channels)
+
+    @property
+    def decode_errors(self) -> int:
+        """Packets the decoder rejected and skipped, as the ffmpeg CLI does."""
+        return self._struct.decode_errors
+
+    @property
+    def data_ptr(self) -> int:
+        """Address of the first sample."""
+        return self._struct.data or 0
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __repr__(self) -> str:
+        layout = "channels, frames" if self.channels_first else "frames, channels"
+        return (
+            f"Audio(shape={self.shape} ({layout}), dtype={_NAMES[self._struct.dtype]}, "
+            f"sample_rate={self.sample_rate})"
+        )
+
+    # --- NumPy ---
+    @property
+    def __array_interface__(self) -> dict:
+        return {
+            "version": 3,
+            "shape": self.shape,
+            "typestr": self.dtype.str,
+            "data": (self.data_ptr, False),
+            "strides": None,
+        }
+
+    def numpy(self) -> np.ndarray:
+        """A NumPy view of the samples (no copy; it keeps this object alive)."""
+        return np.asarray(self)
+
+    # --- torch ---
+    def torch(self) -> Any:
+        """A torch tensor sharing the samples (no copy), through DLPack."""
+        import torch
+
+        return torch.from_dlpack(self)
+
+    # --- DLPack ---
+    def __dlpack_device__(self) -> Tuple[int, int]:
+        return (_KDL_CPU, 0)
+
+    def __dlpack__(
+        self,
+        *,
+        stream: Optional[int] = None,
+        max_version: Optional[Tuple[int, int]] = None,
+        dl_device: Optional[Tuple[int, int]] = None,
+        copy: Optional[bool] = None,
+    ) -> Any:
+        """A DLPack capsule of the samples.
+
+        A versioned (DLPack 1.x) capsule when the consumer accepts ``max_version >= (1, 0)``,
+        a legacy one otherwise. The capsule holds its own reference to the C buffer.
+        """
+        if stream is not None and stream != -1:
+            raise BufferError("decode_audio tensors live on the CPU; stream must be None")
+        if dl_device is not None and tuple(dl_device) != (_KDL_CPU, 0):
+            raise BufferError(f"decode_audio tensors live on the CPU, not {dl_device}")
+        if copy:
+            raise BufferError("decode_audio exports without copying; copy=True is not supported")
+        versioned = max_version is not None and tuple(max_version) >= (1, 0)
+        managed = ctypes.c_void_p()
+        _lib.da_audio_to_dlpack(
+            self._ptr, int(versioned), ctypes.byref(managed), _lib.error_buffer(), _lib.ERROR_SIZE
+        )
+        try:
+            return _lib.PyCapsule_New(
+                managed, _VERSIONED if versioned else _LEGACY, _CAPSULE_DESTRUCTOR
+            )
+        except BaseException:
+            _lib.da_dlpack_release(managed, int(versioned))
+            raise
+
+
+def _release(ptr: Any) -> None:
+    _lib.da_audio_free(ctypes.byref(ptr))
+
+
+def live_buffers() -> int:
+    """Number of C audio buffers alive in this process (for leak tests)."""
+    count = ctypes.c_int64()
+    _lib.da_live_buffers(ctypes.byref(count))
+    return count.value

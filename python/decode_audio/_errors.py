@@ -1,0 +1,25 @@
+"""The exception decode_audio raises for what FFmpeg or the library reports."""
+
+from __future__ import annotations
+
+__all__ = ["DecodeAudioError"]
+
+
+class DecodeAudioError(RuntimeError):
+    """FFmpeg or decode_audio could not do what was asked.
+
+    The message names the source and FFmpeg's reason, e.g.
+    ``open 'x.mp3': Invalid data found when processing input``.
+
+    Attributes
+    ----------
+    code : int
+        The negative FFmpeg ``AVERROR`` value (or one of decode_audio's own codes).
+    message : str
+        The message, as C wrote it.
+    """
+
+    def __init__(self, message: str, code: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code

@@ -1,0 +1,245 @@
+"""The only ctypes module: loads libdecode_audio, declares every symbol and checks errors.
+
+Every function of ``csrc/decode_audio.h`` is declared here once, with ``argtypes``,
+``restype`` and, for those that can fail, an ``errcheck`` that turns a negative return into
+:class:`DecodeAudioError` (or :class:`FileNotFoundError`) carrying FFmpeg's code and the C
+message. Call sites check nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import threading
+from ctypes import (
+    CFUNCTYPE,
+    POINTER,
+    Structure,
+    c_char,
+    c_char_p,
+    c_double,
+    c_int,
+    c_int32,
+    c_int64,
+    c_size_t,
+    c_uint8,
+    c_uint32,
+    c_void_p,
+)
+from typing import Any
+
+from ._errors import DecodeAudioError
+
+LIBRARY_NAME = "libdecode_audio.so"
+ERROR_SIZE = 1024
+
+# Error codes (decode_audio.h and FFmpeg's AVERROR values).
+ERR_ARGUMENT = -0x44410001
+ERR_NO_AUDIO = -0x44410002
+ERR_TOO_SMALL = -0x44410003
+ERR_CALLBACK = -0x44410004
+AVERROR_ENOENT = -errno.ENOENT
+
+SOURCE_PATH, SOURCE_URL, SOURCE_MEMORY, SOURCE_CALLBACKS = 0, 1, 2, 3
+DTYPE_AUTO = -1
+
+READ_FN = CFUNCTYPE(c_int64, c_void_p, c_void_p, c_int64)
+SEEK_FN = CFUNCTYPE(c_int64, c_void_p, c_int64, c_int)
+CAPSULE_DESTRUCTOR = CFUNCTYPE(None, c_void_p)
+
+
+class Source(Structure):
+    _fields_ = [
+        ("kind", c_int32),
+        ("seekable", c_int32),
+        ("path", c_char_p),
+        ("data", c_void_p),
+        ("size", c_int64),
+        ("opaque", c_void_p),
+        ("read", READ_FN),
+        ("seek", SEEK_FN),
+        ("name", c_char_p),
+    ]
+
+
+class OpenOptions(Structure):
+    _fields_ = [
+        ("format", c_char_p),
+        ("protocols", c_char_p),
+        ("formats", c_char_p),
+        ("buffer_size", c_int32),
+        ("stream_index", c_int32),
+    ]
+
+
+class DecodeOptions(Structure):
+    _fields_ = [
+        ("open", OpenOptions),
+        ("dtype", c_int32),
+        ("sample_rate", c_int32),
+        ("num_channels", c_int32),
+        ("channels_first", c_int32),
+        ("frame_offset", c_int64),
+        ("num_frames", c_int64),
+        ("out_data", c_void_p),
+        ("out_capacity", c_int64),
+    ]
+
+
+class AudioStruct(Structure):
+    _fields_ = [
+        ("data", c_void_p),
+        ("num_frames", c_int64),
+        ("num_channels", c_int32),
+        ("sample_rate", c_int32),
+        ("dtype", c_int32),
+        ("itemsize", c_int32),
+        ("channels_first", c_int32),
+        ("owns_data", c_int32),
+        ("decode_errors", c_int64),
+    ]
+
+
+class InfoStruct(Structure):
+    _fields_ = [
+        ("sample_rate", c_int32),
+        ("num_channels", c_int32),
+        ("bits_per_sample", c_int32),
+        ("stream_index", c_int32),
+        ("num_frames", c_int64),
+        ("num_frames_exact", c_int32),
+        ("num_streams", c_int32),
+        ("duration", c_double),
+        ("bit_rate", c_int64),
+        ("codec", c_char * 32),
+        ("codec_long", c_char * 128),
+        ("container", c_char * 64),
+        ("encoding", c_char * 16),
+        ("sample_format", c_char * 16),
+        ("tags", c_void_p),
+        ("tags_size", c_int64),
+    ]
+
+
+class Versions(Structure):
+    _fields_ = [
+        ("decode_audio", c_uint32),
+        ("avutil", c_uint32),
+        ("avcodec", c_uint32),
+        ("avformat", c_uint32),
+        ("avfilter", c_uint32),
+        ("swresample", c_uint32),
+        ("ffmpeg", c_char * 64),
+    ]
+
+
+def _load() -> ctypes.CDLL:
+    path = os.environ.get("DECODE_AUDIO_LIBRARY") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), LIBRARY_NAME
+    )
+    if not os.path.exists(path):
+        raise ImportError(
+            f"decode_audio: the C library {path} is missing; build it with `make` in the "
+            "source tree, or install the package with `pip install .`"
+        )
+    try:
+        return ctypes.CDLL(path)
+    except OSError as e:
+        raise ImportError(
+            f"decode_audio: cannot load {path}: {e}. The FFmpeg shared libraries it was built "
+            "against (libavformat, libavcodec, libavutil, libswresample, libavfilter) must be "
+            "installed in the same major versions (Debian: apt-get install ffmpeg)."
+        ) from e
+
+
+lib = _load()
+
+_local = threading.local()
+
+
+def error_buffer() -> ctypes.Array:
+    """A per-thread buffer for C error messages."""
+    buf = getattr(_local, "err", None)
+    if buf is None:
+        buf = _local.err = ctypes.create_string_buffer(ERROR_SIZE)
+    return buf
+
+
+def _errcheck(result: int, func: Any, args: tuple) -> int:
+    if result >= 0:
+        return result
+    message = args[-2].value.decode("utf-8", "replace") or func.__name__
+    if result == AVERROR_ENOENT:
+        raise FileNotFoundError(errno.ENOENT, message)
+    raise DecodeAudioError(message, code=result)
+
+
+def _declare(name: str, restype: Any, argtypes: list, check: bool = False) -> Any:
+    try:
+        fn = getattr(lib, name)
+    except AttributeError:
+        raise ImportError(
+            f"decode_audio: {LIBRARY_NAME} has no symbol {name}; it is older or newer than this "
+            "Python package. Rebuild it with `make`."
+        ) from None
+    fn.restype = restype
+    fn.argtypes = argtypes
+    if check:
+        fn.errcheck = _errcheck
+    return fn
+
+
+ERR = [ctypes.c_char_p, c_size_t]
+
+da_decode_options_init = _declare("da_decode_options_init", c_int, [POINTER(DecodeOptions)])
+da_probe = _declare(
+    "da_probe",
+    c_int,
+    [POINTER(Source), POINTER(OpenOptions), c_int, POINTER(InfoStruct), *ERR],
+    check=True,
+)
+da_info_clear = _declare("da_info_clear", None, [POINTER(InfoStruct)])
+da_decode = _declare(
+    "da_decode",
+    c_int,
+    [POINTER(Source), POINTER(DecodeOptions), POINTER(POINTER(AudioStruct)), *ERR],
+    check=True,
+)
+da_audio_free = _declare("da_audio_free", None, [POINTER(POINTER(AudioStruct))])
+da_audio_to_dlpack = _declare(
+    "da_audio_to_dlpack",
+    c_int,
+    [POINTER(AudioStruct), c_int, POINTER(c_void_p), *ERR],
+    check=True,
+)
+da_dlpack_release = _declare("da_dlpack_release", None, [c_void_p, c_int])
+da_live_buffers = _declare("da_live_buffers", c_int, [POINTER(c_int64)])
+da_get_versions = _declare("da_get_versions", c_int, [POINTER(Versions)])
+da_strerror = _declare("da_strerror", c_int, [c_int, *ERR])
+
+# The functions of decode_audio.h, for the test that every one is declared.
+DECLARED = (
+    "da_decode_options_init",
+    "da_probe",
+    "da_info_clear",
+    "da_decode",
+    "da_audio_free",
+    "da_audio_to_dlpack",
+    "da_dlpack_release",
+    "da_live_buffers",
+    "da_get_versions",
+    "da_strerror",
+)
+
+# Python's capsule API, for handing DLPack tensors to consumers. Pointers are passed as
+# c_void_p: a capsule destructor must not build a Python object from the dying capsule.
+PyCapsule_New = ctypes.pythonapi.PyCapsule_New
+PyCapsule_New.restype = ctypes.py_object
+PyCapsule_New.argtypes = [c_void_p, c_char_p, CAPSULE_DESTRUCTOR]
+PyCapsule_IsValid = ctypes.pythonapi.PyCapsule_IsValid
+PyCapsule_IsValid.restype = c_int
+PyCapsule_IsValid.argtypes = [c_void_p, c_char_p]
+PyCapsule_GetPointer = ctypes.pythonapi.PyCapsule_GetPointer
+PyCapsule_GetPointer.restype = c_void_p
+PyCapsule_GetPointer.argtypes = [c_void_p, c_char_p]

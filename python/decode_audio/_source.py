@@ -1,0 +1,154 @@
+"""Turns what users pass as `src` into the C library's ``da_source``.
+
+Paths and URLs go by name; bytes-like objects are read in place; file-like objects are read
+through callbacks. An exception raised by a file-like's own methods is kept while the C call
+unwinds and raised unchanged afterwards.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+from typing import Any, Optional, Union
+
+import numpy as np
+
+from . import _lib
+
+__all__ = ["SourceLike", "Source"]
+
+SourceLike = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, Any]
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_AVSEEK_SIZE = 0x10000
+
+
+def describe(src: Any) -> str:
+    """How messages name a source."""
+    if isinstance(src, (str, os.PathLike)):
+        return os.fspath(src) if not isinstance(src, bytes) else repr(src)
+    if isinstance(src, (bytes, bytearray, memoryview)):
+        return f"<{type(src).__name__} of {memoryview(src).nbytes} bytes>"
+    name = getattr(src, "name", None)
+    if isinstance(name, str):
+        return name
+    return f"<{type(src).__name__}>"
+
+
+class Source:
+    """A ``da_source`` for one C call; use as a context manager around the call.
+
+    Parameters
+    ----------
+    src
+        A path, URL, bytes-like object or file-like object.
+    restore_position
+        Put a seekable file-like back where it was when the call is over.
+    """
+
+    def __init__(self, src: SourceLike, restore_position: bool = False) -> None:
+        self.struct = _lib.Source()
+        self.error: Optional[BaseException] = None
+        self._file: Any = None
+        self._start = 0
+        self._restore = restore_position
+        self._keep: list = []
+        name = describe(src)
+        self._name = name.encode("utf-8", "surrogateescape")
+        self.struct.name = self._name
+        s = self.struct
+        if isinstance(src, (str, os.PathLike)):
+            path = os.fspath(src)
+            if isinstance(path, bytes):
+                path = os.fsdecode(path)
+            self._path = path.encode("utf-8", "surrogateescape")
+            s.kind = _lib.SOURCE_URL if _URL.match(path) else _lib.SOURCE_PATH
+            s.path = self._path
+        elif isinstance(src, (bytes, bytearray, memoryview)):
+            view = np.frombuffer(src, dtype=np.uint8)
+            self._keep.append(view)
+            s.kind = _lib.SOURCE_MEMORY
+            s.data = view.__array_interface__["data"][0]
+            s.size = view.size
+        elif hasattr(src, "read") or hasattr(src, "readinto"):
+            self._open_file(src)
+        else:
+            raise TypeError(
+                "src must be a path, a URL, a bytes-like object or a file-like object with "
+                f"read(); got {type(src).__name__}"
+            )
+
+    def _open_file(self, f: Any) -> None:
+        self._file = f
+        s = self.struct
+        s.kind = _lib.SOURCE_CALLBACKS
+        readinto = getattr(f, "readinto", None)
+        read = getattr(f, "read", None)
+
+        def read_cb(_opaque: Any, buf: int, size: int) -> int:
+            try:
+                if readinto is not None:
+                    view = memoryview((ctypes.c_uint8 * size).from_address(buf)).cast("B")
+                    n = readinto(view)
+                    return n or 0
+                data = read(size)
+                n = len(data)
+                if n > size:
+                    raise ValueError(f"read({size}) returned {n} bytes")
+                ctypes.memmove(buf, data, n)
+                return n
+            except BaseException as e:  # noqa: BLE001 - re-raised after the C call
+                self.error = e
+                return -1
+
+        s.read = _lib.READ_FN(read_cb)
+        self._keep.append(s.read)
+        if _is_seekable(f):
+            self._start = f.tell()
+            start = self._start
+
+            def seek_cb(_opaque: Any, offset: int, whence: int) -> int:
+                try:
+                    if whence == _AVSEEK_SIZE:
+                        here = f.tell()
+                        end = f.seek(0, os.SEEK_END)
+                        f.seek(here)
+                        return end - start
+                    if whence == os.SEEK_SET:
+                        return f.seek(start + offset) - start
+                    return f.seek(offset, whence) - start
+                except BaseException as e:  # noqa: BLE001 - re-raised after the C call
+                    self.error = e
+                    return -1
+
+            s.seek = _lib.SEEK_FN(seek_cb)
+            s.seekable = 1
+            self._keep.append(s.seek)
+
+    @property
+    def pointer(self) -> Any:
+        return ctypes.byref(self.struct)
+
+    def __enter__(self) -> "Source":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if self._restore and self._file is not None and self.struct.seekable:
+            try:
+                self._file.seek(self._start)
+            except Exception:  # noqa: BLE001 - the call's own outcome matters more
+                pass
+        error, self.error = self.error, None
+        if error is not None:
+            raise error
+
+
+def _is_seekable(f: Any) -> bool:
+    if not (hasattr(f, "seek") and hasattr(f, "tell")):
+        return False
+    seekable = getattr(f, "seekable", None)
+    try:
+        return bool(seekable()) if seekable is not None else False
+    except Exception:  # noqa: BLE001 - an object that cannot say is streamed
+        return False

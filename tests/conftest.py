@@ -1,0 +1,108 @@
+"""Shared test helpers: the ffmpeg CLI as oracle, and inputs generated from lavfi sources."""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+import subprocess
+import sys
+from typing import Dict, List, Tuple
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+GOLDEN = os.path.join(ROOT, "golden")
+CACHE = os.path.join(ROOT, "build", "test-inputs")
+
+try:
+    import torch  # noqa: F401
+
+    HAVE_TORCH = True
+except ImportError:
+    HAVE_TORCH = False
+
+needs_torch = pytest.mark.skipif(not HAVE_TORCH, reason="torch is not installed")
+
+
+def ffmpeg(*args: str) -> bytes:
+    """Runs the ffmpeg CLI and returns its standard output."""
+    cmd = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args]
+    return subprocess.run(cmd, check=True, capture_output=True).stdout
+
+
+# Format name -> (file extension, encoder arguments, largest channel count, sample rates).
+FORMATS: Dict[str, Tuple[str, List[str], int, Tuple[int, ...]]] = {
+    "wav_s16": ("wav", ["-c:a", "pcm_s16le"], 6, (8000, 16000, 44100, 48000)),
+    "wav_s24": ("wav", ["-c:a", "pcm_s24le"], 6, (8000, 16000, 44100, 48000)),
+    "wav_s32": ("wav", ["-c:a", "pcm_s32le"], 6, (8000, 16000, 44100, 48000)),
+    "wav_f32": ("wav", ["-c:a", "pcm_f32le"], 6, (8000, 16000, 44100, 48000)),
+    "wav_u8": ("wav", ["-c:a", "pcm_u8"], 6, (8000, 16000, 44100, 48000)),
+    "wav_ulaw": ("wav", ["-c:a", "pcm_mulaw"], 6, (8000, 16000, 44100, 48000)),
+    "wav_alaw": ("wav", ["-c:a", "pcm_alaw"], 6, (8000, 16000, 44100, 48000)),
+    "flac": ("flac", ["-c:a", "flac"], 6, (8000, 16000, 44100, 48000)),
+    "mp3": ("mp3", ["-c:a", "libmp3lame"], 2, (8000, 16000, 44100, 48000)),
+    "vorbis": ("ogg", ["-c:a", "libvorbis"], 6, (8000, 16000, 44100, 48000)),
+    "opus": ("opus", ["-c:a", "libopus"], 6, (8000, 16000, 48000)),
+    "aac": ("m4a", ["-c:a", "aac"], 6, (8000, 16000, 44100, 48000)),
+    "aiff": ("aiff", ["-c:a", "pcm_s16be"], 6, (8000, 16000, 44100, 48000)),
+    "au": ("au", ["-c:a", "pcm_s16be"], 6, (8000, 16000, 44100, 48000)),
+}
+CHANNELS = (1, 2, 6)
+RATES = (8000, 16000, 44100, 48000)
+_LAYOUTS = {1: "mono", 2: "stereo", 6: "5.1"}
+
+
+def signal_source(channels: int, rate: int, seconds: float) -> str:
+    """A lavfi source with a different tone (plus a little noise) in every channel."""
+    exprs = "|".join(
+        f"0.4*sin(2*PI*{220 * (c + 1)}*t)+0.05*sin(2*PI*{3100 + 50 * c}*t)+0.02*(random({c})-0.5)"
+        for c in range(channels)
+    )
+    return f"aevalsrc=exprs={exprs}:s={rate}:c={_LAYOUTS.get(channels, f'{channels}c')}:d={seconds}"
+
+
+@functools.lru_cache(maxsize=None)
+def make_input(fmt: str, channels: int, rate: int, seconds: float = 1.0) -> str:
+    """Encodes a generated signal with the ffmpeg CLI (cached under build/test-inputs)."""
+    ext, codec, _, _ = FORMATS[fmt]
+    os.makedirs(CACHE, exist_ok=True)
+    path = os.path.join(CACHE, f"{fmt}_{channels}ch_{rate}_{seconds:g}s.{ext}")
+    if not os.path.exists(path):
+        tmp = path + ".part." + ext
+        ffmpeg("-f", "lavfi", "-i", signal_source(channels, rate, seconds), *codec,
+               "-fflags", "+bitexact", "-flags:a", "+bitexact", tmp)
+        os.replace(tmp, path)
+    return path
+
+
+def reference(path: str, raw_format: str, *extra: str) -> bytes:
+    """What `ffmpeg -i path [extra] -f raw_format -` writes: the oracle."""
+    return ffmpeg("-i", path, *extra, "-f", raw_format, "-")
+
+
+class NonSeekable(io.RawIOBase):
+    """A stream that can only be read, like an HTTP body."""
+
+    def __init__(self, data: bytes) -> None:
+        self._f = io.BytesIO(data)
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[override]
+        n = self._f.readinto(b)
+        self.bytes_read += n
+        return n
+
+
+class ReadOnly:
+    """An object with nothing but read(n), like boto3's StreamingBody."""
+
+    def __init__(self, data: bytes) -> None:
+        self._f = io.BytesIO(data)
+
+    def read(self, n: int = -1) -> bytes:
+        return self._f.read(n)
