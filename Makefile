@@ -28,7 +28,7 @@ BUILD := build
 OBJS := $(SRCS:csrc/%.c=$(BUILD)/%.o)
 ASAN_OBJS := $(SRCS:csrc/%.c=$(BUILD)/asan/%.o)
 
-.PHONY: all lib deps deps-system deps-python golden demo test asan-lib bench clean
+.PHONY: all lib deps deps-system deps-python golden demo test asan-lib asan-test bench clean
 
 all: lib decode_audio_ffmpeg
 
@@ -89,6 +89,16 @@ demo: deps
 test: deps
 	$(MAKE) --no-print-directory all asan-lib golden
 	PYTHONPATH=python $(PYTHON) -m pytest -q tests
+	$(MAKE) --no-print-directory asan-test
+
+# The decoding tests again, with the library built with AddressSanitizer and UBSan.
+ASAN_RUNTIME = $(shell $(CC) -print-file-name=libasan.so):$(shell $(CC) -print-file-name=libubsan.so)
+ASAN_TESTS ?= tests/test_formats.py tests/test_errors.py tests/test_zero_copy.py tests/test_api.py
+asan-test: asan-lib
+	LD_PRELOAD=$(ASAN_RUNTIME) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    DECODE_AUDIO_LIBRARY=$(BUILD)/asan/libdecode_audio.so PYTHONPATH=python \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider $(ASAN_TESTS)
 
 bench: deps
 	$(MAKE) --no-print-directory all

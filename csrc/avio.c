@@ -254,6 +254,10 @@ int da__input_open(const da_source *src, const da_open_options *opt, da_input **
         da__fail(ret, err, err_size, "open '%s'", in->name);
         goto end;
     }
+    /* A PCM WAV's payload is probed for hidden compressed audio (DTS, AC-3) up to the full
+     * probesize, which costs milliseconds per file; such audio announces itself at once. */
+    if (strcmp(in->fmt->iformat->name, "wav") == 0 || strcmp(in->fmt->iformat->name, "w64") == 0)
+        in->fmt->probesize = 32768;
     ret = avformat_find_stream_info(in->fmt, NULL);
     if (ret < 0 || in->callback_failed) {
         ret = in->callback_failed ? DA_ERR_CALLBACK : ret;

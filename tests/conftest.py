@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import os
 import subprocess
@@ -41,7 +42,8 @@ FORMATS: Dict[str, Tuple[str, List[str], int, Tuple[int, ...]]] = {
     "wav_u8": ("wav", ["-c:a", "pcm_u8"], 6, (8000, 16000, 44100, 48000)),
     "wav_ulaw": ("wav", ["-c:a", "pcm_mulaw"], 6, (8000, 16000, 44100, 48000)),
     "wav_alaw": ("wav", ["-c:a", "pcm_alaw"], 6, (8000, 16000, 44100, 48000)),
-    "flac": ("flac", ["-c:a", "flac"], 6, (8000, 16000, 44100, 48000)),
+    "flac": ("flac", ["-c:a", "flac", "-sample_fmt", "s16"], 6, (8000, 16000, 44100, 48000)),
+    "flac_s24": ("flac", ["-c:a", "flac", "-sample_fmt", "s32"], 2, (44100, 48000)),
     "mp3": ("mp3", ["-c:a", "libmp3lame"], 2, (8000, 16000, 44100, 48000)),
     "vorbis": ("ogg", ["-c:a", "libvorbis"], 6, (8000, 16000, 44100, 48000)),
     "opus": ("opus", ["-c:a", "libopus"], 6, (8000, 16000, 48000)),
@@ -68,11 +70,13 @@ def make_input(fmt: str, channels: int, rate: int, seconds: float = 1.0) -> str:
     """Encodes a generated signal with the ffmpeg CLI (cached under build/test-inputs)."""
     ext, codec, _, _ = FORMATS[fmt]
     os.makedirs(CACHE, exist_ok=True)
-    path = os.path.join(CACHE, f"{fmt}_{channels}ch_{rate}_{seconds:g}s.{ext}")
+    args = ["-f", "lavfi", "-i", signal_source(channels, rate, seconds), *codec,
+            "-fflags", "+bitexact", "-flags:a", "+bitexact"]
+    key = hashlib.sha1(" ".join(args).encode()).hexdigest()[:8]
+    path = os.path.join(CACHE, f"{fmt}_{channels}ch_{rate}_{seconds:g}s_{key}.{ext}")
     if not os.path.exists(path):
-        tmp = path + ".part." + ext
-        ffmpeg("-f", "lavfi", "-i", signal_source(channels, rate, seconds), *codec,
-               "-fflags", "+bitexact", "-flags:a", "+bitexact", tmp)
+        tmp = f"{path}.{os.getpid()}.{ext}"
+        ffmpeg(*args, tmp)
         os.replace(tmp, path)
     return path
 

@@ -36,7 +36,7 @@ def _decode_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m decode_audio",
         description="Decode audio to raw samples with FFmpeg (as `ffmpeg -i IN -f s16le OUT`). "
-        "Also: `python -m decode_audio info IN [--json]`.",
+        "Also: `python -m decode_audio info IN [--json]` and `--version`.",
     )
     p.add_argument("-i", dest="input", required=True, help="input path or URL; - for stdin")
     p.add_argument("-o", dest="output", required=True, help="output raw file; - for stdout")
@@ -49,7 +49,6 @@ def _decode_parser() -> argparse.ArgumentParser:
     p.add_argument("--frame-offset", type=int, default=0, help="first output frame")
     p.add_argument("--num-frames", type=int, default=-1, help="most output frames (-1: all)")
     p.add_argument("--input-format", help="FFmpeg demuxer name, skipping probing")
-    p.add_argument("--version", action="version", version=_version_text())
     return p
 
 
@@ -127,6 +126,9 @@ def _run_info(argv: List[str]) -> int:
 def main(argv: Optional[List[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
+        if argv and argv[0] == "--version":
+            print(_version_text())
+            return 0
         if argv and argv[0] == "info":
             return _run_info(argv[1:])
         return _run_decode(argv)

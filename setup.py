@@ -1,0 +1,22 @@
+"""Builds libdecode_audio.so with `make lib` and ships it inside the wheel."""
+
+import subprocess
+
+from setuptools import Distribution, setup
+from setuptools.command.build_py import build_py
+
+
+class BuildWithLibrary(build_py):
+    def run(self):
+        subprocess.check_call(["make", "lib"])
+        super().run()
+
+
+class BinaryDistribution(Distribution):
+    """The wheel carries a compiled library, so it is platform-specific."""
+
+    def has_ext_modules(self):
+        return True
+
+
+setup(cmdclass={"build_py": BuildWithLibrary}, distclass=BinaryDistribution)
