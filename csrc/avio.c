@@ -182,6 +182,7 @@ int da__input_open(const da_source *src, const da_open_options *opt, da_input **
         return da__fail(AVERROR(ENOMEM), err, err_size, "open");
     in->src = src;
     in->stream_index = -1;
+    in->discard_until = INT64_MIN;
     source_name(src, in->name, sizeof in->name);
 
     in->pkt = av_packet_alloc();

@@ -42,7 +42,11 @@ int da__next_frame(da_input *in, AVFrame *frame)
                 return ret;
             continue;
         }
-        if (in->pkt->stream_index != in->stream_index) {
+        /* packets of other streams, and those wholly before a window's preroll, are never
+         * decoded */
+        if (in->pkt->stream_index != in->stream_index ||
+            (in->pkt->pts != AV_NOPTS_VALUE && in->pkt->duration > 0 &&
+             in->pkt->pts + in->pkt->duration <= in->discard_until)) {
             av_packet_unref(in->pkt);
             continue;
         }
@@ -57,12 +61,24 @@ int da__next_frame(da_input *in, AVFrame *frame)
     }
 }
 
-/* Where decoded frames go: converted, resampled and windowed into one buffer. */
+/* Where decoded frames go: windowed, converted and resampled into one buffer.
+ * Input frames are placed by index (samples since the stream's first decoded sample): by a
+ * running count when decoding from the start, by their timestamps after a seek or skip. */
 typedef struct sink {
     da_audio *audio;
     int64_t used;             /* frames written */
-    int64_t skip;             /* output frames still to drop before the window */
     int64_t limit;            /* frames wanted at most; -1: all */
+    int64_t out_skip;         /* output frames still to drop (resampled windows) */
+    int64_t in_start;         /* first input index kept */
+    int64_t in_end;           /* input index where the stream ends; -1: where decoding does */
+    int64_t next_idx;         /* index of the next input frame when it carries no timestamp */
+    int use_pts;              /* place the first frames by timestamp (after a seek or skip) */
+    int need_pair;            /* ...and only once two frames' timestamps agree */
+    int anchored;             /* a frame was placed; the running count takes over */
+    int64_t prev_end;         /* index after the last unplaced frame; -1: none yet */
+    int64_t origin;           /* timestamp of index 0, in input samples */
+    AVRational time_base;     /* of frame timestamps */
+    int in_rate;
     int dtype;
     int planar;               /* channels-first output */
     int out_rate;
@@ -75,6 +91,9 @@ typedef struct sink {
     int swr_rate;
     AVChannelLayout swr_layout;
 } sink;
+
+/* The first frame after a seek started after the window: the index misled the demuxer. */
+#define LANDED_LATE 1
 
 static void sink_uninit(sink *s)
 {
@@ -155,12 +174,12 @@ static int write_swr(sink *s, const uint8_t **in, int count)
 {
     uint8_t *planes[64];
     /* frames before the window are produced and dropped inside the resampler */
-    while (s->skip > 0) {
-        int drop = s->skip > INT32_MAX / 2 ? INT32_MAX / 2 : (int)s->skip;
+    while (s->out_skip > 0) {
+        int drop = s->out_skip > INT32_MAX / 2 ? INT32_MAX / 2 : (int)s->out_skip;
         int ret = swr_drop_output(s->swr, drop);
         if (ret < 0)
             return ret;
-        s->skip -= drop;
+        s->out_skip -= drop;
     }
     for (;;) {
         int64_t want = swr_get_out_samples(s->swr, count);
@@ -222,25 +241,48 @@ static int write_plain(sink *s, const AVFrame *frame, int first, int count)
 
 static int sink_frame(sink *s, const AVFrame *frame)
 {
-    int same_input = s->swr != NULL && frame->format == s->swr_fmt &&
-                     frame->sample_rate == s->swr_rate &&
-                     frame->ch_layout.nb_channels == s->swr_layout.nb_channels;
-    int plain = s->convert_only && s->swr == NULL &&
-                frame->ch_layout.nb_channels == s->out_layout.nb_channels &&
+    int64_t idx = s->next_idx;
+    if (s->use_pts && !s->anchored) {
+        /* A timestamp places the first frame after a seek or skip. Some decoders stamp a
+         * frame at a block-size change with its packet's start rather than its own (Vorbis),
+         * so where there is preroll to spare, trust a timestamp only once the next frame's
+         * agrees with it; from then on the running count places frames, as in a full decode. */
+        if (frame->pts == AV_NOPTS_VALUE)
+            return 0;
+        int64_t at = av_rescale_q(frame->pts, s->time_base, (AVRational){1, s->in_rate}) -
+                     s->origin;
+        if (s->need_pair && at != s->prev_end) {
+            s->prev_end = at + frame->nb_samples;
+            return 0;
+        }
+        if (at > s->in_start)
+            return LANDED_LATE;
+        s->anchored = 1;
+        idx = at;
+    }
+    s->next_idx = idx + frame->nb_samples;
+    int64_t first = s->in_start > idx ? s->in_start - idx : 0;
+    int64_t last = frame->nb_samples;
+    if (s->in_end >= 0 && idx + last > s->in_end)
+        last = s->in_end - idx;
+    if (first >= last)
+        return 0;
+    int channels = frame->ch_layout.nb_channels;
+    if (channels > 64)
+        return AVERROR_PATCHWELCOME;
+
+    int plain = s->convert_only && s->swr == NULL && channels == s->out_layout.nb_channels &&
                 frame->sample_rate == s->out_rate &&
                 av_get_packed_sample_fmt((enum AVSampleFormat)frame->format) <= AV_SAMPLE_FMT_DBL;
     if (plain) {
-        int first = 0, count = frame->nb_samples;
-        if (s->skip > 0) {
-            int64_t drop = s->skip < count ? s->skip : count;
-            s->skip -= drop;
-            first = (int)drop;
-            count -= (int)drop;
-        }
+        int64_t count = last - first;
         if (count > room_left(s))
-            count = (int)room_left(s);
-        return count > 0 ? write_plain(s, frame, first, count) : 0;
+            count = room_left(s);
+        return count > 0 ? write_plain(s, frame, (int)first, (int)count) : 0;
     }
+    int same_input = s->swr != NULL && frame->format == s->swr_fmt &&
+                     frame->sample_rate == s->swr_rate &&
+                     channels == s->swr_layout.nb_channels;
     if (!same_input) {
         /* the first frame, or one whose format changed mid-stream */
         if (s->swr != NULL) {
@@ -252,7 +294,120 @@ static int sink_frame(sink *s, const AVFrame *frame)
         if (ret < 0)
             return ret;
     }
-    return write_swr(s, (const uint8_t **)frame->extended_data, frame->nb_samples);
+    enum AVSampleFormat fmt = (enum AVSampleFormat)frame->format;
+    size_t step = (size_t)av_get_bytes_per_sample(fmt) * (size_t)first;
+    const uint8_t *planes[64];
+    if (av_sample_fmt_is_planar(fmt)) {
+        for (int c = 0; c < channels; c++)
+            planes[c] = frame->extended_data[c] + step;
+    } else {
+        planes[0] = frame->extended_data[0] + step * (size_t)channels;
+    }
+    return write_swr(s, planes, (int)(last - first));
+}
+
+/* How a window starts: decode from the start, seek, or skip packets without decoding them. */
+enum { ENTER_FROM_START, ENTER_SEEK, ENTER_SKIP };
+
+/* How far before a window the decoder must start for its output to equal a full decode's,
+ * and how to get there. Measured per codec (see FFMPEG-NOTES §7): PCM and FLAC need nothing;
+ * Vorbis needs its previous packet; MP3's bit reservoir reaches back up to 16 codec frames.
+ * AAC (noise substitution draws from a decoder-wide random state) and Opus never converge
+ * exactly, so exact windows decode them from the start. */
+static int enter_policy(const da_input *in, int exact, int64_t *preroll)
+{
+    const AVCodecParameters *par = in->stream->codecpar;
+    int seekable = in->fmt->pb != NULL && (in->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL);
+    const AVCodecDescriptor *d = avcodec_descriptor_get(par->codec_id);
+    *preroll = 0;
+    if (d != NULL && strncmp(d->name, "pcm_", 4) == 0)
+        return seekable ? ENTER_SEEK : ENTER_SKIP;
+    switch (par->codec_id) {
+    case AV_CODEC_ID_FLAC:
+    case AV_CODEC_ID_WAVPACK:
+    case AV_CODEC_ID_TTA:
+        return seekable ? ENTER_SEEK : ENTER_SKIP;
+    case AV_CODEC_ID_MP3:
+        *preroll = 16 * (int64_t)(par->frame_size > 0 ? par->frame_size : 1152);
+        return ENTER_SKIP;
+    case AV_CODEC_ID_VORBIS:
+        *preroll = 16384;
+        return ENTER_SKIP;
+    case AV_CODEC_ID_OPUS:
+        *preroll = 4 * (int64_t)(par->seek_preroll > 0 ? par->seek_preroll : 3840);
+        return exact ? ENTER_FROM_START : ENTER_SKIP;
+    default:
+        *preroll = 8192;
+        return exact ? ENTER_FROM_START : ENTER_SKIP;
+    }
+}
+
+/* Sets where the sink starts keeping input and output for a window entered by `mode`;
+ * returns the input index the demuxer must reach (before the codec's preroll). */
+static int64_t plan_window(sink *s, int mode, int64_t preroll, int64_t frame_offset)
+{
+    s->used = 0;
+    s->next_idx = 0;
+    s->use_pts = mode != ENTER_FROM_START;
+    s->need_pair = mode == ENTER_SKIP && preroll > 0;
+    s->anchored = 0;
+    s->prev_end = -1;
+    swr_free(&s->swr);
+    if (s->out_rate == s->in_rate) {
+        s->in_start = frame_offset;
+        s->out_skip = 0;
+        return frame_offset;
+    }
+    if (mode == ENTER_FROM_START) {
+        s->in_start = 0;
+        s->out_skip = frame_offset;
+        return 0;
+    }
+    /* A resampler started on a boundary of the rates' common period, with enough input
+     * before the window to fill its filter, gives the same output as one that ran from 0. */
+    int64_t g = av_gcd(s->in_rate, s->out_rate);
+    int64_t in_period = s->in_rate / g, out_period = s->out_rate / g;
+    int64_t filter = 256 * (s->in_rate > s->out_rate ? (s->in_rate + s->out_rate - 1) / s->out_rate : 1);
+    int64_t periods = frame_offset / out_period - (filter + in_period - 1) / in_period - 1;
+    if (periods < 0)
+        periods = 0;
+    s->in_start = periods * in_period;
+    s->out_skip = frame_offset - periods * out_period;
+    return s->in_start;
+}
+
+/* Positions the input so the decoder's first frame starts at or before index `target`. */
+static int enter(da_input *in, int mode, int64_t target, int64_t preroll, int64_t origin)
+{
+    AVStream *st = in->stream;
+    int rate = in->dec->sample_rate;
+    int64_t from = target - preroll;
+    if (mode == ENTER_FROM_START || from <= 0)
+        return 0;
+    int64_t ts = av_rescale_q(origin + from, (AVRational){1, rate}, st->time_base);
+    if (mode == ENTER_SKIP) {
+        in->discard_until = ts;
+        return 0;
+    }
+    int ret = avformat_seek_file(in->fmt, in->stream_index, INT64_MIN, ts, ts, 0);
+    if (ret < 0)
+        return ret;
+    avcodec_flush_buffers(in->dec);
+    return 0;
+}
+
+/* Goes back to the first packet, after a seek that landed after its target. */
+static int rewind_input(da_input *in)
+{
+    AVStream *st = in->stream;
+    int64_t ts = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
+    in->discard_until = INT64_MIN;
+    in->draining = 0;
+    int ret = avformat_seek_file(in->fmt, in->stream_index, INT64_MIN, ts, ts, 0);
+    if (ret < 0)
+        return ret;
+    avcodec_flush_buffers(in->dec);
+    return 0;
 }
 
 /* Frames the output will probably hold, or -1 when unknown; `exact` says if it is certain. */
@@ -312,6 +467,46 @@ int da_decode_options_init(da_decode_options *opt)
     opt->open.stream_index = -1;
     opt->dtype = DA_DTYPE_FLOAT32;
     opt->num_frames = -1;
+    opt->exact = 1;
+    return 0;
+}
+
+/* Decodes the window into the sink, entering the input as `mode` says; falls back to
+ * decoding from the start when a seek or skip cannot place the window. */
+static int pump(sink *s, da_input *in, AVFrame *frame, int mode, int64_t preroll,
+                int64_t frame_offset)
+{
+    int64_t target = plan_window(s, mode, preroll, frame_offset);
+    int ret = enter(in, mode, target, preroll, s->origin);
+    for (;;) {
+        int late = ret == LANDED_LATE;
+        if (ret >= 0 && !late) {
+            while (room_left(s) > 0 && (s->in_end < 0 || s->next_idx < s->in_end)) {
+                ret = da__next_frame(in, frame);
+                if (ret == AVERROR_EOF) {
+                    ret = 0;
+                    break;
+                }
+                if (ret < 0)
+                    return ret;
+                ret = sink_frame(s, frame);
+                av_frame_unref(frame);
+                if (ret != 0)
+                    break;
+            }
+            /* the input ended before a timestamp could place the window */
+            late = ret == LANDED_LATE || (ret == 0 && s->use_pts && !s->anchored);
+        }
+        if (mode == ENTER_FROM_START || !(late || (ret < 0 && mode == ENTER_SEEK)))
+            break;
+        mode = ENTER_FROM_START;
+        plan_window(s, mode, 0, frame_offset);
+        ret = rewind_input(in);
+    }
+    if (ret < 0)
+        return ret;
+    if (s->swr != NULL && room_left(s) > 0)
+        return write_swr(s, NULL, 0);
     return 0;
 }
 
@@ -327,7 +522,6 @@ int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out
     da_input *in = NULL;
     AVFrame *frame = NULL;
     sink s = {0};
-    s.audio = NULL;
     int ret = da__input_open(src, &opt->open, &in, err, err_size);
     if (ret < 0)
         goto end;
@@ -342,6 +536,7 @@ int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out
     int dtype = opt->dtype == DA_DTYPE_AUTO ? native_dtype(in) : opt->dtype;
     s.dtype = dtype;
     s.planar = opt->channels_first != 0;
+    s.in_rate = in_rate;
     s.out_rate = opt->sample_rate > 0 ? opt->sample_rate : in_rate;
     int out_channels = opt->num_channels > 0 ? opt->num_channels : in_channels;
     av_channel_layout_default(&s.out_layout, out_channels);
@@ -349,10 +544,20 @@ int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out
         av_channel_layout_copy(&s.out_layout, &in->dec->ch_layout);
     s.out_fmt = da__dtype_sample_fmt(dtype, s.planar);
     s.convert_only = s.out_rate == in_rate && out_channels == in_channels;
-    s.skip = opt->frame_offset;
     s.limit = opt->num_frames;
+    s.time_base = in->stream->time_base;
+    s.origin = in->stream->start_time != AV_NOPTS_VALUE
+                   ? av_rescale_q(in->stream->start_time, s.time_base, (AVRational){1, in_rate})
+                   : 0;
+    s.in_end = da__stream_end(in);
 
     if (opt->out_data != NULL) {
+        if (opt->out_channels != out_channels) {
+            ret = da__failmsg(DA_ERR_ARGUMENT, err, err_size,
+                              "decode '%s': the output has %d channels, the buffer %d", in->name,
+                              out_channels, opt->out_channels);
+            goto end;
+        }
         ret = da__audio_wrap(dtype, out_channels, s.out_rate, s.planar, opt->out_data,
                              opt->out_capacity, &s.audio);
     } else {
@@ -377,24 +582,17 @@ int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out
         goto end;
     }
 
-    while (room_left(&s) > 0) {
-        ret = da__next_frame(in, frame);
-        if (ret == AVERROR_EOF)
-            break;
-        if (ret < 0)
-            goto fail;
-        ret = sink_frame(&s, frame);
-        av_frame_unref(frame);
-        if (ret < 0)
-            goto fail;
-    }
-    if (s.swr != NULL && room_left(&s) > 0) {
-        ret = write_swr(&s, NULL, 0);
-        if (ret < 0)
-            goto fail;
-    }
+    int64_t preroll = 0;
+    int mode = opt->frame_offset > 0 ? enter_policy(in, opt->exact, &preroll) : ENTER_FROM_START;
+    ret = pump(&s, in, frame, mode, preroll, opt->frame_offset);
+    if (ret < 0)
+        goto fail;
     if (s.used == 0 && in->decode_errors > 0 && opt->frame_offset == 0) {
         ret = da__fail(in->first_error, err, err_size, "decode '%s'", in->name);
+        goto end;
+    }
+    if (s.used == 0 && s.next_idx == 0 && da__index_unreachable(in)) {
+        ret = da__unreachable_error(in, err, err_size);
         goto end;
     }
     ret = da__audio_finish(s.audio, s.used);

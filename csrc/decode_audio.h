@@ -122,11 +122,21 @@ typedef struct da_decode_options {
     int32_t sample_rate;    /* output rate; 0: the stream's */
     int32_t num_channels;   /* output channel count; 0: the stream's */
     int32_t channels_first; /* nonzero: (channels, frames) output, else (frames, channels) */
-    int64_t frame_offset;   /* first output frame to return (counted after resampling) */
-    int64_t num_frames;     /* most output frames to return; -1: to the end */
+    /* The window [frame_offset, frame_offset + num_frames) in output frames (after
+     * resampling). It equals the same frames of a full decode bit for bit: the input is
+     * seeked (or its packets skipped unread by the decoder) only where the codec allows that
+     * exactly, and decoded from the start otherwise. Reading stops once the window is full. */
+    int64_t frame_offset;
+    int64_t num_frames;     /* -1: to the end */
+    /* Nonzero (the default): windows are exact. Zero: codecs that cannot be entered exactly
+     * mid-stream (AAC, Opus, ...) are entered after a preroll that lets the decoder converge,
+     * which is fast but may differ from a full decode by a small amount. */
+    int32_t exact;
     /* Decode into the caller's memory instead of allocating: `out_data` must hold
-     * `out_capacity` frames of the output type and channel count, in the output layout
-     * (channels-first output uses `out_capacity` as the row length). NULL: allocate. */
+     * `out_capacity` frames of `out_channels` channels of the output type, in the output
+     * layout (channels-first output uses `out_capacity` as the row length). NULL: allocate.
+     * A result larger than out_capacity fails with DA_ERR_TOO_SMALL. */
+    int32_t out_channels;
     void *out_data;
     int64_t out_capacity;
 } da_decode_options;

@@ -43,6 +43,7 @@ typedef struct da_input {
     AVPacket *pkt;
     int stream_index;
     int draining;             /* the decoder was sent its flush packet */
+    int64_t discard_until;    /* packets ending at or before this pts are not decoded */
     int64_t decode_errors;    /* packets rejected by the decoder and skipped */
     int first_error;          /* the first of those errors, reported if nothing decodes */
     const da_source *src;
@@ -56,10 +57,21 @@ DA_PRIVATE int da__input_open(const da_source *src, const da_open_options *opt,
                               da_input **out, char *err, size_t err_size);
 DA_PRIVATE void da__input_close(da_input **in);
 
+/* ---- probe.c: what the stream is ---- */
+
+/* Frames a full decode ends at, where the container says so more exactly than the decoder
+ * (MP4's declared duration leaves out AAC's end padding); -1 otherwise. */
+DA_PRIVATE int64_t da__stream_end(const da_input *in);
+/* Nonzero when the container's index lies where a non-seekable input cannot reach it. */
+DA_PRIVATE int da__index_unreachable(const da_input *in);
+/* Says so in err and returns the error code for it. */
+DA_PRIVATE int da__unreachable_error(const da_input *in, char *err, size_t err_size);
+
 /* ---- decode.c: the one decode loop ---- */
 
 /* Returns the next decoded frame in `frame` (0), AVERROR_EOF once the decoder is drained,
- * or another negative code on failure. Skips packets the decoder rejects, counting them. */
+ * or another negative code on failure. Skips packets the decoder rejects, counting them,
+ * and packets that end before `discard_until`. */
 DA_PRIVATE int da__next_frame(da_input *in, AVFrame *frame);
 
 /* ---- convert.c: sample conversion without libswresample ---- */

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include <libavutil/avstring.h>
+#include <libavutil/intreadwrite.h>
 
 #include "internal.h"
 
@@ -75,7 +76,10 @@ static int64_t header_frames(const da_input *in, int *exact)
     const char *container = in->fmt->iformat->name;
     int pcm = d != NULL && strncmp(d->name, "pcm_", 4) == 0;
     int ogg = strcmp(container, "ogg") == 0;
-    if (par->codec_id == AV_CODEC_ID_OPUS && ogg) {
+    if (da__stream_end(in) >= 0) {
+        /* decoding stops where the container says the stream ends */
+        *exact = 1;
+    } else if (par->codec_id == AV_CODEC_ID_OPUS && ogg) {
         /* the granule count includes the encoder's priming, which decoding drops */
         n -= par->initial_padding;
         *exact = 1;
@@ -85,6 +89,66 @@ static int64_t header_frames(const da_input *in, int *exact)
         *exact = 1;
     }
     return n > 0 ? n : 0;
+}
+
+static int is_mov(const da_input *in)
+{
+    return strncmp(in->fmt->iformat->name, "mov,", 4) == 0;
+}
+
+int64_t da__stream_end(const da_input *in)
+{
+    const AVStream *st = in->stream;
+    int rate = in->dec->sample_rate;
+    if (!is_mov(in) || st->codecpar->codec_id != AV_CODEC_ID_AAC || rate <= 0 ||
+        st->duration == AV_NOPTS_VALUE || st->duration <= 0)
+        return -1;
+    return av_rescale_q(st->duration, st->time_base, (AVRational){1, rate});
+}
+
+int da__index_unreachable(const da_input *in)
+{
+    int seekable = in->fmt->pb != NULL && (in->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL);
+    return is_mov(in) && !seekable;
+}
+
+int da__unreachable_error(const da_input *in, char *err, size_t err_size)
+{
+    return da__failmsg(AVERROR_INVALIDDATA, err, err_size,
+                       "open '%s': this MP4/M4A keeps its index (moov) after the audio, which "
+                       "a non-seekable source cannot reach; pass a seekable file, bytes, or a "
+                       "file remuxed with -movflags +faststart",
+                       in->name);
+}
+
+/* Counts the frames a full decode gives from packet durations, less the priming and padding
+ * the container marks for removal: exact for codecs whose every packet decodes to its duration. */
+static int count_by_demuxing(da_input *in, int64_t *count)
+{
+    int64_t n = 0, trimmed = 0;
+    int ret;
+    AVPacket *pkt = in->pkt;
+    while ((ret = av_read_frame(in->fmt, pkt)) >= 0) {
+        if (pkt->stream_index == in->stream_index) {
+            if (pkt->duration <= 0) {
+                av_packet_unref(pkt);
+                return AVERROR(ENOSYS);
+            }
+            n += pkt->duration;
+            size_t size = 0;
+            const uint8_t *skip = av_packet_get_side_data(pkt, AV_PKT_DATA_SKIP_SAMPLES, &size);
+            if (skip != NULL && size >= 8)
+                trimmed += (int64_t)AV_RL32(skip) + (int64_t)AV_RL32(skip + 4);
+        }
+        av_packet_unref(pkt);
+    }
+    if (in->callback_failed)
+        return DA_ERR_CALLBACK;
+    if (ret == AVERROR(ENOMEM))
+        return ret;
+    AVRational tb = in->stream->time_base;
+    *count = av_rescale_q(n, tb, (AVRational){1, in->dec->sample_rate}) - trimmed;
+    return 0;
 }
 
 /* Counts the frames a full decode gives by decoding: the last resort. */
@@ -104,6 +168,13 @@ static int count_by_decoding(da_input *in, int64_t *count)
         return ret;
     *count = n;
     return 0;
+}
+
+/* Back to the first packet, to count again by decoding. */
+static int rewind_for_count(da_input *in)
+{
+    int64_t ts = in->stream->start_time != AV_NOPTS_VALUE ? in->stream->start_time : 0;
+    return avformat_seek_file(in->fmt, in->stream_index, INT64_MIN, ts, ts, 0);
 }
 
 static int collect_tags(const AVDictionary *container, const AVDictionary *stream, da_info *info)
@@ -167,13 +238,27 @@ int da_probe(const da_source *src, const da_open_options *opt, int exact, da_inf
     int header_exact = 0;
     info->num_frames = header_frames(in, &header_exact);
     info->num_frames_exact = header_exact;
+    if (da__index_unreachable(in) && in->stream->nb_frames == 0 && info->num_frames == 0) {
+        ret = da__unreachable_error(in, err, err_size);
+        goto end;
+    }
+    enum AVCodecID id = par->codec_id;
+    if (exact && !header_exact &&
+        (id == AV_CODEC_ID_MP3 || id == AV_CODEC_ID_MP2 || id == AV_CODEC_ID_AC3 ||
+         id == AV_CODEC_ID_EAC3 || (id == AV_CODEC_ID_AAC && !is_mov(in)))) {
+        ret = count_by_demuxing(in, &info->num_frames);
+        if (ret >= 0)
+            header_exact = info->num_frames_exact = 1;
+        else if (ret != AVERROR(ENOSYS))
+            goto counting_failed;
+        else if ((ret = rewind_for_count(in)) < 0)
+            goto counting_failed;
+        ret = 0;
+    }
     if (exact && !header_exact) {
         ret = count_by_decoding(in, &info->num_frames);
-        if (ret < 0) {
-            da__fail(ret, err, err_size, "probe '%s': counting frames",
-                     in->name);
-            goto end;
-        }
+        if (ret < 0)
+            goto counting_failed;
         info->num_frames_exact = 1;
     }
     if (info->num_frames_exact && info->sample_rate > 0)
@@ -181,6 +266,10 @@ int da_probe(const da_source *src, const da_open_options *opt, int exact, da_inf
     else if (in->fmt->duration != AV_NOPTS_VALUE && in->fmt->duration > 0)
         info->duration = (double)in->fmt->duration / AV_TIME_BASE;
 
+    goto end;
+
+counting_failed:
+    da__fail(ret, err, err_size, "probe '%s': counting frames", in->name);
 end:
     if (ret < 0)
         da_info_clear(info);

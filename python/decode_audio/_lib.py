@@ -82,6 +82,8 @@ class DecodeOptions(Structure):
         ("channels_first", c_int32),
         ("frame_offset", c_int64),
         ("num_frames", c_int64),
+        ("exact", c_int32),
+        ("out_channels", c_int32),
         ("out_data", c_void_p),
         ("out_capacity", c_int64),
     ]
