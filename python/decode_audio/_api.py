@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import ctypes
+import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple, Union
+
+import numpy as np
 
 from . import _lib
-from ._audio import Audio, dtype_code
+from ._audio import DTYPES, Audio, dtype_code
+from ._errors import DecodeAudioError
 from ._source import Source, SourceLike
 
 __all__ = ["AudioMetaData", "info", "decode", "load", "get_versions"]
+
+DTYPE_NAMES = {code: name for name, code in DTYPES.items()}
 
 
 @dataclass
@@ -72,11 +78,26 @@ def _text(value: bytes) -> str:
     return value.decode("utf-8", "replace")
 
 
+Names = Union[str, Sequence[str], None]
+
+
+def _names(value: Names, what: str) -> Optional[bytes]:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        value = ",".join(value)
+    if not value or any(c in value for c in " ;|"):
+        raise ValueError(f"{what} must be FFmpeg names separated by commas; got {value!r}")
+    return value.encode()
+
+
 def _open_options(
     opts: Any,
     format: Optional[str],
     buffer_size: int,
     stream_index: Optional[int],
+    protocols: Names = None,
+    formats: Names = None,
 ) -> list:
     """Fills a ``da_open_options``; returns the encoded strings it points to."""
     if buffer_size <= 0:
@@ -85,6 +106,11 @@ def _open_options(
     if format is not None:
         opts.format = fmt = format.encode()
         keep.append(fmt)
+    for field, value in (("protocols", _names(protocols, "protocols")),
+                         ("formats", _names(formats, "formats"))):
+        if value is not None:
+            setattr(opts, field, value)
+            keep.append(value)
     opts.buffer_size = buffer_size
     opts.stream_index = -1 if stream_index is None else int(stream_index)
     if opts.stream_index < -1:
@@ -100,6 +126,8 @@ def info(
     *,
     exact: bool = True,
     stream_index: Optional[int] = None,
+    protocols: Names = None,
+    formats: Names = None,
 ) -> AudioMetaData:
     """Describes the audio stream of `src` without decoding it (where the header suffices).
 
@@ -116,6 +144,10 @@ def info(
         Make `num_frames` exact, reading further where the header only estimates it.
     stream_index : int, optional
         The stream to describe; default: FFmpeg's best audio stream.
+    protocols, formats : str or list of str, optional
+        FFmpeg protocols and demuxers the input may use, replacing the safe defaults (a path:
+        ``file`` only; a URL: its scheme's own; audio demuxers only, no playlists). ``formats="*"``
+        allows every demuxer.
 
     Returns
     -------
@@ -128,7 +160,7 @@ def info(
     """
     _check_backend(backend)
     opts = _lib.OpenOptions()
-    keep = _open_options(opts, format, buffer_size, stream_index)  # noqa: F841 - kept alive
+    keep = _open_options(opts, format, buffer_size, stream_index, protocols, formats)  # noqa: F841
     result = _lib.InfoStruct()
     with Source(src, restore_position=True) as source:
         _lib.da_probe(
@@ -169,13 +201,17 @@ def decode(
     *,
     frame_offset: int = 0,
     num_frames: int = -1,
-    dtype: Any = "float32",
+    dtype: Any = None,
     sample_rate: Optional[int] = None,
     num_channels: Optional[int] = None,
     channels_first: bool = False,
     stream_index: Optional[int] = None,
     format: Optional[str] = None,
     buffer_size: int = 65536,
+    exact: bool = True,
+    out: Any = None,
+    protocols: Names = None,
+    formats: Names = None,
 ) -> Audio:
     """Decodes `src` into one buffer, in the type and layout asked for.
 
@@ -185,11 +221,12 @@ def decode(
         Bytes are read in place; file-likes through ``readinto`` or ``read`` (and ``seek``
         when ``seekable()``).
     frame_offset, num_frames : int
-        The window, in output frames (after resampling): equal to ``decode(src)[a:a+b]``.
-        ``num_frames=-1`` reads to the end. Decoding stops once the window is full.
-    dtype : str or dtype
-        ``uint8 int8 int16 int32 float32 float64``. Integers use FFmpeg's scaling (int16 full
-        scale is 32767); floats are in [-1, 1].
+        The window, in output frames (after resampling): equal to ``decode(src)[a:a+b]`` bit
+        for bit. ``num_frames=-1`` reads to the end. PCM and FLAC are seeked, MP3 and Vorbis
+        entered by skipping packets undecoded; reading stops once the window is full.
+    dtype : str or dtype, optional
+        ``uint8 int8 int16 int32 float32 float64`` (default float32, or the type of `out`).
+        Integers use FFmpeg's scaling (int16 full scale is 32767); floats are in [-1, 1].
     sample_rate, num_channels : int, optional
         Resample or remix with libswresample (FFmpeg's defaults, as ``ffmpeg -ar/-ac``).
     channels_first : bool
@@ -200,6 +237,18 @@ def decode(
         FFmpeg demuxer name, skipping probing.
     buffer_size : int
         I/O buffer size for bytes and file-like sources.
+    exact : bool
+        True: windows of AAC, Opus and other codecs that cannot be entered exactly mid-stream
+        are decoded from the start. False: they are entered after a preroll that lets the
+        decoder converge. Windows stay sample-aligned; measured on tones with noise at
+        -34 dBFS, Opus then differs from a full decode by at most 1.3e-5, AAC by at most
+        0.015 (its noise substitution draws new noise; the SNR stays above 30 dB).
+    out : numpy.ndarray or torch.Tensor, optional
+        A writable C-contiguous 2-D array to decode into, shaped ``(frames, channels)`` (or
+        ``(channels, frames)`` with `channels_first`); the result is a view of the frames
+        written. Too small: ValueError naming the size needed.
+    protocols, formats : str or list of str, optional
+        As for `info`.
 
     Returns
     -------
@@ -212,14 +261,52 @@ def decode(
     >>> a.shape                                                  # (frames, channels)
     (220500, 2)
     """
-    code = dtype_code(dtype)
+    if dtype is not None:
+        code: Optional[int] = dtype_code(dtype)
+    else:
+        code = None if out is not None else dtype_code("float32")
     return _decode(src, code, frame_offset, num_frames, sample_rate, num_channels,
-                   channels_first, stream_index, format, buffer_size)
+                   channels_first, stream_index, format, buffer_size, exact, out,
+                   protocols, formats)
+
+
+def _out_buffer(out: Any, code: Optional[int], channels_first: bool) -> Tuple[int, int, int, int]:
+    """(dtype code, data address, frames, channels) of a caller's output array or tensor."""
+    if hasattr(out, "data_ptr") and hasattr(out, "is_contiguous"):  # torch.Tensor
+        if out.device.type != "cpu" or not out.is_contiguous() or out.dim() != 2:
+            raise ValueError("out must be a C-contiguous 2-D CPU tensor")
+        out_code, address, shape = dtype_code(out.dtype), out.data_ptr(), tuple(out.shape)
+    elif isinstance(out, np.ndarray):
+        if not (out.flags.c_contiguous and out.flags.writeable) or out.ndim != 2:
+            raise ValueError("out must be a writable C-contiguous 2-D array")
+        out_code, address, shape = dtype_code(out.dtype), out.ctypes.data, out.shape
+    else:
+        raise TypeError(f"out must be a NumPy array or a torch tensor; got {type(out).__name__}")
+    if code is not None and code != out_code:
+        raise ValueError(f"dtype {DTYPE_NAMES[code]} differs from out's {DTYPE_NAMES[out_code]}")
+    frames, channels = (shape[1], shape[0]) if channels_first else shape
+    return out_code, address, frames, channels
+
+
+def _position(src: Any) -> Optional[int]:
+    try:
+        return src.tell() if hasattr(src, "seekable") and src.seekable() else None
+    except Exception:  # noqa: BLE001 - a source that cannot say cannot be read again
+        return None
+
+
+def _rewinder(src: Any, start: Optional[int]) -> Any:
+    """A function that makes `src` readable again from where it started, or None."""
+    if isinstance(src, (str, os.PathLike, bytes, bytearray, memoryview)):
+        return lambda: None
+    if start is not None:
+        return lambda: src.seek(start)
+    return None
 
 
 def _decode(
     src: SourceLike,
-    code: int,
+    code: Optional[int],
     frame_offset: int,
     num_frames: int,
     sample_rate: Optional[int],
@@ -228,6 +315,10 @@ def _decode(
     stream_index: Optional[int],
     format: Optional[str],
     buffer_size: int,
+    exact: bool = True,
+    out: Any = None,
+    protocols: Names = None,
+    formats: Names = None,
 ) -> Audio:
     if frame_offset < 0:
         raise ValueError(f"frame_offset must be >= 0; got {frame_offset}")
@@ -239,23 +330,45 @@ def _decode(
         raise ValueError(f"num_channels must be between 1 and 64; got {num_channels}")
     opts = _lib.DecodeOptions()
     _lib.da_decode_options_init(ctypes.byref(opts))
-    keep = _open_options(opts.open, format, buffer_size, stream_index)  # noqa: F841
+    keep = _open_options(opts.open, format, buffer_size, stream_index, protocols,  # noqa: F841
+                         formats)
+    if out is not None:
+        code, opts.out_data, opts.out_capacity, opts.out_channels = _out_buffer(
+            out, code, channels_first)
     opts.dtype = code
     opts.sample_rate = sample_rate or 0
     opts.num_channels = num_channels or 0
     opts.channels_first = int(bool(channels_first))
     opts.frame_offset = int(frame_offset)
     opts.num_frames = int(num_frames)
+    opts.exact = int(bool(exact))
     ptr = ctypes.POINTER(_lib.AudioStruct)()
-    with Source(src) as source:
-        _lib.da_decode(
-            source.pointer,
-            ctypes.byref(opts),
-            ctypes.byref(ptr),
-            _lib.error_buffer(),
-            _lib.ERROR_SIZE,
-        )
-    return Audio(ptr)
+    start = _position(src) if out is not None else None
+    try:
+        with Source(src) as source:
+            _lib.da_decode(
+                source.pointer,
+                ctypes.byref(opts),
+                ctypes.byref(ptr),
+                _lib.error_buffer(),
+                _lib.ERROR_SIZE,
+            )
+    except DecodeAudioError as e:
+        if out is None or e.code not in (_lib.ERR_TOO_SMALL, _lib.ERR_ARGUMENT):
+            raise
+        if e.code == _lib.ERR_ARGUMENT:
+            raise ValueError(str(e)) from None
+        # the size needed is what the same call returns when it may allocate
+        rewind = _rewinder(src, start)
+        if rewind is None:
+            raise ValueError(f"out holds {opts.out_capacity} frames; more are needed") from None
+        rewind()
+        needed = _decode(src, code, frame_offset, num_frames, sample_rate, num_channels,
+                         channels_first, stream_index, format, buffer_size, exact, None,
+                         protocols, formats).num_frames
+        raise ValueError(
+            f"out holds {opts.out_capacity} frames; {needed} are needed") from None
+    return Audio(ptr, owner=out, row_length=opts.out_capacity if out is not None else 0)
 
 
 def load(
@@ -284,7 +397,8 @@ def load(
     format, buffer_size, backend
         As for `info`.
     **decode_kwargs
-        `decode`'s other options: ``sample_rate``, ``num_channels``, ``stream_index``.
+        `decode`'s other options: ``sample_rate``, ``num_channels``, ``stream_index``,
+        ``exact``, ``protocols``, ``formats``.
 
     Returns
     -------
@@ -296,7 +410,8 @@ def load(
     code = _lib.DTYPE_AUTO if not normalize else dtype_code("float32")
     if dtype is not None:
         code = dtype_code(dtype)
-    unknown = set(decode_kwargs) - {"sample_rate", "num_channels", "stream_index"}
+    unknown = set(decode_kwargs) - {"sample_rate", "num_channels", "stream_index", "exact",
+                                    "protocols", "formats"}
     if unknown:
         raise TypeError(f"load() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
     audio = _decode(
@@ -310,6 +425,10 @@ def load(
         decode_kwargs.get("stream_index"),
         format,
         buffer_size,
+        decode_kwargs.get("exact", True),
+        None,
+        decode_kwargs.get("protocols"),
+        decode_kwargs.get("formats"),
     )
     return audio.torch(), audio.sample_rate
 

@@ -69,12 +69,14 @@ class Audio:
     >>> x = a.numpy()                              # no copy: x.base is a
     """
 
-    __slots__ = ("_ptr", "_struct", "_finalizer", "_owner", "__weakref__")
+    __slots__ = ("_ptr", "_struct", "_finalizer", "_owner", "_row", "__weakref__")
 
-    def __init__(self, ptr: Any, owner: Any = None) -> None:
+    def __init__(self, ptr: Any, owner: Any = None, row_length: int = 0) -> None:
         self._ptr = ptr
         self._struct = ptr.contents
-        self._owner = owner  # the caller's array when decoding into it
+        # decoding into the caller's array: keep it alive; channels-first rows keep its length
+        self._owner = owner
+        self._row = row_length
         self._finalizer = weakref.finalize(self, _release, ptr)
 
     # --- description ---
@@ -132,12 +134,15 @@ class Audio:
     # --- NumPy ---
     @property
     def __array_interface__(self) -> dict:
+        strides = None
+        if self._row and self.channels_first and self._row != self.num_frames:
+            strides = (self._row * self.dtype.itemsize, self.dtype.itemsize)
         return {
             "version": 3,
             "shape": self.shape,
             "typestr": self.dtype.str,
             "data": (self.data_ptr, False),
-            "strides": None,
+            "strides": strides,
         }
 
     def numpy(self) -> np.ndarray:
@@ -168,6 +173,10 @@ class Audio:
         A versioned (DLPack 1.x) capsule when the consumer accepts ``max_version >= (1, 0)``,
         a legacy one otherwise. The capsule holds its own reference to the C buffer.
         """
+        if self._owner is not None:
+            # decoded into the caller's memory: NumPy's export keeps that memory alive
+            return self.numpy().__dlpack__(stream=stream, max_version=max_version,
+                                           dl_device=dl_device, copy=copy)
         if stream is not None and stream != -1:
             raise BufferError("decode_audio tensors live on the CPU; stream must be None")
         if dl_device is not None and tuple(dl_device) != (_KDL_CPU, 0):
