@@ -55,7 +55,11 @@ static void append_log(char *err, size_t err_size)
     size_t n = strlen(err);
     if (last_log[0] == '\0' || strstr(err, last_log) != NULL || n + 8 >= err_size)
         return;
-    snprintf(err + n, err_size - n, " (%s)", last_log);
+    /* long lines (a whitelist spelled out) are cut to what a message needs */
+    if (strlen(last_log) > 160)
+        snprintf(err + n, err_size - n, " (%.157s...)", last_log);
+    else
+        snprintf(err + n, err_size - n, " (%s)", last_log);
 }
 
 int da__fail(int code, char *err, size_t err_size, const char *what, ...)

@@ -109,7 +109,13 @@ int64_t da__stream_end(const da_input *in)
 int da__index_unreachable(const da_input *in)
 {
     int seekable = in->fmt->pb != NULL && (in->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL);
-    return is_mov(in) && !seekable;
+    if (!is_mov(in) || seekable || in->fmt->pb == NULL)
+        return 0;
+    /* with the index after the audio, reading the header went past the first packet */
+    AVStream *st = in->stream;
+    const AVIndexEntry *first =
+        avformat_index_get_entries_count(st) > 0 ? avformat_index_get_entry(st, 0) : NULL;
+    return first != NULL && first->pos < avio_tell(in->fmt->pb);
 }
 
 int da__unreachable_error(const da_input *in, char *err, size_t err_size)
@@ -238,7 +244,7 @@ int da_probe(const da_source *src, const da_open_options *opt, int exact, da_inf
     int header_exact = 0;
     info->num_frames = header_frames(in, &header_exact);
     info->num_frames_exact = header_exact;
-    if (da__index_unreachable(in) && in->stream->nb_frames == 0 && info->num_frames == 0) {
+    if (da__index_unreachable(in)) {
         ret = da__unreachable_error(in, err, err_size);
         goto end;
     }

@@ -162,7 +162,7 @@ def info(
     opts = _lib.OpenOptions()
     keep = _open_options(opts, format, buffer_size, stream_index, protocols, formats)  # noqa: F841
     result = _lib.InfoStruct()
-    with Source(src, restore_position=True) as source:
+    with Source(src, restore_position=True, protocols=opts.protocols) as source:
         _lib.da_probe(
             source.pointer,
             ctypes.byref(opts),
@@ -345,7 +345,7 @@ def _decode(
     ptr = ctypes.POINTER(_lib.AudioStruct)()
     start = _position(src) if out is not None else None
     try:
-        with Source(src) as source:
+        with Source(src, protocols=opts.open.protocols) as source:
             _lib.da_decode(
                 source.pointer,
                 ctypes.byref(opts),

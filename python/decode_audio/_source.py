@@ -21,6 +21,7 @@ __all__ = ["SourceLike", "Source"]
 SourceLike = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, Any]
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)[:,]")
 _AVSEEK_SIZE = 0x10000
 
 
@@ -45,9 +46,13 @@ class Source:
         A path, URL, bytes-like object or file-like object.
     restore_position
         Put a seekable file-like back where it was when the call is over.
+    protocols
+        The protocols the caller allowed: a string starting with one of them and a colon
+        (``concat:``, ``data:``) is then a URL rather than a file name.
     """
 
-    def __init__(self, src: SourceLike, restore_position: bool = False) -> None:
+    def __init__(self, src: SourceLike, restore_position: bool = False,
+                 protocols: Optional[bytes] = None) -> None:
         self.struct = _lib.Source()
         self.error: Optional[BaseException] = None
         self._file: Any = None
@@ -63,7 +68,7 @@ class Source:
             if isinstance(path, bytes):
                 path = os.fsdecode(path)
             self._path = path.encode("utf-8", "surrogateescape")
-            s.kind = _lib.SOURCE_URL if _URL.match(path) else _lib.SOURCE_PATH
+            s.kind = _lib.SOURCE_URL if _is_url(path, protocols) else _lib.SOURCE_PATH
             s.path = self._path
         elif isinstance(src, (bytes, bytearray, memoryview)):
             view = np.frombuffer(src, dtype=np.uint8)
@@ -142,6 +147,16 @@ class Source:
         error, self.error = self.error, None
         if error is not None:
             raise error
+
+
+def _is_url(path: str, protocols: Optional[bytes]) -> bool:
+    """A string is a URL when it has a scheme://, or when the caller allowed its scheme."""
+    if _URL.match(path):
+        return True
+    # FFmpeg's own reading of a protocol prefix: "concat:…", "data:…", "subfile,,…:…"
+    scheme = _SCHEME.match(path)
+    allowed = protocols.decode().split(",") if protocols else []
+    return scheme is not None and scheme.group(1) in allowed and scheme.group(1) != "file"
 
 
 def _is_seekable(f: Any) -> bool:
