@@ -68,7 +68,14 @@ static int read_packet(void *opaque, uint8_t *buf, int size)
     }
     if (n == 0)
         return AVERROR_EOF;
-    return (int)(n > size ? size : n);
+    if (n > size)
+        n = size;
+    if (in->head != NULL && in->head_size < DA_HEAD_SIZE) {
+        int keep = DA_HEAD_SIZE - in->head_size < n ? DA_HEAD_SIZE - in->head_size : (int)n;
+        memcpy(in->head + in->head_size, buf, (size_t)keep);
+        in->head_size += keep;
+    }
+    return (int)n;
 }
 
 static int64_t seek_packet(void *opaque, int64_t offset, int whence)
@@ -232,6 +239,8 @@ int da__input_open(const da_source *src, const da_open_options *opt, da_input **
         int size = opt->buffer_size > 0 ? opt->buffer_size : 65536;
         io_buffer = av_malloc((size_t)size);
         int seekable = src->kind == DA_SOURCE_MEMORY || (src->seek != NULL && src->seekable);
+        if (!seekable)
+            in->head = av_malloc(DA_HEAD_SIZE);
         in->pb = io_buffer == NULL ? NULL
                                    : avio_alloc_context(io_buffer, size, 0, in, read_packet,
                                                         NULL, seekable ? seek_packet : NULL);
@@ -289,5 +298,6 @@ void da__input_close(da_input **inp)
         avio_context_free(&in->pb);
     }
     av_packet_free(&in->pkt);
+    av_freep(&in->head);
     av_freep(inp);
 }

@@ -18,6 +18,9 @@
 
 #define DA_PRIVATE __attribute__((visibility("hidden")))
 
+/* Bytes of a non-seekable source kept from its start. */
+#define DA_HEAD_SIZE 65536
+
 /* ---- error.c: messages and FFmpeg's log ---- */
 
 /* Routes FFmpeg's log into a per-thread buffer, once per process. */
@@ -49,6 +52,10 @@ typedef struct da_input {
     const da_source *src;
     int64_t mem_pos;          /* DA_SOURCE_MEMORY read position */
     int callback_failed;      /* a caller's callback returned an error */
+    /* The first bytes of a non-seekable source, kept for what the demuxer cannot go back
+     * for (an MP3's LAME tag). */
+    uint8_t *head;
+    int head_size;
     char name[256];           /* how messages name the source */
 } da_input;
 

@@ -67,6 +67,12 @@ static int64_t header_frames(const da_input *in, int *exact)
     *exact = 0;
     if (rate <= 0)
         return 0;
+    int64_t end = da__stream_end(in);
+    if (end >= 0) {
+        /* decoding stops where the container says the stream ends */
+        *exact = 1;
+        return end;
+    }
     if (st->duration == AV_NOPTS_VALUE || st->duration <= 0) {
         int64_t d = in->fmt->duration;
         return d != AV_NOPTS_VALUE && d > 0 ? av_rescale(d, rate, AV_TIME_BASE) : 0;
@@ -76,10 +82,7 @@ static int64_t header_frames(const da_input *in, int *exact)
     const char *container = in->fmt->iformat->name;
     int pcm = d != NULL && strncmp(d->name, "pcm_", 4) == 0;
     int ogg = strcmp(container, "ogg") == 0;
-    if (da__stream_end(in) >= 0) {
-        /* decoding stops where the container says the stream ends */
-        *exact = 1;
-    } else if (par->codec_id == AV_CODEC_ID_OPUS && ogg) {
+    if (par->codec_id == AV_CODEC_ID_OPUS && ogg) {
         /* the granule count includes the encoder's priming, which decoding drops */
         n -= par->initial_padding;
         *exact = 1;
@@ -96,10 +99,51 @@ static int is_mov(const da_input *in)
     return strncmp(in->fmt->iformat->name, "mov,", 4) == 0;
 }
 
+/* Frames an MP3 decodes to, from the Xing/Info frame's count less the LAME tag's encoder
+ * delay and padding; -1 without them. FFmpeg reads this itself but applies the padding only
+ * when it can seek, so a streamed MP3 would otherwise keep up to one codec frame of it. */
+static int64_t lame_frames(const uint8_t *p, int size)
+{
+    int pos = 0;
+    if (size >= 10 && memcmp(p, "ID3", 3) == 0) {
+        pos = 10 + ((p[6] & 0x7f) << 21 | (p[7] & 0x7f) << 14 | (p[8] & 0x7f) << 7 | (p[9] & 0x7f));
+        if (p[5] & 0x10)
+            pos += 10;
+    }
+    /* the first frame header: sync, a known version, layer III */
+    for (; pos + 4 <= size; pos++)
+        if (p[pos] == 0xff && (p[pos + 1] & 0xe0) == 0xe0 && ((p[pos + 1] >> 3) & 3) != 1 &&
+            ((p[pos + 1] >> 1) & 3) == 1)
+            break;
+    if (pos + 4 > size)
+        return -1;
+    int mpeg1 = ((p[pos + 1] >> 3) & 3) == 3;
+    int mono = ((p[pos + 3] >> 6) & 3) == 3;
+    int side = mpeg1 ? (mono ? 17 : 32) : (mono ? 9 : 17);
+    int64_t per_frame = mpeg1 ? 1152 : 576;
+    int x = pos + 4 + side;
+    if (x + 8 > size || (memcmp(p + x, "Xing", 4) != 0 && memcmp(p + x, "Info", 4) != 0))
+        return -1;
+    uint32_t flags = AV_RB32(p + x + 4);
+    int at = x + 8;
+    if (!(flags & 1) || at + 4 > size)
+        return -1;
+    int64_t frames = AV_RB32(p + at);
+    at += 4 + ((flags & 2) ? 4 : 0) + ((flags & 4) ? 100 : 0) + ((flags & 8) ? 4 : 0);
+    if (at + 24 > size || (memcmp(p + at, "LAME", 4) != 0 && memcmp(p + at, "Lavf", 4) != 0 &&
+                           memcmp(p + at, "Lavc", 4) != 0))
+        return -1;
+    uint32_t delays = AV_RB24(p + at + 21);
+    int64_t n = frames * per_frame - (delays >> 12) - (delays & 0xfff);
+    return n > 0 ? n : -1;
+}
+
 int64_t da__stream_end(const da_input *in)
 {
     const AVStream *st = in->stream;
     int rate = in->dec->sample_rate;
+    if (st->codecpar->codec_id == AV_CODEC_ID_MP3 && in->head != NULL)
+        return lame_frames(in->head, in->head_size);
     if (!is_mov(in) || st->codecpar->codec_id != AV_CODEC_ID_AAC || rate <= 0 ||
         st->duration == AV_NOPTS_VALUE || st->duration <= 0)
         return -1;

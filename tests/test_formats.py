@@ -137,12 +137,5 @@ def test_every_kind_of_source_gives_the_same_samples(fmt, opener):
     finally:
         if hasattr(src, "close"):
             src.close()
-    expected = reference(path, "f32le")
-    if fmt == "mp3" and opener in ("non_seekable", "read_only"):
-        # Without seeking, FFmpeg's mp3 demuxer drops the encoder's priming but not its end
-        # padding (under one 1152-sample codec frame): the samples agree over the whole file.
-        extra = got.nbytes - len(expected)
-        assert 0 < extra < 1152 * 2 * 4
-        assert got.tobytes()[: len(expected)] == expected
-        return
-    assert_matches_cli(got, expected, fmt)
+    # streamed MP3s lose their end padding too, by the LAME tag decode_audio reads itself
+    assert_matches_cli(got, reference(path, "f32le"), fmt)

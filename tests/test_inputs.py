@@ -197,7 +197,7 @@ def test_http_body_streamed_with_requests(server, name):
     with requests.get(f"{base}/{name}", stream=True, timeout=10) as response:
         rate = meta.sample_rate
         part = decode_audio.decode(_hide_seek(response.raw), frame_offset=rate,
-                                   num_frames=rate).numpy()
+                                   num_frames=rate, buffer_size=4096).numpy()
         fetched_part = response.raw.tell()
     np.testing.assert_array_equal(part, expected[rate:2 * rate])
     assert fetched_part < fetched_all
@@ -235,7 +235,8 @@ def test_s3_like_body_with_only_read():
     body = ReadOnly(data)
     np.testing.assert_array_equal(decode_audio.decode(body).numpy(), expected)
     body = ReadOnly(data)
-    part = decode_audio.decode(body, frame_offset=16000, num_frames=8000).numpy()
+    part = decode_audio.decode(body, frame_offset=16000, num_frames=8000,
+                               buffer_size=4096).numpy()
     np.testing.assert_array_equal(part, expected[16000:24000])
     assert body._f.tell() < len(data)
 
@@ -251,5 +252,4 @@ def test_cli_reads_stdin(tmp_path):
     with open(path, "rb") as f:
         r = subprocess.run([sys.executable, "-m", "decode_audio", "-i", "-", "-o", "-",
                             "-f", "f32le"], stdin=f, capture_output=True, env=env, check=True)
-    # read without seeking, an mp3 keeps its end padding (see test_formats)
-    assert r.stdout.startswith(reference(path, "f32le"))
+    assert r.stdout == reference(path, "f32le")
