@@ -72,7 +72,7 @@ deps-system:
 	fi
 
 deps-python:
-	@$(PYTHON) -c "import numpy, pytest" 2>/dev/null || $(PYTHON) -m pip install -q numpy pytest
+	@$(PYTHON) -c "import numpy, pytest, requests" 2>/dev/null || $(PYTHON) -m pip install -q numpy pytest requests
 	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q "$(TORCH_REQ)" || \
 	    echo "warning: $(TORCH_REQ) could not be installed; torch tests will be skipped"
 
@@ -93,7 +93,8 @@ test: deps
 
 # The decoding tests again, with the library built with AddressSanitizer and UBSan.
 ASAN_RUNTIME = $(shell $(CC) -print-file-name=libasan.so):$(shell $(CC) -print-file-name=libubsan.so)
-ASAN_TESTS ?= tests/test_formats.py tests/test_errors.py tests/test_zero_copy.py tests/test_api.py
+ASAN_TESTS ?= tests/test_formats.py tests/test_errors.py tests/test_zero_copy.py tests/test_api.py \
+              tests/test_windows.py tests/test_inputs.py
 asan-test: asan-lib
 	LD_PRELOAD=$(ASAN_RUNTIME) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
