@@ -165,3 +165,17 @@ def test_cli_reports_errors_without_a_traceback(tmp_path):
     r = run_cli("-i", str(tmp_path / "missing.wav"), "-o", str(tmp_path / "x.raw"), text=True)
     assert r.returncode == 1
     assert "missing.wav" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_tutorial_gsm_info_and_window(tmp_path):
+    path = tmp_path / "whistle.gsm"
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "sine=d=4.96:r=8000", "-c:a", "libgsm", "-f", "gsm", str(path)], check=True)
+    meta = decode_audio.info(path)
+    assert repr(meta) == ("AudioMetaData(sample_rate=8000, num_frames=39680, num_channels=1, "
+                          "bits_per_sample=0, encoding=GSM)")
+    whole = decode_audio.decode(path).numpy()
+    assert len(whole) == 39680
+    np.testing.assert_array_equal(decode_audio.decode(path, frame_offset=1000,
+                                                      num_frames=5000).numpy(),
+                                  whole[1000:6000])
