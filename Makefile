@@ -19,8 +19,8 @@ DA_CFLAGS = -std=gnu11 $(WARN) -fPIC -fvisibility=hidden -DDA_BUILDING_LIBRARY \
             $(shell pkg-config --cflags $(FFMPEG_PKGS) 2>/dev/null) $(CFLAGS)
 DA_LIBS = $(shell pkg-config --libs $(FFMPEG_PKGS) 2>/dev/null) -lm -lpthread
 
-SRCS := csrc/avio.c csrc/buffer.c csrc/convert.c csrc/decode.c csrc/dlpack.c csrc/error.c \
-        csrc/probe.c
+SRCS := csrc/avio.c csrc/buffer.c csrc/convert.c csrc/decode.c csrc/dlpack.c csrc/encode.c \
+        csrc/error.c csrc/probe.c
 HDRS := csrc/decode_audio.h csrc/internal.h
 LIB := python/decode_audio/libdecode_audio.so
 BUILD := build

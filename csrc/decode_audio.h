@@ -221,6 +221,80 @@ DA_API void da_dlpack_release(void *managed, int versioned);
 /* Number of da_audio buffers alive in this process (for leak tests). */
 DA_API int da_live_buffers(int64_t *count);
 
+/* ---- Encoding and muxing ---- */
+
+/* Write `size` bytes; return the count written (== size), or a negative value on failure. */
+typedef int64_t (*da_write_fn)(void *opaque, const uint8_t *buf, int64_t size);
+
+/* A destination. Nothing here is owned by the library; it must outlive the writer. */
+typedef struct da_output {
+    int32_t kind;          /* DA_SOURCE_PATH, DA_SOURCE_URL or DA_SOURCE_CALLBACKS */
+    int32_t seekable;      /* DA_SOURCE_CALLBACKS: nonzero when `seek` may be used */
+    const char *path;      /* DA_SOURCE_PATH, DA_SOURCE_URL */
+    void *opaque;          /* DA_SOURCE_CALLBACKS: passed to write and seek */
+    da_write_fn write;     /* DA_SOURCE_CALLBACKS */
+    da_seek_fn seek;       /* DA_SOURCE_CALLBACKS, may be NULL */
+    const char *name;      /* how error messages name the destination */
+} da_output;
+
+/* An audio stream to encode. Zero means "default" throughout. */
+typedef struct da_audio_stream_options {
+    int32_t sample_rate;          /* of the samples written */
+    int32_t num_channels;         /* of the samples written */
+    int32_t dtype;                /* da_dtype of the samples written */
+    int32_t encoder_sample_rate;  /* 0: sample_rate, or the supported rate nearest to it */
+    int32_t encoder_num_channels; /* 0: num_channels */
+    int32_t compression_level;    /* -1: the encoder's default */
+    int32_t bits_per_raw_sample;  /* 0: the encoder's default (FLAC 24-bit: 24) */
+    int32_t reserved;
+    int64_t bit_rate;             /* bits per second; 0: the encoder's default */
+    double quality;               /* variable-bit-rate quality (Vorbis -1..10); < -1e9: unset */
+    const char *encoder;          /* FFmpeg encoder name; NULL: the muxer's default */
+    const char *encoder_format;   /* the encoder's sample format ("s16", "fltp"); NULL: the
+                                     one nearest the samples' type that the encoder takes */
+    /* Encoder options as NULL-terminated alternating keys and values; may be NULL. */
+    const char *const *encoder_options;
+} da_audio_stream_options;
+
+/* A muxer with its streams. Created by da_writer_open(); freed by da_writer_close() (which
+ * finishes the file) or da_writer_free() (which abandons it). */
+typedef struct da_writer da_writer;
+
+/* Opens `dst` for the muxer `format` (NULL: guessed from the path's extension). */
+DA_API int da_writer_open(const da_output *dst, const char *format, da_writer **out,
+                          char *err, size_t err_size);
+
+/* Fills `opt` with the defaults (quality and compression level unset). */
+DA_API int da_audio_stream_options_init(da_audio_stream_options *opt);
+
+/* Adds an audio stream and opens its encoder; *stream_index gets its index. */
+DA_API int da_writer_add_audio(da_writer *w, const da_audio_stream_options *opt,
+                               int *stream_index, char *err, size_t err_size);
+
+/* Sets a container tag; before da_writer_start() only. */
+DA_API int da_writer_set_metadata(da_writer *w, const char *key, const char *value,
+                                  char *err, size_t err_size);
+
+/* Writes the header; `options` are muxer options as NULL-terminated key/value pairs. */
+DA_API int da_writer_start(da_writer *w, const char *const *options, char *err,
+                           size_t err_size);
+
+/* Encodes `num_frames` frames of stream `stream_index`. Sample (frame f, channel c) is read
+ * at data + (f * frame_step + c * channel_step) * itemsize, so any 2-D layout is read in
+ * place. Chunks of any size give the same file as one write of all the frames. */
+DA_API int da_writer_write_audio(da_writer *w, int stream_index, const void *data,
+                                 int64_t num_frames, int64_t frame_step, int64_t channel_step,
+                                 char *err, size_t err_size);
+
+/* Encodes what the streams still hold and drains the encoders; nothing can be written after. */
+DA_API int da_writer_flush(da_writer *w, char *err, size_t err_size);
+
+/* Flushes, writes the trailer, closes the destination and frees the writer. */
+DA_API int da_writer_close(da_writer **w, char *err, size_t err_size);
+
+/* Frees the writer without finishing the file. Accepts NULL. */
+DA_API void da_writer_free(da_writer **w);
+
 /* Fills the versions of this library and of the FFmpeg libraries it runs with. */
 DA_API int da_get_versions(da_versions *versions);
 

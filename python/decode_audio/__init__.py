@@ -9,15 +9,19 @@
 from ._api import AudioMetaData, decode, get_versions, info, load
 from ._audio import Audio
 from ._errors import DecodeAudioError
+from ._writer import CodecConfig, StreamWriter, save
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Audio",
     "AudioMetaData",
+    "CodecConfig",
     "DecodeAudioError",
+    "StreamWriter",
     "decode",
     "get_versions",
     "info",
     "load",
+    "save",
 ]

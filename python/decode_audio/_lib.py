@@ -46,6 +46,7 @@ DTYPE_AUTO = -1
 
 READ_FN = CFUNCTYPE(c_int64, c_void_p, c_void_p, c_int64)
 SEEK_FN = CFUNCTYPE(c_int64, c_void_p, c_int64, c_int)
+WRITE_FN = CFUNCTYPE(c_int64, c_void_p, c_void_p, c_int64)
 CAPSULE_DESTRUCTOR = CFUNCTYPE(None, c_void_p)
 
 
@@ -121,6 +122,36 @@ class InfoStruct(Structure):
         ("sample_format", c_char * 16),
         ("tags", c_void_p),
         ("tags_size", c_int64),
+    ]
+
+
+class Output(Structure):
+    _fields_ = [
+        ("kind", c_int32),
+        ("seekable", c_int32),
+        ("path", c_char_p),
+        ("opaque", c_void_p),
+        ("write", WRITE_FN),
+        ("seek", SEEK_FN),
+        ("name", c_char_p),
+    ]
+
+
+class AudioStreamOptions(Structure):
+    _fields_ = [
+        ("sample_rate", c_int32),
+        ("num_channels", c_int32),
+        ("dtype", c_int32),
+        ("encoder_sample_rate", c_int32),
+        ("encoder_num_channels", c_int32),
+        ("compression_level", c_int32),
+        ("bits_per_raw_sample", c_int32),
+        ("reserved", c_int32),
+        ("bit_rate", c_int64),
+        ("quality", c_double),
+        ("encoder", c_char_p),
+        ("encoder_format", c_char_p),
+        ("encoder_options", POINTER(c_char_p)),
     ]
 
 
@@ -218,6 +249,32 @@ da_audio_to_dlpack = _declare(
 da_dlpack_release = _declare("da_dlpack_release", None, [c_void_p, c_int])
 da_live_buffers = _declare("da_live_buffers", c_int, [POINTER(c_int64)])
 da_get_versions = _declare("da_get_versions", c_int, [POINTER(Versions)])
+da_writer_open = _declare(
+    "da_writer_open", c_int, [POINTER(Output), c_char_p, POINTER(c_void_p), *ERR], check=True
+)
+da_audio_stream_options_init = _declare(
+    "da_audio_stream_options_init", c_int, [POINTER(AudioStreamOptions)]
+)
+da_writer_add_audio = _declare(
+    "da_writer_add_audio",
+    c_int,
+    [c_void_p, POINTER(AudioStreamOptions), POINTER(c_int), *ERR],
+    check=True,
+)
+da_writer_set_metadata = _declare(
+    "da_writer_set_metadata", c_int, [c_void_p, c_char_p, c_char_p, *ERR], check=True
+)
+da_writer_start = _declare("da_writer_start", c_int, [c_void_p, POINTER(c_char_p), *ERR],
+                           check=True)
+da_writer_write_audio = _declare(
+    "da_writer_write_audio",
+    c_int,
+    [c_void_p, c_int, c_void_p, c_int64, c_int64, c_int64, *ERR],
+    check=True,
+)
+da_writer_flush = _declare("da_writer_flush", c_int, [c_void_p, *ERR], check=True)
+da_writer_close = _declare("da_writer_close", c_int, [POINTER(c_void_p), *ERR], check=True)
+da_writer_free = _declare("da_writer_free", None, [POINTER(c_void_p)])
 da_strerror = _declare("da_strerror", c_int, [c_int, *ERR])
 
 # The functions of decode_audio.h, for the test that every one is declared.
@@ -232,6 +289,15 @@ DECLARED = (
     "da_live_buffers",
     "da_get_versions",
     "da_strerror",
+    "da_writer_open",
+    "da_audio_stream_options_init",
+    "da_writer_add_audio",
+    "da_writer_set_metadata",
+    "da_writer_start",
+    "da_writer_write_audio",
+    "da_writer_flush",
+    "da_writer_close",
+    "da_writer_free",
 )
 
 # Python's capsule API, for handing DLPack tensors to consumers. Pointers are passed as

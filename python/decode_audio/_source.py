@@ -1,8 +1,8 @@
-"""Turns what users pass as `src` into the C library's ``da_source``.
+"""Turns what users pass as `src` (or `dst`) into the C library's ``da_source`` (``da_output``).
 
 Paths and URLs go by name; bytes-like objects are read in place; file-like objects are read
-through callbacks. An exception raised by a file-like's own methods is kept while the C call
-unwinds and raised unchanged afterwards.
+and written through callbacks. An exception raised by a file-like's own methods is kept while
+the C call unwinds and raised unchanged afterwards.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _lib
 
-__all__ = ["SourceLike", "Source"]
+__all__ = ["SourceLike", "Source", "Destination"]
 
 SourceLike = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, Any]
 
@@ -167,3 +167,76 @@ def _is_seekable(f: Any) -> bool:
         return bool(seekable()) if seekable is not None else False
     except Exception:  # noqa: BLE001 - an object that cannot say is streamed
         return False
+
+
+class Destination:
+    """A ``da_output`` for a writer's life: a path, a protocol URL or a file-like with write().
+
+    Call `check` after each C call to raise what the file-like raised.
+    """
+
+    def __init__(self, dst: Any) -> None:
+        self.struct = _lib.Output()
+        self.error: Optional[BaseException] = None
+        self._keep: list = []
+        name = describe(dst)
+        self._name = name.encode("utf-8", "surrogateescape")
+        s = self.struct
+        s.name = self._name
+        if isinstance(dst, (str, os.PathLike)):
+            path = os.fspath(dst)
+            if isinstance(path, bytes):
+                path = os.fsdecode(path)
+            self._path = path.encode("utf-8", "surrogateescape")
+            s.kind = _lib.SOURCE_URL if _URL.match(path) else _lib.SOURCE_PATH
+            s.path = self._path
+            self.is_file_like = False
+            return
+        if not hasattr(dst, "write"):
+            raise TypeError(f"dst must be a path, a URL or a file-like object with write(); "
+                            f"got {type(dst).__name__}")
+        self.is_file_like = True
+        write = dst.write
+
+        def write_cb(_opaque: Any, buf: int, size: int) -> int:
+            try:
+                view = memoryview((ctypes.c_uint8 * size).from_address(buf)).cast("B")
+                done = 0
+                while done < size:
+                    n = write(view[done:])
+                    done += size - done if n is None else n
+                return size
+            except BaseException as e:  # noqa: BLE001 - re-raised after the C call
+                self.error = e
+                return -1
+
+        s.kind = _lib.SOURCE_CALLBACKS
+        s.write = _lib.WRITE_FN(write_cb)
+        self._keep.append(s.write)
+        if _is_seekable(dst):
+            start = dst.tell()
+
+            def seek_cb(_opaque: Any, offset: int, whence: int) -> int:
+                try:
+                    if whence == _AVSEEK_SIZE:
+                        return -1
+                    if whence == os.SEEK_SET:
+                        return dst.seek(start + offset) - start
+                    return dst.seek(offset, whence) - start
+                except BaseException as e:  # noqa: BLE001 - re-raised after the C call
+                    self.error = e
+                    return -1
+
+            s.seek = _lib.SEEK_FN(seek_cb)
+            s.seekable = 1
+            self._keep.append(s.seek)
+
+    @property
+    def pointer(self) -> Any:
+        return ctypes.byref(self.struct)
+
+    def check(self) -> None:
+        """Raises what a file-like's own method raised during the last C call."""
+        error, self.error = self.error, None
+        if error is not None:
+            raise error
