@@ -254,6 +254,9 @@ typedef struct da_audio_stream_options {
                                      one nearest the samples' type that the encoder takes */
     /* Encoder options as NULL-terminated alternating keys and values; may be NULL. */
     const char *const *encoder_options;
+    /* An FFmpeg audio filter graph applied before encoding ("volume=0.5,highpass=f=200");
+     * NULL: none. Its output is converted to what the encoder takes. */
+    const char *filter_desc;
 } da_audio_stream_options;
 
 /* A muxer with its streams. Created by da_writer_open(); freed by da_writer_close() (which

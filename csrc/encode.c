@@ -31,12 +31,15 @@ typedef struct wstream {
     AVFrame *frame;
     int dtype;                /* of the samples written */
     int channels;             /* of the samples written */
+    int in_rate;              /* of the samples written */
     int frame_size;           /* frames per encoder frame */
     int64_t next_pts;         /* in the encoder's time base */
     uint8_t *stage;           /* the samples written, interleaved (int8 as uint8) */
     uint8_t **converted;      /* the resampler's output, in the encoder's format */
     int converted_frames;     /* room in `converted` */
-    int flushed;
+    da_filter *filter;        /* the caller's filter graph, replacing the resampler and FIFO */
+    AVFrame *filtered;        /* what the graph hands out */
+    int64_t in_pts;           /* frames fed to the graph */
 } wstream;
 
 struct da_writer {
@@ -228,6 +231,8 @@ static void stream_free(wstream **sp)
     if (s->fifo != NULL)
         av_audio_fifo_free(s->fifo);
     av_frame_free(&s->frame);
+    da__filter_close(&s->filter);
+    av_frame_free(&s->filtered);
     av_freep(&s->stage);
     if (s->converted != NULL)
         av_freep(&s->converted[0]);
@@ -259,6 +264,7 @@ int da_writer_add_audio(da_writer *w, const da_audio_stream_options *opt, int *s
         return da__fail(AVERROR(ENOMEM), err, err_size, "add stream to '%s'", w->name);
     s->dtype = opt->dtype;
     s->channels = opt->num_channels;
+    s->in_rate = opt->sample_rate;
 
     const AVCodec *codec = opt->encoder != NULL ? avcodec_find_encoder_by_name(opt->encoder)
                                                 : avcodec_find_encoder(w->oc->oformat->audio_codec);
@@ -357,10 +363,24 @@ int da_writer_add_audio(da_writer *w, const da_audio_stream_options *opt, int *s
     s->st->time_base = enc->time_base;
 
     av_channel_layout_default(&in_layout, opt->num_channels);
-    ret = swr_alloc_set_opts2(&s->swr, &enc->ch_layout, enc->sample_fmt, rate, &in_layout,
-                              da__dtype_sample_fmt(opt->dtype, 0), opt->sample_rate, 0, NULL);
-    if (ret >= 0)
-        ret = swr_init(s->swr);
+    if (opt->filter_desc != NULL) {
+        int fixed = !(codec->capabilities & AV_CODEC_CAP_VARIABLE_FRAME_SIZE) && enc->frame_size > 0;
+        ret = da__filter_open(&s->filter, opt->filter_desc, opt->sample_rate,
+                              da__dtype_sample_fmt(opt->dtype, 0), &in_layout, rate,
+                              enc->sample_fmt, &enc->ch_layout, fixed ? enc->frame_size : 0,
+                              err, err_size);
+        if (ret < 0)
+            goto end;
+        s->filtered = av_frame_alloc();
+        if (s->filtered == NULL)
+            ret = AVERROR(ENOMEM);
+    } else {
+        ret = swr_alloc_set_opts2(&s->swr, &enc->ch_layout, enc->sample_fmt, rate, &in_layout,
+                                  da__dtype_sample_fmt(opt->dtype, 0), opt->sample_rate, 0,
+                                  NULL);
+        if (ret >= 0)
+            ret = swr_init(s->swr);
+    }
     s->fifo = av_audio_fifo_alloc(enc->sample_fmt, out_channels, s->frame_size * 2);
     s->frame = av_frame_alloc();
     s->stage = av_malloc((size_t)STAGE_FRAMES * (size_t)opt->num_channels *
@@ -494,6 +514,50 @@ static int convert_into_fifo(wstream *s, const uint8_t *in, int count)
     return got;
 }
 
+/* Encodes what the filter graph hands out until it needs more input (or ends). */
+static int drain_filter(da_writer *w, wstream *s)
+{
+    for (;;) {
+        int ret = da__filter_pull(s->filter, s->filtered);
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
+            return 0;
+        if (ret < 0)
+            return ret;
+        s->filtered->pts = s->next_pts;
+        s->next_pts += s->filtered->nb_samples;
+        ret = encode(w, s, s->filtered);
+        av_frame_unref(s->filtered);
+        if (ret < 0)
+            return ret;
+    }
+}
+
+/* Feeds `count` interleaved frames (NULL: the end) through the filter graph to the encoder. */
+static int filter_chunk(da_writer *w, wstream *s, const uint8_t *in, int count)
+{
+    AVFrame *frame = NULL;
+    int ret = 0;
+    if (in != NULL) {
+        frame = av_frame_alloc();
+        if (frame == NULL)
+            return AVERROR(ENOMEM);
+        frame->nb_samples = count;
+        frame->format = da__dtype_sample_fmt(s->dtype, 0);
+        frame->sample_rate = s->in_rate;
+        frame->pts = s->in_pts;
+        av_channel_layout_default(&frame->ch_layout, s->channels);
+        ret = av_frame_get_buffer(frame, 0);
+        if (ret >= 0)
+            memcpy(frame->data[0], in,
+                   (size_t)count * (size_t)s->channels * (size_t)da__dtype_size(s->dtype));
+        s->in_pts += count;
+    }
+    if (ret >= 0)
+        ret = da__filter_push(s->filter, frame);
+    av_frame_free(&frame);
+    return ret < 0 ? ret : drain_filter(w, s);
+}
+
 int da_writer_write_audio(da_writer *w, int stream_index, const void *data, int64_t num_frames,
                           int64_t frame_step, int64_t channel_step, char *err, size_t err_size)
 {
@@ -525,9 +589,13 @@ int da_writer_write_audio(da_writer *w, int stream_index, const void *data, int6
                     s->stage[i] ^= 0x80;
             chunk = s->stage;
         }
-        ret = convert_into_fifo(s, chunk, n);
-        if (ret >= 0)
-            ret = drain_fifo(w, s, 0);
+        if (s->filter != NULL) {
+            ret = filter_chunk(w, s, chunk, n);
+        } else {
+            ret = convert_into_fifo(s, chunk, n);
+            if (ret >= 0)
+                ret = drain_fifo(w, s, 0);
+        }
         done += n;
     }
     return ret < 0 ? fail_writer(w, ret, err, err_size, "encode audio to") : 0;
@@ -543,11 +611,15 @@ int da_writer_flush(da_writer *w, char *err, size_t err_size)
     w->flushed = 1;
     for (int i = 0; i < w->nb_streams; i++) {
         wstream *s = w->streams[i];
-        int ret;
-        while ((ret = convert_into_fifo(s, NULL, 0)) > 0)
-            ;
-        if (ret >= 0)
-            ret = drain_fifo(w, s, 1);
+        int ret = 0;
+        if (s->filter != NULL) {
+            ret = filter_chunk(w, s, NULL, 0);
+        } else {
+            while ((ret = convert_into_fifo(s, NULL, 0)) > 0)
+                ;
+            if (ret >= 0)
+                ret = drain_fifo(w, s, 1);
+        }
         if (ret >= 0)
             ret = encode(w, s, NULL);
         if (ret < 0)

@@ -74,6 +74,22 @@ DA_PRIVATE int da__index_unreachable(const da_input *in);
 /* Says so in err and returns the error code for it. */
 DA_PRIVATE int da__unreachable_error(const da_input *in, char *err, size_t err_size);
 
+/* ---- filter.c: libavfilter graphs ---- */
+
+typedef struct da_filter da_filter;
+/* Builds "abuffer -> desc -> aformat(out) -> abuffersink"; with frame_size > 0 the sink hands
+ * out frames of exactly that many samples (the last may be shorter). */
+DA_PRIVATE int da__filter_open(da_filter **f, const char *desc, int in_rate,
+                               enum AVSampleFormat in_fmt, const AVChannelLayout *in_layout,
+                               int out_rate, enum AVSampleFormat out_fmt,
+                               const AVChannelLayout *out_layout, int frame_size, char *err,
+                               size_t err_size);
+/* Feeds a frame (a reference is taken); NULL ends the input. */
+DA_PRIVATE int da__filter_push(da_filter *f, AVFrame *frame);
+/* Takes the next output frame: 0, AVERROR(EAGAIN) when more input is needed, AVERROR_EOF. */
+DA_PRIVATE int da__filter_pull(da_filter *f, AVFrame *frame);
+DA_PRIVATE void da__filter_close(da_filter **f);
+
 /* ---- decode.c: the one decode loop ---- */
 
 /* Returns the next decoded frame in `frame` (0), AVERROR_EOF once the decoder is drained,

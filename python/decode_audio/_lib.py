@@ -152,6 +152,7 @@ class AudioStreamOptions(Structure):
         ("encoder", c_char_p),
         ("encoder_format", c_char_p),
         ("encoder_options", POINTER(c_char_p)),
+        ("filter_desc", c_char_p),
     ]
 
 

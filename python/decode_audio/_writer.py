@@ -243,6 +243,9 @@ def _stream_options(sample_rate: int, channels: int, dtype: int, encoder: Option
         opts.bit_rate = int(settings["bit_rate"])
     if settings.get("quality") is not None:
         opts.quality = float(settings["quality"])
+    if settings.get("filter_desc"):
+        opts.filter_desc = d = settings["filter_desc"].encode()
+        keep.append(d)
     array, items = _encoder_options(settings.get("encoder_options"))
     if array is not None:
         opts.encoder_options = ctypes.cast(array, ctypes.POINTER(ctypes.c_char_p))
@@ -417,12 +420,11 @@ class StreamWriter:
         codec_config : CodecConfig, optional
             Bit rate, compression level, VBR quality.
         filter_desc : str, optional
-            Not supported by this version (raises).
+            An FFmpeg audio filter graph applied before encoding, e.g.
+            ``"volume=0.5,highpass=f=200"``; its output is converted to what the encoder takes.
         """
         if self._opened:
             raise RuntimeError("add streams before open()")
-        if filter_desc is not None:
-            raise NotImplementedError("filter_desc is not supported by this version")
         if format not in SAMPLE_FORMATS:
             raise ValueError(f"format must be one of {', '.join(SAMPLE_FORMATS)}; got {format!r}")
         if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
@@ -434,6 +436,7 @@ class StreamWriter:
             "encoder_sample_rate": encoder_sample_rate,
             "encoder_num_channels": encoder_num_channels,
             "encoder_options": encoder_option,
+            "filter_desc": filter_desc,
         }
         if codec_config is not None:
             settings["bit_rate"] = codec_config.bit_rate

@@ -1,0 +1,109 @@
+/* filter.c - FFmpeg audio filter graphs between our frames and an encoder (or output). */
+#include <stdio.h>
+#include <string.h>
+
+#include <libavfilter/avfilter.h>
+#include <libavfilter/buffersink.h>
+#include <libavfilter/buffersrc.h>
+#include <libavutil/avstring.h>
+
+#include "internal.h"
+
+struct da_filter {
+    AVFilterGraph *graph;
+    AVFilterContext *src;
+    AVFilterContext *sink;
+};
+
+/* A layout FFmpeg can print: one without channel meaning becomes the usual one. */
+static void describe_layout(const AVChannelLayout *layout, char *out, size_t out_size)
+{
+    AVChannelLayout l = {0};
+    if (layout->order == AV_CHANNEL_ORDER_UNSPEC)
+        av_channel_layout_default(&l, layout->nb_channels);
+    else
+        av_channel_layout_copy(&l, layout);
+    av_channel_layout_describe(&l, out, out_size);
+    av_channel_layout_uninit(&l);
+}
+
+int da__filter_open(da_filter **out, const char *desc, int in_rate, enum AVSampleFormat in_fmt,
+                    const AVChannelLayout *in_layout, int out_rate,
+                    enum AVSampleFormat out_fmt, const AVChannelLayout *out_layout,
+                    int frame_size, char *err, size_t err_size)
+{
+    *out = NULL;
+    int ret = 0;
+    char args[512], in_desc[128], out_desc[128];
+    char *full = NULL;
+    AVFilterInOut *inputs = NULL, *outputs = NULL;
+    da_filter *f = av_mallocz(sizeof *f);
+    if (f == NULL || (f->graph = avfilter_graph_alloc()) == NULL) {
+        ret = AVERROR(ENOMEM);
+        goto fail;
+    }
+    /* one graph per stream, run on the caller's thread */
+    f->graph->nb_threads = 1;
+    describe_layout(in_layout, in_desc, sizeof in_desc);
+    describe_layout(out_layout, out_desc, sizeof out_desc);
+    snprintf(args, sizeof args, "time_base=1/%d:sample_rate=%d:sample_fmt=%s:channel_layout=%s",
+             in_rate, in_rate, av_get_sample_fmt_name(in_fmt), in_desc);
+    ret = avfilter_graph_create_filter(&f->src, avfilter_get_by_name("abuffer"), "in", args,
+                                       NULL, f->graph);
+    if (ret >= 0)
+        ret = avfilter_graph_create_filter(&f->sink, avfilter_get_by_name("abuffersink"), "out",
+                                           NULL, NULL, f->graph);
+    if (ret < 0)
+        goto fail;
+    /* the output is pinned by an appended aformat, which every FFmpeg version reads alike */
+    full = av_asprintf("%s,aformat=sample_fmts=%s:sample_rates=%d:channel_layouts=%s", desc,
+                       av_get_sample_fmt_name(out_fmt), out_rate, out_desc);
+    outputs = avfilter_inout_alloc();
+    inputs = avfilter_inout_alloc();
+    if (full == NULL || outputs == NULL || inputs == NULL) {
+        ret = AVERROR(ENOMEM);
+        goto fail;
+    }
+    outputs->name = av_strdup("in");
+    outputs->filter_ctx = f->src;
+    inputs->name = av_strdup("out");
+    inputs->filter_ctx = f->sink;
+    ret = avfilter_graph_parse_ptr(f->graph, full, &inputs, &outputs, NULL);
+    if (ret >= 0)
+        ret = avfilter_graph_config(f->graph, NULL);
+    if (ret < 0)
+        goto fail;
+    if (frame_size > 0)
+        av_buffersink_set_frame_size(f->sink, (unsigned)frame_size);
+    avfilter_inout_free(&inputs);
+    avfilter_inout_free(&outputs);
+    av_free(full);
+    *out = f;
+    return 0;
+
+fail:
+    da__fail(ret, err, err_size, "filter '%s'", desc);
+    avfilter_inout_free(&inputs);
+    avfilter_inout_free(&outputs);
+    av_free(full);
+    da__filter_close(&f);
+    return ret;
+}
+
+int da__filter_push(da_filter *f, AVFrame *frame)
+{
+    return av_buffersrc_add_frame_flags(f->src, frame, frame ? AV_BUFFERSRC_FLAG_KEEP_REF : 0);
+}
+
+int da__filter_pull(da_filter *f, AVFrame *frame)
+{
+    return av_buffersink_get_frame(f->sink, frame);
+}
+
+void da__filter_close(da_filter **fp)
+{
+    if (fp == NULL || *fp == NULL)
+        return;
+    avfilter_graph_free(&(*fp)->graph);
+    av_freep(fp);
+}
