@@ -179,3 +179,16 @@ def test_tutorial_gsm_info_and_window(tmp_path):
     np.testing.assert_array_equal(decode_audio.decode(path, frame_offset=1000,
                                                       num_frames=5000).numpy(),
                                   whole[1000:6000])
+
+
+@pytest.mark.parametrize("ext", [".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a"])
+def test_cli_transcodes_to_audio_extensions(tmp_path, ext):
+    source = make_input("mp3", 2, 48000)
+    out = tmp_path / f"out{ext}"
+    run_cli("-i", source, "-o", str(out), "-ar", "48000", check=True)
+    meta = decode_audio.info(out)
+    assert meta.num_channels == 2 and meta.num_frames == 48000
+    if ext in (".wav", ".flac"):
+        # 16-bit PCM of the decoded samples, as `ffmpeg -i IN OUT.wav` writes
+        assert decode_audio.decode(out, dtype="int16").numpy().tobytes() == \
+            reference(source, "s16le")

@@ -1,7 +1,8 @@
-"""Command line: decode to raw samples, or describe an input.
+"""Command line: decode to raw samples, transcode, or describe an input.
 
     python -m decode_audio -i IN -o OUT [-f s16le] [-ar RATE] [-ac CH] [--via numpy|torch|dlpack]
                            [--frame-offset N] [--num-frames N]
+    python -m decode_audio -i IN -o OUT.flac [-ar RATE] [-ac CH]     (.wav .flac .mp3 .ogg .opus .m4a)
     python -m decode_audio info IN [--json]
     python -m decode_audio --version
 
@@ -17,7 +18,7 @@ import os
 import sys
 from typing import Any, BinaryIO, List, Optional
 
-from . import __version__, decode, get_versions, info
+from . import __version__, decode, get_versions, info, save
 from ._errors import DecodeAudioError
 
 # FFmpeg's raw format names -> dtype (little-endian, as this library writes native order).
@@ -39,7 +40,9 @@ def _decode_parser() -> argparse.ArgumentParser:
         "Also: `python -m decode_audio info IN [--json]` and `--version`.",
     )
     p.add_argument("-i", dest="input", required=True, help="input path or URL; - for stdin")
-    p.add_argument("-o", dest="output", required=True, help="output raw file; - for stdout")
+    p.add_argument("-o", dest="output", required=True,
+                   help="output raw file (- for stdout), or an audio file to transcode to "
+                        f"({' '.join(AUDIO_EXTENSIONS)})")
     p.add_argument("-f", dest="format", default="s16le", choices=sorted(RAW_FORMATS),
                    help="raw sample format (default s16le)")
     p.add_argument("-ar", dest="sample_rate", type=int, help="output sample rate")
@@ -90,10 +93,7 @@ def _write(name: str, data: memoryview) -> None:
 
 def _run_decode(argv: List[str]) -> int:
     args = _decode_parser().parse_args(argv)
-    if args.output != "-" and os.path.splitext(args.output)[1].lower() in AUDIO_EXTENSIONS:
-        print(f"decode_audio: {args.output}: writing encoded audio files is not supported by this "
-              "version; write raw samples (e.g. out.raw)", file=sys.stderr)
-        return 2
+    transcode = args.output != "-" and os.path.splitext(args.output)[1].lower() in AUDIO_EXTENSIONS
     audio = decode(
         _open_input(args.input),
         dtype=RAW_FORMATS[args.format],
@@ -103,6 +103,10 @@ def _run_decode(argv: List[str]) -> int:
         num_frames=args.num_frames,
         format=args.input_format,
     )
+    if transcode:
+        # encoded with the format's defaults, as `ffmpeg -i IN OUT` would
+        save(args.output, audio.numpy(), audio.sample_rate, channels_first=False)
+        return 0
     _write(args.output, _samples(audio, args.via))
     return 0
 
