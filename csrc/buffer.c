@@ -91,35 +91,34 @@ static int check_shape(int dtype, int num_channels, int64_t capacity)
     return 0;
 }
 
-static da_buffer *new_buffer(int dtype, int num_channels, int sample_rate, int channels_first)
+/* A buffer over `data` (the caller's) or, when `data` is NULL, over memory of its own. */
+static int make_buffer(int dtype, int num_channels, int sample_rate, int channels_first,
+                       void *data, int64_t capacity, da_audio **out)
 {
+    *out = NULL;
+    int ret = check_shape(dtype, num_channels, capacity);
+    if (ret < 0)
+        return ret;
     da_buffer *b = calloc(1, sizeof *b);
     if (b == NULL)
-        return NULL;
+        return AVERROR(ENOMEM);
     b->audio.dtype = dtype;
     b->audio.itemsize = da__dtype_size(dtype);
     b->audio.num_channels = num_channels;
     b->audio.sample_rate = sample_rate;
     b->audio.channels_first = channels_first ? 1 : 0;
     atomic_init(&b->refs, 1);
-    return b;
-}
-
-int da__audio_alloc(int dtype, int num_channels, int sample_rate, int channels_first,
-                    int64_t capacity, da_audio **out)
-{
-    *out = NULL;
-    int ret = check_shape(dtype, num_channels, capacity);
-    if (ret < 0)
-        return ret;
-    da_buffer *b = new_buffer(dtype, num_channels, sample_rate, channels_first);
-    if (b == NULL)
-        return AVERROR(ENOMEM);
-    b->audio.owns_data = 1;
-    ret = resize(b, (size_t)capacity * (size_t)num_channels * (size_t)b->audio.itemsize);
-    if (ret < 0) {
-        free(b);
-        return ret;
+    size_t bytes = (size_t)capacity * (size_t)num_channels * (size_t)b->audio.itemsize;
+    if (data != NULL) {
+        b->audio.data = data;
+        b->bytes = bytes;
+    } else {
+        b->audio.owns_data = 1;
+        ret = resize(b, bytes);
+        if (ret < 0) {
+            free(b);
+            return ret;
+        }
     }
     b->capacity = capacity;
     atomic_fetch_add(&live_buffers, 1);
@@ -127,22 +126,20 @@ int da__audio_alloc(int dtype, int num_channels, int sample_rate, int channels_f
     return 0;
 }
 
+int da__audio_alloc(int dtype, int num_channels, int sample_rate, int channels_first,
+                    int64_t capacity, da_audio **out)
+{
+    return make_buffer(dtype, num_channels, sample_rate, channels_first, NULL, capacity, out);
+}
+
 int da__audio_wrap(int dtype, int num_channels, int sample_rate, int channels_first,
                    void *data, int64_t capacity, da_audio **out)
 {
-    *out = NULL;
-    int ret = check_shape(dtype, num_channels, capacity);
-    if (ret < 0)
-        return ret;
-    da_buffer *b = new_buffer(dtype, num_channels, sample_rate, channels_first);
-    if (b == NULL)
-        return AVERROR(ENOMEM);
-    b->audio.data = data;
-    b->capacity = capacity;
-    b->bytes = (size_t)capacity * (size_t)num_channels * (size_t)b->audio.itemsize;
-    atomic_fetch_add(&live_buffers, 1);
-    *out = &b->audio;
-    return 0;
+    if (data == NULL) {
+        *out = NULL;
+        return DA_ERR_ARGUMENT;
+    }
+    return make_buffer(dtype, num_channels, sample_rate, channels_first, data, capacity, out);
 }
 
 int64_t da__audio_capacity(const da_audio *audio)

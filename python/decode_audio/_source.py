@@ -64,12 +64,7 @@ class Source:
         self.struct.name = self._name
         s = self.struct
         if isinstance(src, (str, os.PathLike)):
-            path = os.fspath(src)
-            if isinstance(path, bytes):
-                path = os.fsdecode(path)
-            self._path = path.encode("utf-8", "surrogateescape")
-            s.kind = _lib.SOURCE_URL if _is_url(path, protocols) else _lib.SOURCE_PATH
-            s.path = self._path
+            self._path = _set_path(s, src, protocols)
         elif isinstance(src, (bytes, bytearray, memoryview)):
             view = np.frombuffer(src, dtype=np.uint8)
             self._keep.append(view)
@@ -111,23 +106,7 @@ class Source:
         self._keep.append(s.read)
         if _is_seekable(f):
             self._start = f.tell()
-            start = self._start
-
-            def seek_cb(_opaque: Any, offset: int, whence: int) -> int:
-                try:
-                    if whence == _AVSEEK_SIZE:
-                        here = f.tell()
-                        end = f.seek(0, os.SEEK_END)
-                        f.seek(here)
-                        return end - start
-                    if whence == os.SEEK_SET:
-                        return f.seek(start + offset) - start
-                    return f.seek(offset, whence) - start
-                except BaseException as e:  # noqa: BLE001 - re-raised after the C call
-                    self.error = e
-                    return -1
-
-            s.seek = _lib.SEEK_FN(seek_cb)
+            s.seek = _seek_callback(f, self._start, self, report_size=True)
             s.seekable = 1
             self._keep.append(s.seek)
 
@@ -147,6 +126,40 @@ class Source:
         error, self.error = self.error, None
         if error is not None:
             raise error
+
+
+def _seek_callback(f: Any, start: int, owner: Any, report_size: bool) -> Any:
+    """A C seek callback over `f`, whose position `start` is offset 0; errors go to
+    `owner.error` and return -1."""
+
+    def seek_cb(_opaque: Any, offset: int, whence: int) -> int:
+        try:
+            if whence == _AVSEEK_SIZE:
+                if not report_size:
+                    return -1
+                here = f.tell()
+                end = f.seek(0, os.SEEK_END)
+                f.seek(here)
+                return end - start
+            if whence == os.SEEK_SET:
+                return f.seek(start + offset) - start
+            return f.seek(offset, whence) - start
+        except BaseException as e:  # noqa: BLE001 - re-raised after the C call
+            owner.error = e
+            return -1
+
+    return _lib.SEEK_FN(seek_cb)
+
+
+def _set_path(struct: Any, path: Any, protocols: Optional[bytes]) -> bytes:
+    """Points a source or output struct at a path or URL; returns the bytes it points to."""
+    path = os.fspath(path)
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    encoded = path.encode("utf-8", "surrogateescape")
+    struct.kind = _lib.SOURCE_URL if _is_url(path, protocols) else _lib.SOURCE_PATH
+    struct.path = encoded
+    return encoded
 
 
 def _is_url(path: str, protocols: Optional[bytes]) -> bool:
@@ -184,12 +197,7 @@ class Destination:
         s = self.struct
         s.name = self._name
         if isinstance(dst, (str, os.PathLike)):
-            path = os.fspath(dst)
-            if isinstance(path, bytes):
-                path = os.fsdecode(path)
-            self._path = path.encode("utf-8", "surrogateescape")
-            s.kind = _lib.SOURCE_URL if _URL.match(path) else _lib.SOURCE_PATH
-            s.path = self._path
+            self._path = _set_path(s, dst, None)
             self.is_file_like = False
             return
         if not hasattr(dst, "write"):
@@ -214,20 +222,8 @@ class Destination:
         s.write = _lib.WRITE_FN(write_cb)
         self._keep.append(s.write)
         if _is_seekable(dst):
-            start = dst.tell()
-
-            def seek_cb(_opaque: Any, offset: int, whence: int) -> int:
-                try:
-                    if whence == _AVSEEK_SIZE:
-                        return -1
-                    if whence == os.SEEK_SET:
-                        return dst.seek(start + offset) - start
-                    return dst.seek(offset, whence) - start
-                except BaseException as e:  # noqa: BLE001 - re-raised after the C call
-                    self.error = e
-                    return -1
-
-            s.seek = _lib.SEEK_FN(seek_cb)
+            # a muxer never asks a destination for its size
+            s.seek = _seek_callback(dst, dst.tell(), self, report_size=False)
             s.seekable = 1
             self._keep.append(s.seek)
 
