@@ -86,6 +86,9 @@ typedef struct sink {
     enum AVSampleFormat out_fmt;
     int convert_only;         /* same rate and channels: plain loops, no resampler */
     SwrContext *swr;
+    da_filter *filter;        /* the caller's filter graph; its output is what is windowed */
+    AVFrame *filtered;        /* what the graph hands out */
+    int64_t filter_pts;       /* frames fed to the graph */
     /* the input the resampler was set up for */
     enum AVSampleFormat swr_fmt;
     int swr_rate;
@@ -98,6 +101,8 @@ typedef struct sink {
 static void sink_uninit(sink *s)
 {
     swr_free(&s->swr);
+    da__filter_close(&s->filter);
+    av_frame_free(&s->filtered);
     av_channel_layout_uninit(&s->out_layout);
     av_channel_layout_uninit(&s->swr_layout);
 }
@@ -239,6 +244,62 @@ static int write_plain(sink *s, const AVFrame *frame, int first, int count)
     return 0;
 }
 
+/* Writes what the filter graph hands out, less the frames before the window. */
+static int drain_filter(sink *s)
+{
+    while (room_left(s) > 0) {
+        int ret = da__filter_pull(s->filter, s->filtered);
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
+            return 0;
+        if (ret < 0)
+            return ret;
+        int first = 0, n = s->filtered->nb_samples;
+        if (s->out_skip > 0) {
+            first = s->out_skip < n ? (int)s->out_skip : n;
+            s->out_skip -= first;
+        }
+        int64_t count = n - first < room_left(s) ? n - first : room_left(s);
+        ret = count > 0 ? write_plain(s, s->filtered, first, (int)count) : 0;
+        av_frame_unref(s->filtered);
+        if (ret < 0)
+            return ret;
+    }
+    return 0;
+}
+
+/* Feeds frames [first, last) of `frame` (NULL: the end) through the filter graph. */
+static int filter_frame(sink *s, const AVFrame *frame, int64_t first, int64_t last)
+{
+    AVFrame *in = NULL;
+    int ret = 0;
+    if (frame != NULL) {
+        in = av_frame_alloc();
+        if (in == NULL)
+            return AVERROR(ENOMEM);
+        if (first == 0 && last == frame->nb_samples) {
+            ret = av_frame_ref(in, frame);
+        } else {
+            /* only the ends of a stream are cut: copying them costs little */
+            in->format = frame->format;
+            in->sample_rate = frame->sample_rate;
+            in->nb_samples = (int)(last - first);
+            ret = av_channel_layout_copy(&in->ch_layout, &frame->ch_layout);
+            if (ret >= 0)
+                ret = av_frame_get_buffer(in, 0);
+            if (ret >= 0)
+                ret = av_samples_copy(in->extended_data, frame->extended_data, 0, (int)first,
+                                      in->nb_samples, frame->ch_layout.nb_channels,
+                                      (enum AVSampleFormat)frame->format);
+        }
+        in->pts = s->filter_pts;
+        s->filter_pts += last - first;
+    }
+    if (ret >= 0)
+        ret = da__filter_push(s->filter, in);
+    av_frame_free(&in);
+    return ret < 0 ? ret : drain_filter(s);
+}
+
 static int sink_frame(sink *s, const AVFrame *frame)
 {
     int64_t idx = s->next_idx;
@@ -270,6 +331,8 @@ static int sink_frame(sink *s, const AVFrame *frame)
     int channels = frame->ch_layout.nb_channels;
     if (channels > 64)
         return AVERROR_PATCHWELCOME;
+    if (s->filter != NULL)
+        return filter_frame(s, frame, first, last);
 
     int plain = s->convert_only && s->swr == NULL && channels == s->out_layout.nb_channels &&
                 frame->sample_rate == s->out_rate &&
@@ -353,6 +416,12 @@ static int64_t plan_window(sink *s, int mode, int64_t preroll, int64_t frame_off
     s->anchored = 0;
     s->prev_end = -1;
     swr_free(&s->swr);
+    if (s->filter != NULL) {
+        /* filters may change the length: the window is counted on their output */
+        s->in_start = 0;
+        s->out_skip = frame_offset;
+        return 0;
+    }
     if (s->out_rate == s->in_rate) {
         s->in_start = frame_offset;
         s->out_skip = 0;
@@ -505,6 +574,8 @@ static int pump(sink *s, da_input *in, AVFrame *frame, int mode, int64_t preroll
     }
     if (ret < 0)
         return ret;
+    if (s->filter != NULL && room_left(s) > 0)
+        return filter_frame(s, NULL, 0, 0);
     if (s->swr != NULL && room_left(s) > 0)
         return write_swr(s, NULL, 0);
     return 0;
@@ -544,6 +615,22 @@ int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out
         av_channel_layout_copy(&s.out_layout, &in->dec->ch_layout);
     s.out_fmt = da__dtype_sample_fmt(dtype, s.planar);
     s.convert_only = s.out_rate == in_rate && out_channels == in_channels;
+    if (opt->filter_desc != NULL) {
+        /* the graph converts to the output type, and to the rate and layout asked for */
+        ret = da__filter_open(&s.filter, opt->filter_desc, in_rate, in->dec->sample_fmt,
+                              &in->dec->ch_layout, opt->sample_rate,
+                              da__dtype_sample_fmt(dtype, 0),
+                              opt->num_channels > 0 ? &s.out_layout : NULL, 0, err, err_size);
+        s.filtered = av_frame_alloc();
+        if (ret >= 0 && s.filtered == NULL)
+            ret = da__fail(AVERROR(ENOMEM), err, err_size, "decode '%s'", in->name);
+        if (ret < 0)
+            goto end;
+        da__filter_output(s.filter, &s.out_rate, &out_channels);
+        av_channel_layout_uninit(&s.out_layout);
+        av_channel_layout_default(&s.out_layout, out_channels);
+        s.convert_only = 1;
+    }
     s.limit = opt->num_frames;
     s.time_base = in->stream->time_base;
     s.origin = in->stream->start_time != AV_NOPTS_VALUE
@@ -583,7 +670,8 @@ int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out
     }
 
     int64_t preroll = 0;
-    int mode = opt->frame_offset > 0 ? enter_policy(in, opt->exact, &preroll) : ENTER_FROM_START;
+    int mode = opt->frame_offset > 0 && s.filter == NULL ? enter_policy(in, opt->exact, &preroll)
+                                                         : ENTER_FROM_START;
     ret = pump(&s, in, frame, mode, preroll, opt->frame_offset);
     if (ret < 0)
         goto fail;

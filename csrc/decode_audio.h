@@ -139,6 +139,10 @@ typedef struct da_decode_options {
     int32_t out_channels;
     void *out_data;
     int64_t out_capacity;
+    /* An FFmpeg audio filter graph applied to the decoded audio ("atempo=1.5,highpass=f=200");
+     * NULL: none. sample_rate and num_channels, when given, apply to its output; the window
+     * counts its output frames (the input is then decoded from the start). */
+    const char *filter_desc;
 } da_decode_options;
 
 /* Decoded audio. Created by da_decode(); released by da_audio_free(). */

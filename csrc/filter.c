@@ -34,7 +34,7 @@ int da__filter_open(da_filter **out, const char *desc, int in_rate, enum AVSampl
 {
     *out = NULL;
     int ret = 0;
-    char args[512], in_desc[128], out_desc[128];
+    char args[512], in_desc[128], out_desc[128] = "";
     char *full = NULL;
     AVFilterInOut *inputs = NULL, *outputs = NULL;
     da_filter *f = av_mallocz(sizeof *f);
@@ -45,7 +45,8 @@ int da__filter_open(da_filter **out, const char *desc, int in_rate, enum AVSampl
     /* one graph per stream, run on the caller's thread */
     f->graph->nb_threads = 1;
     describe_layout(in_layout, in_desc, sizeof in_desc);
-    describe_layout(out_layout, out_desc, sizeof out_desc);
+    if (out_layout != NULL)
+        describe_layout(out_layout, out_desc, sizeof out_desc);
     snprintf(args, sizeof args, "time_base=1/%d:sample_rate=%d:sample_fmt=%s:channel_layout=%s",
              in_rate, in_rate, av_get_sample_fmt_name(in_fmt), in_desc);
     ret = avfilter_graph_create_filter(&f->src, avfilter_get_by_name("abuffer"), "in", args,
@@ -55,9 +56,15 @@ int da__filter_open(da_filter **out, const char *desc, int in_rate, enum AVSampl
                                            NULL, NULL, f->graph);
     if (ret < 0)
         goto fail;
-    /* the output is pinned by an appended aformat, which every FFmpeg version reads alike */
-    full = av_asprintf("%s,aformat=sample_fmts=%s:sample_rates=%d:channel_layouts=%s", desc,
-                       av_get_sample_fmt_name(out_fmt), out_rate, out_desc);
+    /* the output is pinned by an appended aformat, which every FFmpeg version reads alike;
+     * a rate or layout left open (0, NULL) is whatever the caller's filters make */
+    char rate_arg[32] = "", layout_arg[160] = "";
+    if (out_rate > 0)
+        snprintf(rate_arg, sizeof rate_arg, ":sample_rates=%d", out_rate);
+    if (out_layout != NULL)
+        snprintf(layout_arg, sizeof layout_arg, ":channel_layouts=%s", out_desc);
+    full = av_asprintf("%s,aformat=sample_fmts=%s%s%s", desc, av_get_sample_fmt_name(out_fmt),
+                       rate_arg, layout_arg);
     outputs = avfilter_inout_alloc();
     inputs = avfilter_inout_alloc();
     if (full == NULL || outputs == NULL || inputs == NULL) {
@@ -88,6 +95,14 @@ fail:
     av_free(full);
     da__filter_close(&f);
     return ret;
+}
+
+void da__filter_output(const da_filter *f, int *sample_rate, int *num_channels)
+{
+    AVChannelLayout layout = {0};
+    *sample_rate = av_buffersink_get_sample_rate(f->sink);
+    *num_channels = av_buffersink_get_ch_layout(f->sink, &layout) >= 0 ? layout.nb_channels : 0;
+    av_channel_layout_uninit(&layout);
 }
 
 int da__filter_push(da_filter *f, AVFrame *frame)

@@ -78,12 +78,15 @@ DA_PRIVATE int da__unreachable_error(const da_input *in, char *err, size_t err_s
 
 typedef struct da_filter da_filter;
 /* Builds "abuffer -> desc -> aformat(out) -> abuffersink"; with frame_size > 0 the sink hands
- * out frames of exactly that many samples (the last may be shorter). */
+ * out frames of exactly that many samples (the last may be shorter). out_rate 0 and
+ * out_layout NULL leave the rate and layout to the filters. */
 DA_PRIVATE int da__filter_open(da_filter **f, const char *desc, int in_rate,
                                enum AVSampleFormat in_fmt, const AVChannelLayout *in_layout,
                                int out_rate, enum AVSampleFormat out_fmt,
                                const AVChannelLayout *out_layout, int frame_size, char *err,
                                size_t err_size);
+/* The rate and channel count the graph settled on. */
+DA_PRIVATE void da__filter_output(const da_filter *f, int *sample_rate, int *num_channels);
 /* Feeds a frame (a reference is taken); NULL ends the input. */
 DA_PRIVATE int da__filter_push(da_filter *f, AVFrame *frame);
 /* Takes the next output frame: 0, AVERROR(EAGAIN) when more input is needed, AVERROR_EOF. */

@@ -1,7 +1,7 @@
 """Command line: decode to raw samples, transcode, or describe an input.
 
     python -m decode_audio -i IN -o OUT [-f s16le] [-ar RATE] [-ac CH] [--via numpy|torch|dlpack]
-                           [--frame-offset N] [--num-frames N]
+                           [--frame-offset N] [--num-frames N] [--filter DESC]
     python -m decode_audio -i IN -o OUT.flac [-ar RATE] [-ac CH]     (.wav .flac .mp3 .ogg .opus .m4a)
     python -m decode_audio info IN [--json]
     python -m decode_audio --version
@@ -51,6 +51,7 @@ def _decode_parser() -> argparse.ArgumentParser:
                    help="the zero-copy path the samples take on their way out (default numpy)")
     p.add_argument("--frame-offset", type=int, default=0, help="first output frame")
     p.add_argument("--num-frames", type=int, default=-1, help="most output frames (-1: all)")
+    p.add_argument("--filter", help="FFmpeg audio filter graph, e.g. atempo=1.5")
     p.add_argument("--input-format", help="FFmpeg demuxer name, skipping probing")
     return p
 
@@ -102,6 +103,7 @@ def _run_decode(argv: List[str]) -> int:
         frame_offset=args.frame_offset,
         num_frames=args.num_frames,
         format=args.input_format,
+        filter_desc=args.filter,
     )
     if transcode:
         # encoded with the format's defaults, as `ffmpeg -i IN OUT` would

@@ -212,6 +212,7 @@ def decode(
     out: Any = None,
     protocols: Names = None,
     formats: Names = None,
+    filter_desc: Optional[str] = None,
 ) -> Audio:
     """Decodes `src` into one buffer, in the type and layout asked for.
 
@@ -249,6 +250,10 @@ def decode(
         written. Too small: ValueError naming the size needed.
     protocols, formats : str or list of str, optional
         As for `info`.
+    filter_desc : str, optional
+        An FFmpeg audio filter graph (``"atempo=1.5,highpass=f=200"``) applied to the decoded
+        audio; `sample_rate`/`num_channels` then apply to its output, and the window counts
+        its output frames (the input is decoded from the start).
 
     Returns
     -------
@@ -267,7 +272,7 @@ def decode(
         code = None if out is not None else dtype_code("float32")
     return _decode(src, code, frame_offset, num_frames, sample_rate, num_channels,
                    channels_first, stream_index, format, buffer_size, exact, out,
-                   protocols, formats)
+                   protocols, formats, filter_desc)
 
 
 def _out_buffer(out: Any, code: Optional[int], channels_first: bool) -> Tuple[int, int, int, int]:
@@ -319,6 +324,7 @@ def _decode(
     out: Any = None,
     protocols: Names = None,
     formats: Names = None,
+    filter_desc: Optional[str] = None,
 ) -> Audio:
     if frame_offset < 0:
         raise ValueError(f"frame_offset must be >= 0; got {frame_offset}")
@@ -342,6 +348,11 @@ def _decode(
     opts.frame_offset = int(frame_offset)
     opts.num_frames = int(num_frames)
     opts.exact = int(bool(exact))
+    if filter_desc is not None:
+        if not isinstance(filter_desc, str) or not filter_desc.strip():
+            raise ValueError(f"filter_desc must be a non-empty filter graph; got {filter_desc!r}")
+        opts.filter_desc = desc = filter_desc.encode()
+        keep.append(desc)
     ptr = ctypes.POINTER(_lib.AudioStruct)()
     start = _position(src) if out is not None else None
     try:
@@ -365,7 +376,7 @@ def _decode(
         rewind()
         needed = _decode(src, code, frame_offset, num_frames, sample_rate, num_channels,
                          channels_first, stream_index, format, buffer_size, exact, None,
-                         protocols, formats).num_frames
+                         protocols, formats, filter_desc).num_frames
         raise ValueError(
             f"out holds {opts.out_capacity} frames; {needed} are needed") from None
     return Audio(ptr, owner=out, row_length=opts.out_capacity if out is not None else 0)
@@ -398,7 +409,7 @@ def load(
         As for `info`.
     **decode_kwargs
         `decode`'s other options: ``sample_rate``, ``num_channels``, ``stream_index``,
-        ``exact``, ``protocols``, ``formats``.
+        ``exact``, ``protocols``, ``formats``, ``filter_desc``.
 
     Returns
     -------
@@ -411,7 +422,7 @@ def load(
     if dtype is not None:
         code = dtype_code(dtype)
     unknown = set(decode_kwargs) - {"sample_rate", "num_channels", "stream_index", "exact",
-                                    "protocols", "formats"}
+                                    "protocols", "formats", "filter_desc"}
     if unknown:
         raise TypeError(f"load() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
     audio = _decode(
@@ -429,6 +440,7 @@ def load(
         None,
         decode_kwargs.get("protocols"),
         decode_kwargs.get("formats"),
+        decode_kwargs.get("filter_desc"),
     )
     return audio.torch(), audio.sample_rate
 

@@ -87,6 +87,7 @@ class DecodeOptions(Structure):
         ("out_channels", c_int32),
         ("out_data", c_void_p),
         ("out_capacity", c_int64),
+        ("filter_desc", c_char_p),
     ]
 
 
