@@ -139,7 +139,27 @@ def main() -> int:
                   lambda p=path, r=rate: decode_audio.decode(p, frame_offset=60 * r,
                                                              num_frames=r, exact=False),
                   {k: readers[k] for k in peers}))
+    print()
+    print_scaling()
     return 0
+
+
+def print_scaling() -> None:
+    """load_many over 24 thirty-second MP3s on 1 and 2 threads."""
+    path = os.path.join(DATA, "30s_mp3_stereo.mp3")
+    if not os.path.exists(path):
+        subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                        SOURCE.format(rate=44100).replace("d=300", "d=30"), "-c:a", "libmp3lame",
+                        path], check=True)
+    paths = [path] * 24
+    t1 = median_time(lambda: decode_audio.load_many(paths, num_threads=1))
+    t2 = median_time(lambda: decode_audio.load_many(paths, num_threads=2))
+    print("load_many, 24 x 30 s MP3 (ms, median of %d):" % RUNS)
+    print()
+    print("| threads | ms | speed-up |")
+    print("|---|---|---|")
+    print(f"| 1 | {t1 * 1e3:.0f} | 1.00 |")
+    print(f"| 2 | {t2 * 1e3:.0f} | {t1 / t2:.2f} |")
 
 
 if __name__ == "__main__":

@@ -85,6 +85,7 @@ typedef struct sink {
     AVChannelLayout out_layout;
     enum AVSampleFormat out_fmt;
     int convert_only;         /* same rate and channels: plain loops, no resampler */
+    const char *swr_options;  /* the caller's resampler options, or NULL */
     SwrContext *swr;
     da_filter *filter;        /* the caller's filter graph; its output is what is windowed */
     AVFrame *filtered;        /* what the graph hands out */
@@ -165,6 +166,8 @@ static int setup_swr(sink *s, const AVFrame *frame)
     swr_free(&s->swr);
     ret = swr_alloc_set_opts2(&s->swr, &s->out_layout, s->out_fmt, s->out_rate, &in_layout,
                               (enum AVSampleFormat)frame->format, frame->sample_rate, 0, NULL);
+    if (ret >= 0 && s->swr_options != NULL)
+        ret = av_set_options_string(s->swr, s->swr_options, "=", ":");
     if (ret >= 0)
         ret = swr_init(s->swr);
     av_channel_layout_uninit(&s->swr_layout);
@@ -427,9 +430,11 @@ static int64_t plan_window(sink *s, int mode, int64_t preroll, int64_t frame_off
         s->out_skip = 0;
         return frame_offset;
     }
-    if (mode == ENTER_FROM_START) {
+    if (mode == ENTER_FROM_START || s->swr_options != NULL) {
+        /* a resampler of unknown filter length is run from the start */
         s->in_start = 0;
         s->out_skip = frame_offset;
+        s->use_pts = 0;
         return 0;
     }
     /* A resampler started on a boundary of the rates' common period, with enough input
@@ -615,6 +620,7 @@ int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out
         av_channel_layout_copy(&s.out_layout, &in->dec->ch_layout);
     s.out_fmt = da__dtype_sample_fmt(dtype, s.planar);
     s.convert_only = s.out_rate == in_rate && out_channels == in_channels;
+    s.swr_options = opt->resampler_options;
     if (opt->filter_desc != NULL) {
         /* the graph converts to the output type, and to the rate and layout asked for */
         ret = da__filter_open(&s.filter, opt->filter_desc, in_rate, in->dec->sample_fmt,

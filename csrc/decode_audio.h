@@ -143,6 +143,10 @@ typedef struct da_decode_options {
      * NULL: none. sample_rate and num_channels, when given, apply to its output; the window
      * counts its output frames (the input is then decoded from the start). */
     const char *filter_desc;
+    /* libswresample options for resampling, "key=value:key=value" ("filter_size=64:
+     * phase_shift=14", "resampler=soxr:precision=28"); NULL: FFmpeg's defaults, which equal
+     * `ffmpeg -ar`. With options, resampled windows are decoded from the start. */
+    const char *resampler_options;
 } da_decode_options;
 
 /* Decoded audio. Created by da_decode(); released by da_audio_free(). */

@@ -72,3 +72,25 @@ def test_load_takes_filter_desc():
     waveform, rate = decode_audio.load(path, filter_desc="atempo=2")
     assert rate == 16000 and waveform.shape[0] == 2
     assert abs(waveform.shape[1] - 8000) < 200
+
+
+@pytest.mark.parametrize("quality", ["fast", "high", "soxr"])
+def test_resample_quality_equals_ffmpeg_aresample_with_the_same_options(quality):
+    from decode_audio._api import RESAMPLE_QUALITY
+
+    path = make_input("wav_s16", 2, 44100)
+    got = decode_audio.decode(path, sample_rate=16000, resample_quality=quality).numpy()
+    options = RESAMPLE_QUALITY[quality]
+    expected = reference(path, "f32le", "-af", f"aresample=16000:{options}")
+    assert got.tobytes() == expected
+    default = decode_audio.decode(path, sample_rate=16000).numpy()
+    assert got.shape == default.shape and not np.array_equal(got, default)
+    part = decode_audio.decode(path, sample_rate=16000, resample_quality=quality,
+                               frame_offset=5000, num_frames=3000).numpy()
+    np.testing.assert_array_equal(part, got[5000:8000])
+
+
+def test_unknown_resample_quality_is_a_value_error():
+    with pytest.raises(ValueError, match="resample_quality"):
+        decode_audio.decode(make_input("wav_s16", 1, 8000), sample_rate=16000,
+                            resample_quality="best")

@@ -9,6 +9,7 @@
 from ._api import AudioMetaData, decode, get_versions, info, load
 from ._audio import Audio
 from ._errors import DecodeAudioError
+from ._parallel import load_many
 from ._writer import CodecConfig, StreamWriter, save
 
 __version__ = "0.1.0"
@@ -23,5 +24,6 @@ __all__ = [
     "get_versions",
     "info",
     "load",
+    "load_many",
     "save",
 ]

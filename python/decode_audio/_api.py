@@ -18,6 +18,14 @@ __all__ = ["AudioMetaData", "info", "decode", "load", "get_versions"]
 
 DTYPE_NAMES = {code: name for name, code in DTYPES.items()}
 
+# resample_quality -> libswresample options ("default" is FFmpeg's own, as `ffmpeg -ar`).
+RESAMPLE_QUALITY: Dict[str, Optional[str]] = {
+    "fast": "filter_size=8:phase_shift=6:cutoff=0.9",
+    "default": None,
+    "high": "filter_size=128:phase_shift=14:cutoff=0.98",
+    "soxr": "resampler=soxr:precision=28",
+}
+
 
 @dataclass
 class AudioMetaData:
@@ -213,6 +221,7 @@ def decode(
     protocols: Names = None,
     formats: Names = None,
     filter_desc: Optional[str] = None,
+    resample_quality: str = "default",
 ) -> Audio:
     """Decodes `src` into one buffer, in the type and layout asked for.
 
@@ -254,6 +263,9 @@ def decode(
         An FFmpeg audio filter graph (``"atempo=1.5,highpass=f=200"``) applied to the decoded
         audio; `sample_rate`/`num_channels` then apply to its output, and the window counts
         its output frames (the input is decoded from the start).
+    resample_quality : str
+        ``"fast"``, ``"default"`` (FFmpeg's, equal to ``ffmpeg -ar``), ``"high"`` or
+        ``"soxr"``; see the README's table of speed and alias rejection.
 
     Returns
     -------
@@ -272,7 +284,7 @@ def decode(
         code = None if out is not None else dtype_code("float32")
     return _decode(src, code, frame_offset, num_frames, sample_rate, num_channels,
                    channels_first, stream_index, format, buffer_size, exact, out,
-                   protocols, formats, filter_desc)
+                   protocols, formats, filter_desc, resample_quality)
 
 
 def _out_buffer(out: Any, code: Optional[int], channels_first: bool) -> Tuple[int, int, int, int]:
@@ -325,6 +337,7 @@ def _decode(
     protocols: Names = None,
     formats: Names = None,
     filter_desc: Optional[str] = None,
+    resample_quality: str = "default",
 ) -> Audio:
     if frame_offset < 0:
         raise ValueError(f"frame_offset must be >= 0; got {frame_offset}")
@@ -353,6 +366,12 @@ def _decode(
             raise ValueError(f"filter_desc must be a non-empty filter graph; got {filter_desc!r}")
         opts.filter_desc = desc = filter_desc.encode()
         keep.append(desc)
+    if resample_quality not in RESAMPLE_QUALITY:
+        raise ValueError(f"resample_quality must be one of {', '.join(RESAMPLE_QUALITY)}; "
+                         f"got {resample_quality!r}")
+    if RESAMPLE_QUALITY[resample_quality] is not None:
+        opts.resampler_options = options = RESAMPLE_QUALITY[resample_quality].encode()
+        keep.append(options)
     ptr = ctypes.POINTER(_lib.AudioStruct)()
     start = _position(src) if out is not None else None
     try:
@@ -376,7 +395,7 @@ def _decode(
         rewind()
         needed = _decode(src, code, frame_offset, num_frames, sample_rate, num_channels,
                          channels_first, stream_index, format, buffer_size, exact, None,
-                         protocols, formats, filter_desc).num_frames
+                         protocols, formats, filter_desc, resample_quality).num_frames
         raise ValueError(
             f"out holds {opts.out_capacity} frames; {needed} are needed") from None
     return Audio(ptr, owner=out, row_length=opts.out_capacity if out is not None else 0)
@@ -409,7 +428,7 @@ def load(
         As for `info`.
     **decode_kwargs
         `decode`'s other options: ``sample_rate``, ``num_channels``, ``stream_index``,
-        ``exact``, ``protocols``, ``formats``, ``filter_desc``.
+        ``exact``, ``protocols``, ``formats``, ``filter_desc``, ``resample_quality``.
 
     Returns
     -------
@@ -422,7 +441,7 @@ def load(
     if dtype is not None:
         code = dtype_code(dtype)
     unknown = set(decode_kwargs) - {"sample_rate", "num_channels", "stream_index", "exact",
-                                    "protocols", "formats", "filter_desc"}
+                                    "protocols", "formats", "filter_desc", "resample_quality"}
     if unknown:
         raise TypeError(f"load() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
     audio = _decode(
@@ -441,6 +460,7 @@ def load(
         decode_kwargs.get("protocols"),
         decode_kwargs.get("formats"),
         decode_kwargs.get("filter_desc"),
+        decode_kwargs.get("resample_quality", "default"),
     )
     return audio.torch(), audio.sample_rate
 

@@ -88,6 +88,7 @@ class DecodeOptions(Structure):
         ("out_data", c_void_p),
         ("out_capacity", c_int64),
         ("filter_desc", c_char_p),
+        ("resampler_options", c_char_p),
     ]
 
 

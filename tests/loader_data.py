@@ -1,0 +1,22 @@
+"""A dataset for the DataLoader tests, importable by spawned workers."""
+
+from __future__ import annotations
+
+import torch
+
+import decode_audio
+
+
+class Clips(torch.utils.data.Dataset):
+    """One second windows of the given files, as float32 (channels, frames) tensors."""
+
+    def __init__(self, paths):
+        self.paths = list(paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, i: int):
+        waveform, _ = decode_audio.load(self.paths[i], frame_offset=1000, num_frames=8000,
+                                        sample_rate=16000, num_channels=1)
+        return waveform
