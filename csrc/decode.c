@@ -545,45 +545,158 @@ int da_decode_options_init(da_decode_options *opt)
     return 0;
 }
 
-/* Decodes the window into the sink, entering the input as `mode` says; falls back to
- * decoding from the start when a seek or skip cannot place the window. */
-static int pump(sink *s, da_input *in, AVFrame *frame, int mode, int64_t preroll,
-                int64_t frame_offset)
+/* One decoding of one input: the sink and where the input stands. Resumable, so the same
+ * loop serves a whole decode and a chunked reader. */
+typedef struct job {
+    sink s;
+    da_input *in;
+    AVFrame *frame;
+    int dtype;
+    int out_channels;
+    int mode;                 /* how the window is entered */
+    int64_t preroll;
+    int64_t frame_offset;
+    int entered;              /* the window was planned and entered */
+    int ended;                /* the input is finished and the sink flushed */
+} job;
+
+static void job_close(job *j)
 {
-    int64_t target = plan_window(s, mode, preroll, frame_offset);
-    int ret = enter(in, mode, target, preroll, s->origin);
+    av_frame_free(&j->frame);
+    sink_uninit(&j->s);
+    da__input_close(&j->in);
+}
+
+/* Opens the input and sets the sink up as `opt` says (everything but its output buffer). */
+static int job_open(job *j, const da_source *src, const da_decode_options *opt, char *err,
+                    size_t err_size)
+{
+    memset(j, 0, sizeof *j);
+    if (opt == NULL || check_options(opt) < 0)
+        return da__failmsg(DA_ERR_ARGUMENT, err, err_size, "decode: invalid options");
+    int ret = da__input_open(src, &opt->open, &j->in, err, err_size);
+    if (ret < 0)
+        return ret;
+    da_input *in = j->in;
+    sink *s = &j->s;
+    int in_channels = in->dec->ch_layout.nb_channels;
+    int in_rate = in->dec->sample_rate;
+    if (in_channels <= 0 || in_rate <= 0)
+        return da__failmsg(AVERROR_INVALIDDATA, err, err_size,
+                           "decode '%s': the stream has no sample rate or channel count", in->name);
+    j->dtype = opt->dtype == DA_DTYPE_AUTO ? native_dtype(in) : opt->dtype;
+    s->dtype = j->dtype;
+    s->planar = opt->channels_first != 0;
+    s->in_rate = in_rate;
+    s->out_rate = opt->sample_rate > 0 ? opt->sample_rate : in_rate;
+    j->out_channels = opt->num_channels > 0 ? opt->num_channels : in_channels;
+    av_channel_layout_default(&s->out_layout, j->out_channels);
+    if (opt->num_channels == 0 && in->dec->ch_layout.order != AV_CHANNEL_ORDER_UNSPEC)
+        av_channel_layout_copy(&s->out_layout, &in->dec->ch_layout);
+    s->out_fmt = da__dtype_sample_fmt(j->dtype, s->planar);
+    s->convert_only = s->out_rate == in_rate && j->out_channels == in_channels;
+    s->swr_options = opt->resampler_options;
+    if (opt->filter_desc != NULL) {
+        /* the graph converts to the output type, and to the rate and layout asked for */
+        ret = da__filter_open(&s->filter, opt->filter_desc, in_rate, in->dec->sample_fmt,
+                              &in->dec->ch_layout, opt->sample_rate,
+                              da__dtype_sample_fmt(j->dtype, 0),
+                              opt->num_channels > 0 ? &s->out_layout : NULL, 0, err, err_size);
+        if (ret < 0)
+            return ret;
+        s->filtered = av_frame_alloc();
+        if (s->filtered == NULL)
+            return da__fail(AVERROR(ENOMEM), err, err_size, "decode '%s'", in->name);
+        da__filter_output(s->filter, &s->out_rate, &j->out_channels);
+        av_channel_layout_uninit(&s->out_layout);
+        av_channel_layout_default(&s->out_layout, j->out_channels);
+        s->convert_only = 1;
+    }
+    s->limit = opt->num_frames;
+    s->time_base = in->stream->time_base;
+    s->origin = in->stream->start_time != AV_NOPTS_VALUE
+                    ? av_rescale_q(in->stream->start_time, s->time_base, (AVRational){1, in_rate})
+                    : 0;
+    s->in_end = da__stream_end(in);
+    j->frame = av_frame_alloc();
+    if (j->frame == NULL)
+        return da__fail(AVERROR(ENOMEM), err, err_size, "decode '%s'", in->name);
+    j->frame_offset = opt->frame_offset;
+    j->mode = opt->frame_offset > 0 && s->filter == NULL ? enter_policy(in, opt->exact, &j->preroll)
+                                                         : ENTER_FROM_START;
+    return 0;
+}
+
+/* Decodes until the sink holds `want` frames or its window is full, or the input ends (then
+ * the resampler or filter graph is flushed and j->ended set). The first call enters the
+ * window; a seek or skip that cannot place it falls back to decoding from the start. */
+static int pump(job *j, int64_t want)
+{
+    sink *s = &j->s;
+    da_input *in = j->in;
+    int ret = 0;
+    if (!j->entered) {
+        j->entered = 1;
+        int64_t target = plan_window(s, j->mode, j->preroll, j->frame_offset);
+        ret = enter(in, j->mode, target, j->preroll, s->origin);
+    }
+    int done = 0;
     for (;;) {
         int late = ret == LANDED_LATE;
         if (ret >= 0 && !late) {
-            while (room_left(s) > 0 && (s->in_end < 0 || s->next_idx < s->in_end)) {
-                ret = da__next_frame(in, frame);
+            while (s->used < want) {
+                if (room_left(s) <= 0 || (s->in_end >= 0 && s->next_idx >= s->in_end)) {
+                    done = 1;
+                    break;
+                }
+                ret = da__next_frame(in, j->frame);
                 if (ret == AVERROR_EOF) {
                     ret = 0;
+                    done = 1;
                     break;
                 }
                 if (ret < 0)
                     return ret;
-                ret = sink_frame(s, frame);
-                av_frame_unref(frame);
+                ret = sink_frame(s, j->frame);
+                av_frame_unref(j->frame);
                 if (ret != 0)
                     break;
             }
             /* the input ended before a timestamp could place the window */
-            late = ret == LANDED_LATE || (ret == 0 && s->use_pts && !s->anchored);
+            late = ret == LANDED_LATE || (done && ret == 0 && s->use_pts && !s->anchored);
         }
-        if (mode == ENTER_FROM_START || !(late || (ret < 0 && mode == ENTER_SEEK)))
+        if (j->mode == ENTER_FROM_START || !(late || (ret < 0 && j->mode == ENTER_SEEK)))
             break;
-        mode = ENTER_FROM_START;
-        plan_window(s, mode, 0, frame_offset);
+        j->mode = ENTER_FROM_START;
+        plan_window(s, j->mode, 0, j->frame_offset);
+        done = 0;
         ret = rewind_input(in);
     }
-    if (ret < 0)
+    if (ret < 0 || !done)
         return ret;
+    j->ended = 1;
     if (s->filter != NULL && room_left(s) > 0)
         return filter_frame(s, NULL, 0, 0);
     if (s->swr != NULL && room_left(s) > 0)
         return write_swr(s, NULL, 0);
     return 0;
+}
+
+/* A new output buffer for the job, sized for `frames` (capped: headers can claim anything). */
+static int job_alloc(job *j, int64_t frames, da_audio **out)
+{
+    int64_t max_frames = MAX_INITIAL_BYTES / da__dtype_size(j->dtype) / j->out_channels;
+    return da__audio_alloc(j->dtype, j->out_channels, j->s.out_rate, j->s.planar,
+                           frames < max_frames ? frames : max_frames, out);
+}
+
+static int job_fail(job *j, int ret, int64_t capacity, char *err, size_t err_size)
+{
+    if (ret == DA_ERR_TOO_SMALL)
+        return da__failmsg(ret, err, err_size,
+                           "decode '%s': the output buffer holds %lld frames; more are needed",
+                           j->in->name, (long long)capacity);
+    return da__fail(ret, err, err_size, "decode '%s'", j->in->name);
 }
 
 int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out, char *err,
@@ -592,122 +705,178 @@ int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out
     if (out == NULL)
         return da__failmsg(DA_ERR_ARGUMENT, err, err_size, "decode: no output pointer");
     *out = NULL;
-    if (opt == NULL || check_options(opt) < 0)
-        return da__failmsg(DA_ERR_ARGUMENT, err, err_size, "decode: invalid options");
-
-    da_input *in = NULL;
-    AVFrame *frame = NULL;
-    sink s = {0};
-    int ret = da__input_open(src, &opt->open, &in, err, err_size);
+    job j;
+    sink *s = &j.s;
+    int ret = job_open(&j, src, opt, err, err_size);
     if (ret < 0)
         goto end;
-
-    int in_channels = in->dec->ch_layout.nb_channels;
-    int in_rate = in->dec->sample_rate;
-    if (in_channels <= 0 || in_rate <= 0) {
-        ret = da__failmsg(AVERROR_INVALIDDATA, err, err_size,
-                          "decode '%s': the stream has no sample rate or channel count", in->name);
-        goto end;
-    }
-    int dtype = opt->dtype == DA_DTYPE_AUTO ? native_dtype(in) : opt->dtype;
-    s.dtype = dtype;
-    s.planar = opt->channels_first != 0;
-    s.in_rate = in_rate;
-    s.out_rate = opt->sample_rate > 0 ? opt->sample_rate : in_rate;
-    int out_channels = opt->num_channels > 0 ? opt->num_channels : in_channels;
-    av_channel_layout_default(&s.out_layout, out_channels);
-    if (opt->num_channels == 0 && in->dec->ch_layout.order != AV_CHANNEL_ORDER_UNSPEC)
-        av_channel_layout_copy(&s.out_layout, &in->dec->ch_layout);
-    s.out_fmt = da__dtype_sample_fmt(dtype, s.planar);
-    s.convert_only = s.out_rate == in_rate && out_channels == in_channels;
-    s.swr_options = opt->resampler_options;
-    if (opt->filter_desc != NULL) {
-        /* the graph converts to the output type, and to the rate and layout asked for */
-        ret = da__filter_open(&s.filter, opt->filter_desc, in_rate, in->dec->sample_fmt,
-                              &in->dec->ch_layout, opt->sample_rate,
-                              da__dtype_sample_fmt(dtype, 0),
-                              opt->num_channels > 0 ? &s.out_layout : NULL, 0, err, err_size);
-        s.filtered = av_frame_alloc();
-        if (ret >= 0 && s.filtered == NULL)
-            ret = da__fail(AVERROR(ENOMEM), err, err_size, "decode '%s'", in->name);
-        if (ret < 0)
-            goto end;
-        da__filter_output(s.filter, &s.out_rate, &out_channels);
-        av_channel_layout_uninit(&s.out_layout);
-        av_channel_layout_default(&s.out_layout, out_channels);
-        s.convert_only = 1;
-    }
-    s.limit = opt->num_frames;
-    s.time_base = in->stream->time_base;
-    s.origin = in->stream->start_time != AV_NOPTS_VALUE
-                   ? av_rescale_q(in->stream->start_time, s.time_base, (AVRational){1, in_rate})
-                   : 0;
-    s.in_end = da__stream_end(in);
-
+    da_input *in = j.in;
     if (opt->out_data != NULL) {
-        if (opt->out_channels != out_channels) {
+        if (opt->out_channels != j.out_channels) {
             ret = da__failmsg(DA_ERR_ARGUMENT, err, err_size,
                               "decode '%s': the output has %d channels, the buffer %d", in->name,
-                              out_channels, opt->out_channels);
+                              j.out_channels, opt->out_channels);
             goto end;
         }
-        ret = da__audio_wrap(dtype, out_channels, s.out_rate, s.planar, opt->out_data,
-                             opt->out_capacity, &s.audio);
+        ret = da__audio_wrap(j.dtype, j.out_channels, s->out_rate, s->planar, opt->out_data,
+                             opt->out_capacity, &s->audio);
     } else {
         int exact = 0;
-        int64_t cap = estimate_frames(in, s.out_rate, &exact);
+        int64_t cap = estimate_frames(in, s->out_rate, &exact);
         if (cap >= 0) {
             cap -= opt->frame_offset;
             if (!exact)
                 cap += cap / 50 + 4096;
         }
         if (cap < 0)
-            cap = s.out_rate;
-        if (s.limit >= 0 && cap > s.limit)
-            cap = s.limit;
-        int64_t max_frames = MAX_INITIAL_BYTES / da__dtype_size(dtype) / out_channels;
-        ret = da__audio_alloc(dtype, out_channels, s.out_rate, s.planar,
-                              cap < max_frames ? cap : max_frames, &s.audio);
+            cap = s->out_rate;
+        if (s->limit >= 0 && cap > s->limit)
+            cap = s->limit;
+        ret = job_alloc(&j, cap, &s->audio);
     }
-    frame = av_frame_alloc();
-    if (ret < 0 || frame == NULL) {
-        ret = da__fail(ret < 0 ? ret : AVERROR(ENOMEM), err, err_size, "decode '%s'", in->name);
+    if (ret < 0) {
+        da__fail(ret, err, err_size, "decode '%s'", in->name);
         goto end;
     }
-
-    int64_t preroll = 0;
-    int mode = opt->frame_offset > 0 && s.filter == NULL ? enter_policy(in, opt->exact, &preroll)
-                                                         : ENTER_FROM_START;
-    ret = pump(&s, in, frame, mode, preroll, opt->frame_offset);
-    if (ret < 0)
-        goto fail;
-    if (s.used == 0 && in->decode_errors > 0 && opt->frame_offset == 0) {
+    ret = pump(&j, INT64_MAX);
+    if (ret < 0) {
+        job_fail(&j, ret, opt->out_capacity, err, err_size);
+        goto end;
+    }
+    if (s->used == 0 && in->decode_errors > 0 && opt->frame_offset == 0) {
         ret = da__fail(in->first_error, err, err_size, "decode '%s'", in->name);
         goto end;
     }
-    if (s.used == 0 && s.next_idx == 0 && da__index_unreachable(in)) {
+    if (s->used == 0 && s->next_idx == 0 && da__index_unreachable(in)) {
         ret = da__unreachable_error(in, err, err_size);
         goto end;
     }
-    ret = da__audio_finish(s.audio, s.used);
-    if (ret < 0)
-        goto fail;
-    s.audio->decode_errors = in->decode_errors;
-    *out = s.audio;
-    s.audio = NULL;
-    goto end;
-
-fail:
-    if (ret == DA_ERR_TOO_SMALL)
-        da__failmsg(ret, err, err_size,
-                    "decode '%s': the output buffer holds %lld frames; more are needed",
-                    in->name, (long long)opt->out_capacity);
-    else
+    ret = da__audio_finish(s->audio, s->used);
+    if (ret < 0) {
         da__fail(ret, err, err_size, "decode '%s'", in->name);
+        goto end;
+    }
+    s->audio->decode_errors = in->decode_errors;
+    *out = s->audio;
+    s->audio = NULL;
+
 end:
-    av_frame_free(&frame);
-    sink_uninit(&s);
-    da_audio_free(&s.audio);
-    da__input_close(&in);
+    da_audio_free(&s->audio);
+    job_close(&j);
     return ret;
+}
+
+/* ---- the chunked reader ---- */
+
+struct da_reader {
+    job j;
+    da_audio *carry;          /* frames decoded past the last chunk, starting the next */
+    int64_t carried;
+    int64_t limit;            /* frames to deliver in all; -1: to the end */
+    int64_t delivered;
+};
+
+int da_reader_open(const da_source *src, const da_decode_options *opt, da_reader **out,
+                   char *err, size_t err_size)
+{
+    if (out == NULL)
+        return da__failmsg(DA_ERR_ARGUMENT, err, err_size, "open reader: no output pointer");
+    *out = NULL;
+    if (opt != NULL && opt->out_data != NULL)
+        return da__failmsg(DA_ERR_ARGUMENT, err, err_size,
+                           "open reader: a reader allocates its chunks");
+    da_reader *r = av_mallocz(sizeof *r);
+    if (r == NULL)
+        return da__fail(AVERROR(ENOMEM), err, err_size, "open reader");
+    int ret = job_open(&r->j, src, opt, err, err_size);
+    if (ret < 0) {
+        da_reader_free(&r);
+        return ret;
+    }
+    r->limit = opt->num_frames;
+    *out = r;
+    return 0;
+}
+
+/* Moves frames [from, from + count) of `a` to the start of `b` (both of one shape). */
+static void move_frames(const da_audio *a, int64_t from, int64_t count, da_audio *b)
+{
+    size_t isz = (size_t)a->itemsize;
+    if (a->channels_first) {
+        size_t row_a = (size_t)da__audio_capacity(a) * isz;
+        size_t row_b = (size_t)da__audio_capacity(b) * isz;
+        for (int c = 0; c < a->num_channels; c++)
+            memcpy((uint8_t *)b->data + (size_t)c * row_b,
+                   (const uint8_t *)a->data + (size_t)c * row_a + (size_t)from * isz,
+                   (size_t)count * isz);
+    } else {
+        size_t frame = isz * (size_t)a->num_channels;
+        memcpy(b->data, (const uint8_t *)a->data + (size_t)from * frame, (size_t)count * frame);
+    }
+}
+
+int da_reader_read(da_reader *r, int64_t num_frames, da_audio **out, char *err,
+                   size_t err_size)
+{
+    if (out == NULL || r == NULL || num_frames <= 0)
+        return da__failmsg(DA_ERR_ARGUMENT, err, err_size, "read: invalid arguments");
+    *out = NULL;
+    job *j = &r->j;
+    sink *s = &j->s;
+    da__log_reset();
+    int ret = 0;
+    da_audio *chunk = r->carry;
+    r->carry = NULL;
+    if (chunk == NULL)
+        ret = job_alloc(j, num_frames, &chunk);
+    if (ret >= 0)
+        ret = da__audio_reserve(chunk, num_frames, r->carried);
+    if (ret < 0) {
+        da__fail(ret, err, err_size, "read '%s'", j->in->name);
+        goto end;
+    }
+    s->audio = chunk;
+    s->used = r->carried;
+    /* the window's limit counts from the first chunk; the sink counts from this one */
+    s->limit = r->limit < 0 ? -1 : r->limit - r->delivered;
+    if (!j->ended && s->used < num_frames) {
+        ret = pump(j, num_frames);
+        if (ret < 0) {
+            job_fail(j, ret, 0, err, err_size);
+            goto end;
+        }
+    }
+    int64_t n = s->used < num_frames ? s->used : num_frames;
+    r->carried = s->used - n;
+    if (r->carried > 0) {
+        ret = job_alloc(j, r->carried > num_frames ? r->carried : num_frames, &r->carry);
+        if (ret < 0) {
+            da__fail(ret, err, err_size, "read '%s'", j->in->name);
+            goto end;
+        }
+        move_frames(chunk, n, r->carried, r->carry);
+    }
+    ret = da__audio_finish(chunk, n);
+    if (ret < 0) {
+        da__fail(ret, err, err_size, "read '%s'", j->in->name);
+        goto end;
+    }
+    r->delivered += n;
+    chunk->decode_errors = j->in->decode_errors;
+    *out = chunk;
+    chunk = NULL;
+
+end:
+    s->audio = NULL;
+    da_audio_free(&chunk);
+    return ret;
+}
+
+void da_reader_free(da_reader **rp)
+{
+    if (rp == NULL || *rp == NULL)
+        return;
+    da_audio_free(&(*rp)->carry);
+    job_close(&(*rp)->j);
+    av_freep(rp);
 }

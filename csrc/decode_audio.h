@@ -212,6 +212,23 @@ DA_API void da_info_clear(da_info *info);
 DA_API int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out,
                      char *err, size_t err_size);
 
+/* A decoding delivered in chunks, for long inputs in bounded memory. Created by
+ * da_reader_open(); freed by da_reader_free(). */
+typedef struct da_reader da_reader;
+
+/* Opens `src` for chunked decoding with `opt` (out_data must be NULL). Concatenated chunks
+ * equal what da_decode() returns with the same options, bit for bit. */
+DA_API int da_reader_open(const da_source *src, const da_decode_options *opt, da_reader **out,
+                          char *err, size_t err_size);
+
+/* Decodes the next `num_frames` frames (fewer only at the end) into a new da_audio, freed by
+ * da_audio_free(); after the end, chunks have 0 frames. */
+DA_API int da_reader_read(da_reader *r, int64_t num_frames, da_audio **chunk, char *err,
+                          size_t err_size);
+
+/* Frees the reader and closes its input. Accepts NULL. */
+DA_API void da_reader_free(da_reader **r);
+
 /* Drops one reference to `*audio` and sets *audio to NULL; the samples and the struct are
  * freed when the last reference goes (DLPack exports hold their own). Accepts NULL. */
 DA_API void da_audio_free(da_audio **audio);

@@ -252,6 +252,19 @@ da_audio_to_dlpack = _declare(
 da_dlpack_release = _declare("da_dlpack_release", None, [c_void_p, c_int])
 da_live_buffers = _declare("da_live_buffers", c_int, [POINTER(c_int64)])
 da_get_versions = _declare("da_get_versions", c_int, [POINTER(Versions)])
+da_reader_open = _declare(
+    "da_reader_open",
+    c_int,
+    [POINTER(Source), POINTER(DecodeOptions), POINTER(c_void_p), *ERR],
+    check=True,
+)
+da_reader_read = _declare(
+    "da_reader_read",
+    c_int,
+    [c_void_p, c_int64, POINTER(POINTER(AudioStruct)), *ERR],
+    check=True,
+)
+da_reader_free = _declare("da_reader_free", None, [POINTER(c_void_p)])
 da_writer_open = _declare(
     "da_writer_open", c_int, [POINTER(Output), c_char_p, POINTER(c_void_p), *ERR], check=True
 )
@@ -292,6 +305,9 @@ DECLARED = (
     "da_live_buffers",
     "da_get_versions",
     "da_strerror",
+    "da_reader_open",
+    "da_reader_read",
+    "da_reader_free",
     "da_writer_open",
     "da_audio_stream_options_init",
     "da_writer_add_audio",
