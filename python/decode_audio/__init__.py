@@ -10,6 +10,7 @@ from ._api import AudioMetaData, decode, get_versions, info, load
 from ._audio import Audio
 from ._errors import DecodeAudioError
 from ._parallel import load_many
+from ._reader import StreamReader, stream
 from ._writer import CodecConfig, StreamWriter, save
 
 __version__ = "0.1.0"
@@ -19,6 +20,7 @@ __all__ = [
     "AudioMetaData",
     "CodecConfig",
     "DecodeAudioError",
+    "StreamReader",
     "StreamWriter",
     "decode",
     "get_versions",
@@ -26,4 +28,5 @@ __all__ = [
     "load",
     "load_many",
     "save",
+    "stream",
 ]

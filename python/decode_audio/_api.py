@@ -58,6 +58,8 @@ class AudioMetaData:
         The stream described, as FFmpeg counts them.
     sample_format : str
         The decoder's own sample format (``"s16"``, ``"fltp"``...).
+    num_streams : int
+        Streams in the container, of any type.
     """
 
     sample_rate: int
@@ -73,6 +75,7 @@ class AudioMetaData:
     num_frames_exact: bool = True
     stream_index: int = 0
     sample_format: str = ""
+    num_streams: int = 1
 
     def __repr__(self) -> str:
         return (
@@ -199,6 +202,7 @@ def info(
             num_frames_exact=bool(result.num_frames_exact),
             stream_index=result.stream_index,
             sample_format=_text(result.sample_format),
+            num_streams=result.num_streams,
         )
     finally:
         _lib.da_info_clear(ctypes.byref(result))
@@ -321,6 +325,56 @@ def _rewinder(src: Any, start: Optional[int]) -> Any:
     return None
 
 
+def _fill_options(
+    opts: Any,
+    code: Optional[int],
+    frame_offset: int,
+    num_frames: int,
+    sample_rate: Optional[int],
+    num_channels: Optional[int],
+    channels_first: bool,
+    stream_index: Optional[int],
+    format: Optional[str],
+    buffer_size: int,
+    exact: bool,
+    protocols: Names,
+    formats: Names,
+    filter_desc: Optional[str],
+    resample_quality: str,
+) -> list:
+    """Checks decode's options and fills a ``da_decode_options``; returns what it points to."""
+    if frame_offset < 0:
+        raise ValueError(f"frame_offset must be >= 0; got {frame_offset}")
+    if num_frames < -1:
+        raise ValueError(f"num_frames must be >= 0, or -1 for all; got {num_frames}")
+    if sample_rate is not None and sample_rate <= 0:
+        raise ValueError(f"sample_rate must be positive; got {sample_rate}")
+    if num_channels is not None and not 0 < num_channels <= 64:
+        raise ValueError(f"num_channels must be between 1 and 64; got {num_channels}")
+    _lib.da_decode_options_init(ctypes.byref(opts))
+    keep = _open_options(opts.open, format, buffer_size, stream_index, protocols, formats)
+    if code is not None:
+        opts.dtype = code
+    opts.sample_rate = sample_rate or 0
+    opts.num_channels = num_channels or 0
+    opts.channels_first = int(bool(channels_first))
+    opts.frame_offset = int(frame_offset)
+    opts.num_frames = int(num_frames)
+    opts.exact = int(bool(exact))
+    if filter_desc is not None:
+        if not isinstance(filter_desc, str) or not filter_desc.strip():
+            raise ValueError(f"filter_desc must be a non-empty filter graph; got {filter_desc!r}")
+        opts.filter_desc = desc = filter_desc.encode()
+        keep.append(desc)
+    if resample_quality not in RESAMPLE_QUALITY:
+        raise ValueError(f"resample_quality must be one of {', '.join(RESAMPLE_QUALITY)}; "
+                         f"got {resample_quality!r}")
+    if RESAMPLE_QUALITY[resample_quality] is not None:
+        opts.resampler_options = options = RESAMPLE_QUALITY[resample_quality].encode()
+        keep.append(options)
+    return keep
+
+
 def _decode(
     src: SourceLike,
     code: Optional[int],
@@ -339,39 +393,13 @@ def _decode(
     filter_desc: Optional[str] = None,
     resample_quality: str = "default",
 ) -> Audio:
-    if frame_offset < 0:
-        raise ValueError(f"frame_offset must be >= 0; got {frame_offset}")
-    if num_frames < -1:
-        raise ValueError(f"num_frames must be >= 0, or -1 for all; got {num_frames}")
-    if sample_rate is not None and sample_rate <= 0:
-        raise ValueError(f"sample_rate must be positive; got {sample_rate}")
-    if num_channels is not None and not 0 < num_channels <= 64:
-        raise ValueError(f"num_channels must be between 1 and 64; got {num_channels}")
     opts = _lib.DecodeOptions()
-    _lib.da_decode_options_init(ctypes.byref(opts))
-    keep = _open_options(opts.open, format, buffer_size, stream_index, protocols,  # noqa: F841
-                         formats)
+    keep = _fill_options(opts, code, frame_offset, num_frames, sample_rate, num_channels,
+                         channels_first, stream_index, format, buffer_size, exact, protocols,
+                         formats, filter_desc, resample_quality)
     if out is not None:
-        code, opts.out_data, opts.out_capacity, opts.out_channels = _out_buffer(
+        opts.dtype, opts.out_data, opts.out_capacity, opts.out_channels = _out_buffer(
             out, code, channels_first)
-    opts.dtype = code
-    opts.sample_rate = sample_rate or 0
-    opts.num_channels = num_channels or 0
-    opts.channels_first = int(bool(channels_first))
-    opts.frame_offset = int(frame_offset)
-    opts.num_frames = int(num_frames)
-    opts.exact = int(bool(exact))
-    if filter_desc is not None:
-        if not isinstance(filter_desc, str) or not filter_desc.strip():
-            raise ValueError(f"filter_desc must be a non-empty filter graph; got {filter_desc!r}")
-        opts.filter_desc = desc = filter_desc.encode()
-        keep.append(desc)
-    if resample_quality not in RESAMPLE_QUALITY:
-        raise ValueError(f"resample_quality must be one of {', '.join(RESAMPLE_QUALITY)}; "
-                         f"got {resample_quality!r}")
-    if RESAMPLE_QUALITY[resample_quality] is not None:
-        opts.resampler_options = options = RESAMPLE_QUALITY[resample_quality].encode()
-        keep.append(options)
     ptr = ctypes.POINTER(_lib.AudioStruct)()
     start = _position(src) if out is not None else None
     try:

@@ -117,6 +117,12 @@ class Source:
     def __enter__(self) -> "Source":
         return self
 
+    def check(self) -> None:
+        """Raises what a file-like's own method raised during the last C call."""
+        error, self.error = self.error, None
+        if error is not None:
+            raise error
+
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if self._restore and self._file is not None and self.struct.seekable:
             try:

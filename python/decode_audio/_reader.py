@@ -1,0 +1,300 @@
+"""Chunked decoding: `stream()` and torchaudio's `StreamReader` (audio), over da_reader."""
+
+from __future__ import annotations
+
+import collections
+import ctypes
+import os
+import weakref
+from typing import Any, Deque, Dict, Iterator, List, Optional, Tuple
+
+from . import _lib
+from ._api import AudioMetaData, _fill_options, info
+from ._audio import Audio, dtype_code
+from ._errors import DecodeAudioError
+from ._source import Source, SourceLike
+
+__all__ = ["stream", "StreamReader"]
+
+# torchaudio's sample formats for add_basic_audio_stream -> our dtypes (chunks are always
+# (frames, channels); planar or not only names the type).
+SAMPLE_FORMATS = {"u8": "uint8", "u8p": "uint8", "s16": "int16", "s16p": "int16",
+                  "s32": "int32", "s32p": "int32", "flt": "float32", "fltp": "float32",
+                  "dbl": "float64", "dblp": "float64"}
+
+
+class _Chunks:
+    """One da_reader: decodes `src` chunk by chunk; frees itself when dropped."""
+
+    def __init__(self, src: SourceLike, frames_per_chunk: int, **decode_kwargs: Any) -> None:
+        if not isinstance(frames_per_chunk, int) or frames_per_chunk <= 0:
+            raise ValueError(f"frames_per_chunk must be a positive integer; got "
+                             f"{frames_per_chunk!r}")
+        self.frames_per_chunk = frames_per_chunk
+        dtype = decode_kwargs.pop("dtype", "float32")
+        args = dict(frame_offset=0, num_frames=-1, sample_rate=None, num_channels=None,
+                    channels_first=False, stream_index=None, format=None, buffer_size=65536,
+                    exact=True, protocols=None, formats=None, filter_desc=None,
+                    resample_quality="default")
+        unknown = set(decode_kwargs) - set(args)
+        if unknown:
+            raise TypeError(f"unexpected decode options: {', '.join(sorted(unknown))}")
+        args.update(decode_kwargs)
+        self._opts = _lib.DecodeOptions()
+        self._keep = _fill_options(self._opts, dtype_code(dtype), **args)
+        self._source = Source(src, protocols=self._opts.open.protocols)
+        self._ptr = ctypes.c_void_p()
+        self._call(_lib.da_reader_open, self._source.pointer, ctypes.byref(self._opts),
+                   ctypes.byref(self._ptr))
+        self._finalizer = weakref.finalize(self, _lib.da_reader_free, ctypes.byref(self._ptr))
+        self.ended = False
+
+    def _call(self, fn: Any, *args: Any) -> None:
+        try:
+            fn(*args, _lib.error_buffer(), _lib.ERROR_SIZE)
+        except DecodeAudioError:
+            self._source.check()
+            raise
+        self._source.check()
+
+    def read(self) -> Optional[Audio]:
+        """The next chunk, or None after the end."""
+        if self.ended:
+            return None
+        ptr = ctypes.POINTER(_lib.AudioStruct)()
+        self._call(_lib.da_reader_read, self._ptr, self.frames_per_chunk, ctypes.byref(ptr))
+        chunk = Audio(ptr)
+        if chunk.num_frames < self.frames_per_chunk:
+            self.ended = True
+            self.close()
+        return chunk if chunk.num_frames > 0 else None
+
+    def close(self) -> None:
+        self._finalizer()
+
+
+def stream(src: SourceLike, frames_per_chunk: int, **decode_kwargs: Any) -> Iterator[Audio]:
+    """Decodes `src` in chunks of `frames_per_chunk` frames, in bounded memory.
+
+    Parameters
+    ----------
+    src : path, URL, bytes-like or file-like
+    frames_per_chunk : int
+        Frames per chunk; only the last may be shorter.
+    **decode_kwargs
+        `decode`'s options (``dtype``, ``sample_rate``, ``num_channels``, ``channels_first``,
+        ``frame_offset``, ``num_frames``, ``filter_desc``, ...).
+
+    Yields
+    ------
+    Audio
+        Chunks that, concatenated, equal ``decode(src, **decode_kwargs)`` bit for bit.
+
+    Examples
+    --------
+    >>> for chunk in decode_audio.stream("hour.flac", 16000, sample_rate=16000):  # doctest: +SKIP
+    ...     model(chunk.torch())
+    """
+    reader = _Chunks(src, frames_per_chunk, **decode_kwargs)
+    try:
+        while True:
+            chunk = reader.read()
+            if chunk is None:
+                return
+            yield chunk
+    finally:
+        reader.close()
+
+
+class _Output:
+    """An output stream of a StreamReader."""
+
+    def __init__(self, frames_per_chunk: int, buffer_chunk_size: int, options: Dict[str, Any]):
+        self.frames_per_chunk = frames_per_chunk
+        self.options = options
+        self.buffer: Deque[Any] = collections.deque(maxlen=max(1, buffer_chunk_size))
+        self.reader: Optional[_Chunks] = None
+
+
+class StreamReader:
+    """Chunked decoding of the audio streams of one input, like ``torchaudio.io.StreamReader``.
+
+    Parameters
+    ----------
+    src : path, URL, bytes-like or file-like
+    format : str, optional
+        FFmpeg demuxer name, skipping probing.
+    option : dict, optional
+        Not supported by this version (must be None).
+    buffer_size : int
+        I/O buffer size for bytes and file-like sources.
+
+    Chunks are torch tensors ``(frames, channels)`` when torch is installed, `Audio` otherwise.
+
+    Examples
+    --------
+    >>> r = StreamReader("speech.wav")                                  # doctest: +SKIP
+    >>> r.add_basic_audio_stream(frames_per_chunk=16000, sample_rate=16000)
+    >>> for (chunk,) in r.stream():
+    ...     chunk.shape                                                 # (16000, 1)
+    """
+
+    def __init__(self, src: SourceLike, format: Optional[str] = None,
+                 option: Optional[Dict[str, str]] = None, buffer_size: int = 4096) -> None:
+        if option:
+            raise NotImplementedError("demuxer options are not supported by this version")
+        self._src = src
+        self._format = format
+        self._buffer_size = buffer_size
+        self._meta: AudioMetaData = info(src, format=format, buffer_size=buffer_size,
+                                         exact=False)
+        self._outputs: List[_Output] = []
+        self._file_like = not isinstance(src, (str, os.PathLike, bytes, bytearray, memoryview))
+
+    @property
+    def num_src_streams(self) -> int:
+        """Streams in the input, of any type."""
+        return self._meta.num_streams
+
+    @property
+    def num_out_streams(self) -> int:
+        return len(self._outputs)
+
+    @property
+    def default_audio_stream(self) -> int:
+        """FFmpeg's best audio stream."""
+        return self._meta.stream_index
+
+    def get_src_stream_info(self, i: int) -> AudioMetaData:
+        """Describes audio stream `i` (a non-audio stream raises DecodeAudioError)."""
+        if i == self._meta.stream_index:
+            return self._meta
+        if self._file_like:
+            raise ValueError("only the default audio stream of a file-like can be described")
+        return info(self._src, format=self._format, buffer_size=self._buffer_size, exact=False,
+                    stream_index=i)
+
+    def add_basic_audio_stream(
+        self,
+        frames_per_chunk: int,
+        buffer_chunk_size: int = 3,
+        stream_index: Optional[int] = None,
+        decoder: Optional[str] = None,
+        decoder_option: Optional[Dict[str, str]] = None,
+        format: Optional[str] = "fltp",
+        sample_rate: Optional[int] = None,
+        num_channels: Optional[int] = None,
+    ) -> None:
+        """Adds an output of `frames_per_chunk` frames per chunk, converted as asked."""
+        if format is not None and format not in SAMPLE_FORMATS:
+            raise ValueError(f"format must be one of {', '.join(SAMPLE_FORMATS)}; got {format!r}")
+        self._add(frames_per_chunk, buffer_chunk_size, stream_index, decoder, decoder_option,
+                  dtype=SAMPLE_FORMATS[format or "fltp"], sample_rate=sample_rate,
+                  num_channels=num_channels)
+
+    def add_audio_stream(
+        self,
+        frames_per_chunk: int,
+        buffer_chunk_size: int = 3,
+        stream_index: Optional[int] = None,
+        decoder: Optional[str] = None,
+        decoder_option: Optional[Dict[str, str]] = None,
+        filter_desc: Optional[str] = None,
+    ) -> None:
+        """Adds an output whose audio goes through an FFmpeg filter graph (float32 chunks)."""
+        self._add(frames_per_chunk, buffer_chunk_size, stream_index, decoder, decoder_option,
+                  filter_desc=filter_desc)
+
+    def _add(self, frames_per_chunk: int, buffer_chunk_size: int, stream_index: Optional[int],
+             decoder: Optional[str], decoder_option: Optional[Dict[str, str]],
+             **options: Any) -> None:
+        if decoder is not None or decoder_option:
+            raise NotImplementedError("choosing the decoder is not supported by this version")
+        if self._outputs and self._file_like:
+            raise ValueError("a file-like source can feed one output stream")
+        if not isinstance(frames_per_chunk, int) or frames_per_chunk <= 0:
+            raise ValueError(f"frames_per_chunk must be a positive integer; got "
+                             f"{frames_per_chunk!r}")
+        options = {k: v for k, v in options.items() if v is not None}
+        options.update(format=self._format, buffer_size=max(self._buffer_size, 4096),
+                       stream_index=stream_index)
+        self._outputs.append(_Output(frames_per_chunk, buffer_chunk_size, options))
+
+    def remove_stream(self, i: int) -> None:
+        """Removes output stream `i`."""
+        del self._outputs[i]
+
+    def seek(self, timestamp: float, mode: str = "precise") -> None:
+        """Restarts every output at `timestamp` seconds, exactly (all modes are precise)."""
+        if mode not in ("precise", "key", "any"):
+            raise ValueError(f"mode must be 'precise', 'key' or 'any'; got {mode!r}")
+        if timestamp < 0:
+            raise ValueError(f"timestamp must be >= 0; got {timestamp}")
+        if self._file_like:
+            if not (hasattr(self._src, "seek") and self._src.seekable()):
+                raise ValueError("a non-seekable source cannot be seeked")
+            self._src.seek(0)
+        for out in self._outputs:
+            rate = out.options.get("sample_rate") or self._meta.sample_rate
+            out.options["frame_offset"] = int(round(timestamp * rate))
+            out.reader = None
+            out.buffer.clear()
+
+    def _reader(self, out: _Output) -> _Chunks:
+        if out.reader is None:
+            out.reader = _Chunks(self._src, out.frames_per_chunk, **out.options)
+        return out.reader
+
+    @staticmethod
+    def _wrap(chunk: Audio) -> Any:
+        try:
+            return chunk.torch()
+        except ImportError:
+            return chunk
+
+    def process_packet(self, timeout: Optional[float] = None, backoff: float = 10.0) -> int:
+        """Decodes the next chunk of every output into its buffer; 1 once all have ended."""
+        if not self._outputs:
+            raise RuntimeError("add an output stream first")
+        progressed = False
+        for out in self._outputs:
+            reader = self._reader(out)
+            if reader.ended:
+                continue
+            chunk = reader.read()
+            if chunk is not None:
+                out.buffer.append(self._wrap(chunk))
+                progressed = True
+        return 0 if progressed else 1
+
+    def process_all_packets(self) -> None:
+        while self.process_packet() == 0:
+            pass
+
+    def is_buffer_ready(self) -> bool:
+        """Whether every output has a chunk waiting (or has ended)."""
+        return all(len(out.buffer) > 0 or (out.reader is not None and out.reader.ended)
+                   for out in self._outputs)
+
+    def fill_buffer(self, timeout: Optional[float] = None, backoff: float = 10.0) -> int:
+        """Decodes until every output has a chunk (or all have ended); 1 at the end."""
+        while not self.is_buffer_ready():
+            if self.process_packet() == 1:
+                return 1
+        return 0
+
+    def pop_chunks(self) -> Tuple[Any, ...]:
+        """The oldest waiting chunk of every output (None where none waits)."""
+        return tuple(out.buffer.popleft() if out.buffer else None for out in self._outputs)
+
+    def stream(self, timeout: Optional[float] = None,
+               backoff: float = 10.0) -> Iterator[Tuple[Any, ...]]:
+        """Yields a tuple of one chunk per output (None for an output that has ended)."""
+        if not self._outputs:
+            raise RuntimeError("add an output stream first")
+        while True:
+            self.fill_buffer()
+            chunks = self.pop_chunks()
+            if all(c is None for c in chunks):
+                return
+            yield chunks
