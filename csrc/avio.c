@@ -123,8 +123,9 @@ static int check_source(const da_source *src)
 }
 
 /* Picks the audio stream, discards the others and opens its decoder. */
-static int open_decoder(da_input *in, int stream_index, char *err, size_t err_size)
+static int open_decoder(da_input *in, const da_open_options *opt, char *err, size_t err_size)
 {
+    int stream_index = opt->stream_index;
     AVFormatContext *fmt = in->fmt;
     const AVCodec *codec = NULL;
     if (stream_index >= 0) {
@@ -151,7 +152,18 @@ static int open_decoder(da_input *in, int stream_index, char *err, size_t err_si
             fmt->streams[i]->discard = AVDISCARD_ALL;
 
     AVCodecParameters *par = in->stream->codecpar;
-    codec = avcodec_find_decoder(par->codec_id);
+    if (opt->decoder != NULL) {
+        codec = avcodec_find_decoder_by_name(opt->decoder);
+        if (codec == NULL)
+            return da__failmsg(AVERROR_DECODER_NOT_FOUND, err, err_size,
+                               "open '%s': no decoder '%s'", in->name, opt->decoder);
+        if (codec->id != par->codec_id)
+            return da__failmsg(DA_ERR_ARGUMENT, err, err_size,
+                               "open '%s': decoder '%s' does not decode %s", in->name,
+                               opt->decoder, avcodec_get_name(par->codec_id));
+    } else {
+        codec = avcodec_find_decoder(par->codec_id);
+    }
     if (codec == NULL)
         return da__fail(AVERROR_DECODER_NOT_FOUND, err, err_size, "open '%s': codec '%s'",
                         in->name, avcodec_get_name(par->codec_id));
@@ -165,10 +177,18 @@ static int open_decoder(da_input *in, int stream_index, char *err, size_t err_si
     in->dec->pkt_timebase = in->stream->time_base;
     /* audio decoders gain nothing from threads; files are decoded in parallel instead */
     in->dec->thread_count = 1;
-    ret = avcodec_open2(in->dec, codec, NULL);
-    if (ret < 0)
-        return da__fail(ret, err, err_size, "open '%s': decoder '%s'", in->name, codec->name);
-    return 0;
+    AVDictionary *options = NULL;
+    for (const char *const *kv = opt->decoder_options; kv != NULL && kv[0] != NULL; kv += 2)
+        av_dict_set(&options, kv[0], kv[1] ? kv[1] : "", 0);
+    ret = avcodec_open2(in->dec, codec, &options);
+    if (ret >= 0 && av_dict_count(options) > 0)
+        ret = da__failmsg(AVERROR_OPTION_NOT_FOUND, err, err_size,
+                          "open '%s': decoder %s has no option '%s'", in->name, codec->name,
+                          av_dict_get(options, "", NULL, AV_DICT_IGNORE_SUFFIX)->key);
+    else if (ret < 0)
+        da__fail(ret, err, err_size, "open '%s': decoder '%s'", in->name, codec->name);
+    av_dict_free(&options);
+    return ret < 0 ? ret : 0;
 }
 
 int da__input_open(const da_source *src, const da_open_options *opt, da_input **out,
@@ -274,7 +294,7 @@ int da__input_open(const da_source *src, const da_open_options *opt, da_input **
         da__fail(ret, err, err_size, "open '%s': reading stream info", in->name);
         goto end;
     }
-    ret = open_decoder(in, opt->stream_index, err, err_size);
+    ret = open_decoder(in, opt, err, err_size);
 
 end:
     av_dict_free(&options);

@@ -113,6 +113,10 @@ typedef struct da_open_options {
                                "*" allows every demuxer */
     int32_t buffer_size;    /* I/O buffer size for memory and callback sources; 0: 65536 */
     int32_t stream_index;   /* the stream to use, as FFmpeg counts them; -1: best audio stream */
+    const char *decoder;    /* FFmpeg decoder name ("mp3" rather than "mp3float"); NULL: the
+                               default for the stream's codec */
+    /* Decoder options as NULL-terminated alternating keys and values; may be NULL. */
+    const char *const *decoder_options;
 } da_open_options;
 
 /* Decoding options. Initialise with da_decode_options_init(), then change what you need. */

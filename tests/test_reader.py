@@ -141,7 +141,24 @@ def test_stream_reader_misuse():
         r.add_basic_audio_stream(100, format="s24")
     with pytest.raises(ValueError, match="frames_per_chunk"):
         r.add_basic_audio_stream(0)
-    with pytest.raises(NotImplementedError):
-        r.add_basic_audio_stream(100, decoder="pcm_s16le")
+    r.add_basic_audio_stream(100, decoder="pcm_u8")
+    with pytest.raises(decode_audio.DecodeAudioError, match="decoder 'pcm_u8' does not decode"):
+        next(r.stream())
     with pytest.raises(ValueError, match="frames_per_chunk"):
         list(decode_audio.stream(path, -5))
+
+
+def test_stream_reader_chooses_the_decoder_and_its_options():
+    pytest.importorskip("torch")
+    path = make_input("mp3", 2, 44100, 3.0)
+    r = StreamReader(path)
+    r.add_basic_audio_stream(frames_per_chunk=44100, decoder="mp3", format="s16p")
+    chunks = [c for (c,) in r.stream()]
+    # the fixed-point mp3 decoder is not bit-equal to mp3float, but close
+    fixed = np.concatenate([c.numpy() for c in chunks]).astype(np.float64) / 32768
+    flt = decode_audio.decode(path).numpy()
+    assert fixed.shape == flt.shape and 0 < np.abs(fixed - flt).max() < 0.01
+    r = StreamReader(path)
+    r.add_basic_audio_stream(1000, decoder_option={"nosuchoption": "1"})
+    with pytest.raises(decode_audio.DecodeAudioError, match="has no option 'nosuchoption'"):
+        next(r.stream())

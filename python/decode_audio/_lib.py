@@ -71,6 +71,8 @@ class OpenOptions(Structure):
         ("formats", c_char_p),
         ("buffer_size", c_int32),
         ("stream_index", c_int32),
+        ("decoder", c_char_p),
+        ("decoder_options", POINTER(c_char_p)),
     ]
 
 

@@ -35,7 +35,7 @@ class _Chunks:
         args = dict(frame_offset=0, num_frames=-1, sample_rate=None, num_channels=None,
                     channels_first=False, stream_index=None, format=None, buffer_size=65536,
                     exact=True, protocols=None, formats=None, filter_desc=None,
-                    resample_quality="default")
+                    resample_quality="default", decoder=None, decoder_option=None)
         unknown = set(decode_kwargs) - set(args)
         if unknown:
             raise TypeError(f"unexpected decode options: {', '.join(sorted(unknown))}")
@@ -208,8 +208,6 @@ class StreamReader:
     def _add(self, frames_per_chunk: int, buffer_chunk_size: int, stream_index: Optional[int],
              decoder: Optional[str], decoder_option: Optional[Dict[str, str]],
              **options: Any) -> None:
-        if decoder is not None or decoder_option:
-            raise NotImplementedError("choosing the decoder is not supported by this version")
         if self._outputs and self._file_like:
             raise ValueError("a file-like source can feed one output stream")
         if not isinstance(frames_per_chunk, int) or frames_per_chunk <= 0:
@@ -217,7 +215,8 @@ class StreamReader:
                              f"{frames_per_chunk!r}")
         options = {k: v for k, v in options.items() if v is not None}
         options.update(format=self._format, buffer_size=max(self._buffer_size, 4096),
-                       stream_index=stream_index)
+                       stream_index=stream_index, decoder=decoder,
+                       decoder_option=decoder_option)
         self._outputs.append(_Output(frames_per_chunk, buffer_chunk_size, options))
 
     def remove_stream(self, i: int) -> None:
