@@ -248,6 +248,8 @@ int da__input_open(const da_source *src, const da_open_options *opt, da_input **
         url_protocols(src->path, protocols, sizeof protocols);
     else
         av_strlcpy(protocols, "none", sizeof protocols);
+    for (const char *const *kv = opt->format_options; kv != NULL && kv[0] != NULL; kv += 2)
+        av_dict_set(&options, kv[0], kv[1] ? kv[1] : "", 0);
     av_dict_set(&options, "protocol_whitelist", protocols, 0);
 
     if (src->kind == DA_SOURCE_PATH) {
@@ -282,6 +284,13 @@ int da__input_open(const da_source *src, const da_open_options *opt, da_input **
         if (in->callback_failed)
             ret = DA_ERR_CALLBACK;
         da__fail(ret, err, err_size, "open '%s'", in->name);
+        goto end;
+    }
+    if (av_dict_count(options) > 0) {
+        ret = da__failmsg(AVERROR_OPTION_NOT_FOUND, err, err_size,
+                          "open '%s': the %s demuxer has no option '%s'", in->name,
+                          in->fmt->iformat->name,
+                          av_dict_get(options, "", NULL, AV_DICT_IGNORE_SUFFIX)->key);
         goto end;
     }
     /* A PCM WAV's payload is probed for hidden compressed audio (DTS, AC-3) up to the full

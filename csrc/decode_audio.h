@@ -117,6 +117,8 @@ typedef struct da_open_options {
                                default for the stream's codec */
     /* Decoder options as NULL-terminated alternating keys and values; may be NULL. */
     const char *const *decoder_options;
+    /* Demuxer and protocol options, likewise (e.g. "probesize", "user_agent"); may be NULL. */
+    const char *const *format_options;
 } da_open_options;
 
 /* Decoding options. Initialise with da_decode_options_init(), then change what you need. */

@@ -162,3 +162,16 @@ def test_stream_reader_chooses_the_decoder_and_its_options():
     r.add_basic_audio_stream(1000, decoder_option={"nosuchoption": "1"})
     with pytest.raises(decode_audio.DecodeAudioError, match="has no option 'nosuchoption'"):
         next(r.stream())
+
+
+def test_stream_reader_passes_demuxer_options():
+    pytest.importorskip("torch")
+    path = make_input("wav_s16", 1, 16000)
+    r = StreamReader(path, option={"max_size": "1024"})  # the wav demuxer's packet size
+    r.add_basic_audio_stream(frames_per_chunk=4000)
+    got = np.concatenate([c.numpy() for (c,) in r.stream()])
+    np.testing.assert_array_equal(got, decode_audio.decode(path).numpy())
+    r = StreamReader(path, option={"nosuchoption": "1"})
+    r.add_basic_audio_stream(frames_per_chunk=4000)
+    with pytest.raises(decode_audio.DecodeAudioError, match="has no option 'nosuchoption'"):
+        next(r.stream())

@@ -111,6 +111,7 @@ def _open_options(
     formats: Names = None,
     decoder: Optional[str] = None,
     decoder_option: Optional[Dict[str, Any]] = None,
+    option: Optional[Dict[str, Any]] = None,
 ) -> list:
     """Fills a ``da_open_options``; returns the encoded strings it points to."""
     if buffer_size <= 0:
@@ -127,11 +128,12 @@ def _open_options(
     if decoder is not None:
         opts.decoder = name = decoder.encode()
         keep.append(name)
-    if decoder_option:
-        items = [str(x).encode() for kv in decoder_option.items() for x in kv]
-        array = (ctypes.c_char_p * (len(items) + 1))(*items, None)
-        opts.decoder_options = ctypes.cast(array, ctypes.POINTER(ctypes.c_char_p))
-        keep += [items, array]
+    for field, pairs in (("decoder_options", decoder_option), ("format_options", option)):
+        if pairs:
+            items = [str(x).encode() for kv in pairs.items() for x in kv]
+            array = (ctypes.c_char_p * (len(items) + 1))(*items, None)
+            setattr(opts, field, ctypes.cast(array, ctypes.POINTER(ctypes.c_char_p)))
+            keep += [items, array]
     opts.buffer_size = buffer_size
     opts.stream_index = -1 if stream_index is None else int(stream_index)
     if opts.stream_index < -1:
@@ -353,6 +355,7 @@ def _fill_options(
     resample_quality: str,
     decoder: Optional[str] = None,
     decoder_option: Optional[Dict[str, Any]] = None,
+    option: Optional[Dict[str, Any]] = None,
 ) -> list:
     """Checks decode's options and fills a ``da_decode_options``; returns what it points to."""
     if frame_offset < 0:
@@ -365,7 +368,7 @@ def _fill_options(
         raise ValueError(f"num_channels must be between 1 and 64; got {num_channels}")
     _lib.da_decode_options_init(ctypes.byref(opts))
     keep = _open_options(opts.open, format, buffer_size, stream_index, protocols, formats,
-                         decoder, decoder_option)
+                         decoder, decoder_option, option)
     if code is not None:
         opts.dtype = code
     opts.sample_rate = sample_rate or 0

@@ -73,6 +73,7 @@ class OpenOptions(Structure):
         ("stream_index", c_int32),
         ("decoder", c_char_p),
         ("decoder_options", POINTER(c_char_p)),
+        ("format_options", POINTER(c_char_p)),
     ]
 
 

@@ -35,7 +35,8 @@ class _Chunks:
         args = dict(frame_offset=0, num_frames=-1, sample_rate=None, num_channels=None,
                     channels_first=False, stream_index=None, format=None, buffer_size=65536,
                     exact=True, protocols=None, formats=None, filter_desc=None,
-                    resample_quality="default", decoder=None, decoder_option=None)
+                    resample_quality="default", decoder=None, decoder_option=None,
+                    option=None)
         unknown = set(decode_kwargs) - set(args)
         if unknown:
             raise TypeError(f"unexpected decode options: {', '.join(sorted(unknown))}")
@@ -125,7 +126,7 @@ class StreamReader:
     format : str, optional
         FFmpeg demuxer name, skipping probing.
     option : dict, optional
-        Not supported by this version (must be None).
+        Demuxer and protocol options (``{"probesize": "32768"}``).
     buffer_size : int
         I/O buffer size for bytes and file-like sources.
 
@@ -141,9 +142,8 @@ class StreamReader:
 
     def __init__(self, src: SourceLike, format: Optional[str] = None,
                  option: Optional[Dict[str, str]] = None, buffer_size: int = 4096) -> None:
-        if option:
-            raise NotImplementedError("demuxer options are not supported by this version")
         self._src = src
+        self._option = dict(option) if option else None
         self._format = format
         self._buffer_size = buffer_size
         self._meta: AudioMetaData = info(src, format=format, buffer_size=buffer_size,
@@ -216,7 +216,7 @@ class StreamReader:
         options = {k: v for k, v in options.items() if v is not None}
         options.update(format=self._format, buffer_size=max(self._buffer_size, 4096),
                        stream_index=stream_index, decoder=decoder,
-                       decoder_option=decoder_option)
+                       decoder_option=decoder_option, option=self._option)
         self._outputs.append(_Output(frames_per_chunk, buffer_chunk_size, options))
 
     def remove_stream(self, i: int) -> None:
