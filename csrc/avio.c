@@ -4,6 +4,7 @@
 
 #include <libavutil/avstring.h>
 #include <libavutil/mem.h>
+#include <libavutil/opt.h>
 
 #include "internal.h"
 
@@ -293,10 +294,13 @@ int da__input_open(const da_source *src, const da_open_options *opt, da_input **
                           av_dict_get(options, "", NULL, AV_DICT_IGNORE_SUFFIX)->key);
         goto end;
     }
-    /* A PCM WAV's payload is probed for hidden compressed audio (DTS, AC-3) up to the full
-     * probesize, which costs milliseconds per file; such audio announces itself at once. */
-    if (strcmp(in->fmt->iformat->name, "wav") == 0 || strcmp(in->fmt->iformat->name, "w64") == 0)
-        in->fmt->probesize = 32768;
+    /* A PCM WAV's payload is probed for hidden compressed audio (raw DTS needs 16 KiB to be
+     * recognised), rescanning what it has at each packet: with 4 KiB packets that is 10 ms per
+     * open at the default probesize. 16 KiB packets and a 16 KiB probesize scan once. */
+    if (strcmp(in->fmt->iformat->name, "wav") == 0 || strcmp(in->fmt->iformat->name, "w64") == 0) {
+        in->fmt->probesize = 16384;
+        av_opt_set_int(in->fmt->priv_data, "max_size", 16384, 0);
+    }
     ret = avformat_find_stream_info(in->fmt, NULL);
     if (ret < 0 || in->callback_failed) {
         ret = in->callback_failed ? DA_ERR_CALLBACK : ret;

@@ -192,3 +192,20 @@ def test_cli_transcodes_to_audio_extensions(tmp_path, ext):
         # 16-bit PCM of the decoded samples, as `ffmpeg -i IN OUT.wav` writes
         assert decode_audio.decode(out, dtype="int16").numpy().tobytes() == \
             reference(source, "s16le")
+
+
+@pytest.mark.parametrize("kind,codec", [("spdif_ac3", "ac3"), ("spdif_dts", "dts"),
+                                        ("raw_dts", "dts")])
+def test_compressed_audio_hidden_in_a_wav_is_found(tmp_path, kind, codec):
+    # the short WAV payload probe must still recognise what FFmpeg recognises
+    encoder = "ac3" if kind == "spdif_ac3" else "dca"
+    muxer = "dts" if kind == "raw_dts" else "spdif"
+    inner = tmp_path / "inner.bin"
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "sine=d=2:r=48000", "-ac", "2", "-c:a", encoder, "-strict", "-2", "-f",
+                    muxer, str(inner)], check=True)
+    wav = tmp_path / "hidden.wav"
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "s16le", "-ar", "48000",
+                    "-ac", "2", "-i", str(inner), "-c:a", "copy", str(wav)], check=True)
+    assert decode_audio.info(wav).codec == codec
+    assert decode_audio.decode(wav).num_frames > 48000
