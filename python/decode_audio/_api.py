@@ -120,19 +120,19 @@ def _open_options(
     if format is not None:
         opts.format = fmt = format.encode()
         keep.append(fmt)
-    for field, value in (("protocols", _names(protocols, "protocols")),
-                         ("formats", _names(formats, "formats"))):
+    for name, value in (("protocols", _names(protocols, "protocols")),
+                        ("formats", _names(formats, "formats"))):
         if value is not None:
-            setattr(opts, field, value)
+            setattr(opts, name, value)
             keep.append(value)
     if decoder is not None:
         opts.decoder = name = decoder.encode()
         keep.append(name)
-    for field, pairs in (("decoder_options", decoder_option), ("format_options", option)):
+    for name, pairs in (("decoder_options", decoder_option), ("format_options", option)):
         if pairs:
             items = [str(x).encode() for kv in pairs.items() for x in kv]
             array = (ctypes.c_char_p * (len(items) + 1))(*items, None)
-            setattr(opts, field, ctypes.cast(array, ctypes.POINTER(ctypes.c_char_p)))
+            setattr(opts, name, ctypes.cast(array, ctypes.POINTER(ctypes.c_char_p)))
             keep += [items, array]
     opts.buffer_size = buffer_size
     opts.stream_index = -1 if stream_index is None else int(stream_index)

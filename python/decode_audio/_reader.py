@@ -11,8 +11,7 @@ from typing import Any, Deque, Dict, Iterator, List, Optional, Tuple
 from . import _lib
 from ._api import AudioMetaData, _fill_options, info
 from ._audio import Audio, dtype_code
-from ._errors import DecodeAudioError
-from ._source import Source, SourceLike
+from ._source import Source, SourceLike, call_checked
 
 __all__ = ["stream", "StreamReader"]
 
@@ -51,12 +50,7 @@ class _Chunks:
         self.ended = False
 
     def _call(self, fn: Any, *args: Any) -> None:
-        try:
-            fn(*args, _lib.error_buffer(), _lib.ERROR_SIZE)
-        except DecodeAudioError:
-            self._source.check()
-            raise
-        self._source.check()
+        call_checked(self._source, fn, *args)
 
     def read(self) -> Optional[Audio]:
         """The next chunk, or None after the end."""

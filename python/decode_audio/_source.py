@@ -15,8 +15,9 @@ from typing import Any, Optional, Union
 import numpy as np
 
 from . import _lib
+from ._errors import DecodeAudioError
 
-__all__ = ["SourceLike", "Source", "Destination"]
+__all__ = ["SourceLike", "Source", "Destination", "call_checked"]
 
 SourceLike = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, Any]
 
@@ -242,3 +243,14 @@ class Destination:
         error, self.error = self.error, None
         if error is not None:
             raise error
+
+
+def call_checked(io: Any, fn: Any, *args: Any) -> None:
+    """Calls a C function that reads or writes through `io` (a Source or Destination) over
+    several calls; what the file-like raised during the call is raised in place of the C error."""
+    try:
+        fn(*args, _lib.error_buffer(), _lib.ERROR_SIZE)
+    except DecodeAudioError:
+        io.check()
+        raise
+    io.check()

@@ -14,8 +14,7 @@ import numpy as np
 
 from . import _lib
 from ._audio import DTYPES, dtype_code
-from ._errors import DecodeAudioError
-from ._source import Destination
+from ._source import Destination, call_checked
 
 __all__ = ["save", "StreamWriter", "CodecConfig"]
 
@@ -121,12 +120,7 @@ class _Writer:
         self.dtypes: List[int] = []
 
     def _call(self, fn: Any, *args: Any) -> None:
-        try:
-            fn(*args, _lib.error_buffer(), _lib.ERROR_SIZE)
-        except DecodeAudioError:
-            self.dst.check()
-            raise
-        self.dst.check()
+        call_checked(self.dst, fn, *args)
 
     def add_audio(self, opts: Any) -> int:
         index = ctypes.c_int()
