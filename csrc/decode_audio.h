@@ -61,7 +61,6 @@ extern "C" {
 #define DA_ERR_NO_AUDIO   (-0x44410002) /* the input has no audio stream */
 #define DA_ERR_TOO_SMALL  (-0x44410003) /* a caller's output buffer cannot hold the result */
 #define DA_ERR_CALLBACK   (-0x44410004) /* a caller's read/seek callback reported failure */
-#define DA_ERR_TRUNCATED  (-0x44410005) /* the input ended before any audio was decoded */
 
 /* Output sample types. Integer types use FFmpeg's scaling (int16 full scale is 32767,
  * uint8 is offset by 128); float types are in [-1, 1]. */

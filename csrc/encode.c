@@ -381,11 +381,14 @@ int da_writer_add_audio(da_writer *w, const da_audio_stream_options *opt, int *s
         if (ret >= 0)
             ret = swr_init(s->swr);
     }
-    s->fifo = av_audio_fifo_alloc(enc->sample_fmt, out_channels, s->frame_size * 2);
+    /* without a filter graph, converted samples wait in a FIFO for whole encoder frames */
+    if (s->filter == NULL)
+        s->fifo = av_audio_fifo_alloc(enc->sample_fmt, out_channels, s->frame_size * 2);
     s->frame = av_frame_alloc();
     s->stage = av_malloc((size_t)STAGE_FRAMES * (size_t)opt->num_channels *
                          (size_t)da__dtype_size(opt->dtype));
-    if (ret >= 0 && (s->fifo == NULL || s->frame == NULL || s->stage == NULL))
+    if (ret >= 0 && ((s->filter == NULL && s->fifo == NULL) || s->frame == NULL ||
+                     s->stage == NULL))
         ret = AVERROR(ENOMEM);
     if (ret >= 0) {
         s->frame->nb_samples = s->frame_size;

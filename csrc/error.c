@@ -100,7 +100,6 @@ int da_strerror(int code, char *err, size_t err_size)
     case DA_ERR_NO_AUDIO: snprintf(err, err_size, "No audio stream found"); break;
     case DA_ERR_TOO_SMALL: snprintf(err, err_size, "Output buffer too small"); break;
     case DA_ERR_CALLBACK: snprintf(err, err_size, "The read or seek callback failed"); break;
-    case DA_ERR_TRUNCATED: snprintf(err, err_size, "No audio could be decoded"); break;
     default:
         if (av_strerror(code, err, err_size) < 0)
             snprintf(err, err_size, "Error number %d occurred", code);

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import pathlib
 
 import numpy as np
 import pytest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import re
 import os
@@ -136,7 +137,12 @@ def test_every_function_of_the_header_is_declared():
     assert declared == set(_lib.DECLARED)
     for name in declared:
         fn = getattr(_lib, name)
-        assert fn.argtypes is not None and fn.restype is not ...
+        assert fn.argtypes is not None
+        # every function that can fail fills a message and raises through errcheck
+        # (da_strerror only writes a message, and cannot fail)
+        takes_error = (fn.argtypes[-2:] == [ctypes.c_char_p, ctypes.c_size_t]
+                       and name != "da_strerror")
+        assert (getattr(fn, "errcheck", None) is _lib._errcheck) == takes_error, name
 
 
 def test_error_codes_have_messages():

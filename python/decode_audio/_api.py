@@ -298,9 +298,11 @@ def decode(
         code: Optional[int] = dtype_code(dtype)
     else:
         code = None if out is not None else dtype_code("float32")
-    return _decode(src, code, frame_offset, num_frames, sample_rate, num_channels,
-                   channels_first, stream_index, format, buffer_size, exact, out,
-                   protocols, formats, filter_desc, resample_quality)
+    return _decode(src, code, out, frame_offset=frame_offset, num_frames=num_frames,
+                   sample_rate=sample_rate, num_channels=num_channels,
+                   channels_first=channels_first, stream_index=stream_index, format=format,
+                   buffer_size=buffer_size, exact=exact, protocols=protocols, formats=formats,
+                   filter_desc=filter_desc, resample_quality=resample_quality)
 
 
 def _out_buffer(out: Any, code: Optional[int], channels_first: bool) -> Tuple[int, int, int, int]:
@@ -340,19 +342,19 @@ def _rewinder(src: Any, start: Optional[int]) -> Any:
 def _fill_options(
     opts: Any,
     code: Optional[int],
-    frame_offset: int,
-    num_frames: int,
-    sample_rate: Optional[int],
-    num_channels: Optional[int],
-    channels_first: bool,
-    stream_index: Optional[int],
-    format: Optional[str],
-    buffer_size: int,
-    exact: bool,
-    protocols: Names,
-    formats: Names,
-    filter_desc: Optional[str],
-    resample_quality: str,
+    frame_offset: int = 0,
+    num_frames: int = -1,
+    sample_rate: Optional[int] = None,
+    num_channels: Optional[int] = None,
+    channels_first: bool = False,
+    stream_index: Optional[int] = None,
+    format: Optional[str] = None,
+    buffer_size: int = 65536,
+    exact: bool = True,
+    protocols: Names = None,
+    formats: Names = None,
+    filter_desc: Optional[str] = None,
+    resample_quality: str = "default",
     decoder: Optional[str] = None,
     decoder_option: Optional[Dict[str, Any]] = None,
     option: Optional[Dict[str, Any]] = None,
@@ -391,28 +393,11 @@ def _fill_options(
     return keep
 
 
-def _decode(
-    src: SourceLike,
-    code: Optional[int],
-    frame_offset: int,
-    num_frames: int,
-    sample_rate: Optional[int],
-    num_channels: Optional[int],
-    channels_first: bool,
-    stream_index: Optional[int],
-    format: Optional[str],
-    buffer_size: int,
-    exact: bool = True,
-    out: Any = None,
-    protocols: Names = None,
-    formats: Names = None,
-    filter_desc: Optional[str] = None,
-    resample_quality: str = "default",
-) -> Audio:
+def _decode(src: SourceLike, code: Optional[int], out: Any = None, **options: Any) -> Audio:
+    """decode() and load() in one: `options` are _fill_options' keyword arguments."""
     opts = _lib.DecodeOptions()
-    keep = _fill_options(opts, code, frame_offset, num_frames, sample_rate, num_channels,
-                         channels_first, stream_index, format, buffer_size, exact, protocols,
-                         formats, filter_desc, resample_quality)
+    keep = _fill_options(opts, code, **options)  # noqa: F841 - kept alive for the call
+    channels_first = options.get("channels_first", False)
     if out is not None:
         opts.dtype, opts.out_data, opts.out_capacity, opts.out_channels = _out_buffer(
             out, code, channels_first)
@@ -437,9 +422,7 @@ def _decode(
         if rewind is None:
             raise ValueError(f"out holds {opts.out_capacity} frames; more are needed") from None
         rewind()
-        needed = _decode(src, code, frame_offset, num_frames, sample_rate, num_channels,
-                         channels_first, stream_index, format, buffer_size, exact, None,
-                         protocols, formats, filter_desc, resample_quality).num_frames
+        needed = _decode(src, code, None, **options).num_frames
         raise ValueError(
             f"out holds {opts.out_capacity} frames; {needed} are needed") from None
     return Audio(ptr, owner=out, row_length=opts.out_capacity if out is not None else 0)
@@ -488,24 +471,9 @@ def load(
                                     "protocols", "formats", "filter_desc", "resample_quality"}
     if unknown:
         raise TypeError(f"load() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
-    audio = _decode(
-        src,
-        code,
-        frame_offset,
-        num_frames,
-        decode_kwargs.get("sample_rate"),
-        decode_kwargs.get("num_channels"),
-        channels_first,
-        decode_kwargs.get("stream_index"),
-        format,
-        buffer_size,
-        decode_kwargs.get("exact", True),
-        None,
-        decode_kwargs.get("protocols"),
-        decode_kwargs.get("formats"),
-        decode_kwargs.get("filter_desc"),
-        decode_kwargs.get("resample_quality", "default"),
-    )
+    audio = _decode(src, code, None, frame_offset=frame_offset, num_frames=num_frames,
+                    channels_first=channels_first, format=format, buffer_size=buffer_size,
+                    **decode_kwargs)
     return audio.torch(), audio.sample_rate
 
 

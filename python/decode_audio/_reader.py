@@ -31,17 +31,11 @@ class _Chunks:
                              f"{frames_per_chunk!r}")
         self.frames_per_chunk = frames_per_chunk
         dtype = decode_kwargs.pop("dtype", "float32")
-        args = dict(frame_offset=0, num_frames=-1, sample_rate=None, num_channels=None,
-                    channels_first=False, stream_index=None, format=None, buffer_size=65536,
-                    exact=True, protocols=None, formats=None, filter_desc=None,
-                    resample_quality="default", decoder=None, decoder_option=None,
-                    option=None)
-        unknown = set(decode_kwargs) - set(args)
-        if unknown:
-            raise TypeError(f"unexpected decode options: {', '.join(sorted(unknown))}")
-        args.update(decode_kwargs)
         self._opts = _lib.DecodeOptions()
-        self._keep = _fill_options(self._opts, dtype_code(dtype), **args)
+        try:
+            self._keep = _fill_options(self._opts, dtype_code(dtype), **decode_kwargs)
+        except TypeError as e:
+            raise TypeError(f"unexpected decode options: {e}") from None
         self._source = Source(src, protocols=self._opts.open.protocols)
         self._ptr = ctypes.c_void_p()
         self._call(_lib.da_reader_open, self._source.pointer, ctypes.byref(self._opts),

@@ -205,12 +205,10 @@ class Destination:
         s.name = self._name
         if isinstance(dst, (str, os.PathLike)):
             self._path = _set_path(s, dst, None)
-            self.is_file_like = False
             return
         if not hasattr(dst, "write"):
             raise TypeError(f"dst must be a path, a URL or a file-like object with write(); "
                             f"got {type(dst).__name__}")
-        self.is_file_like = True
         write = dst.write
 
         def write_cb(_opaque: Any, buf: int, size: int) -> int:

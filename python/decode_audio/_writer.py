@@ -314,6 +314,7 @@ def save(
     key = format.lower()
     muxer = MUXERS.get(key, key)
     encoder, settings = _plan(muxer, encoding, bits_per_sample, compression, array.dtype.name)
+    # `keep` holds what the C options point to until the file is written
     opts, keep = _stream_options(int(sample_rate), channels, dtype_code(array.dtype), encoder,
                                  settings)
     if not is_path:
@@ -330,7 +331,6 @@ def save(
     except BaseException:
         os.unlink(temporary)
         raise
-    del keep
 
 
 def _encode(dst: Any, muxer: str, opts: Any, array: np.ndarray, channels_first: bool) -> None:
@@ -371,7 +371,6 @@ class StreamWriter:
         self._dst = dst
         self._format = MUXERS.get(format.lower(), format) if format else None
         self._writer: Optional[_Writer] = None
-        self._pending: List[Tuple[Any, list]] = []
         self._metadata: Dict[str, str] = {}
         self._opened = False
         self._closed = False
