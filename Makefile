@@ -7,7 +7,7 @@ PYTHON ?= python3
 CC ?= cc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-FFMPEG_PKGS := libavformat libavcodec libavutil libswresample libavfilter
+FFMPEG_PKGS := libavformat libavcodec libavutil libswresample libavfilter libswscale
 APT_PKGS := ffmpeg libavcodec-dev libavformat-dev libavutil-dev libswresample-dev \
             libavfilter-dev libswscale-dev pkg-config
 # The CPU build of torch; "+cpu" never matches PyPI's multi-GB CUDA builds.
@@ -20,7 +20,7 @@ DA_CFLAGS = -std=gnu11 $(WARN) -fPIC -fvisibility=hidden -DDA_BUILDING_LIBRARY \
 DA_LIBS = $(shell pkg-config --libs $(FFMPEG_PKGS) 2>/dev/null) -lm -lpthread
 
 SRCS := csrc/avio.c csrc/buffer.c csrc/convert.c csrc/decode.c csrc/dlpack.c csrc/encode.c \
-        csrc/error.c csrc/filter.c csrc/probe.c
+        csrc/error.c csrc/filter.c csrc/probe.c csrc/video.c
 HDRS := csrc/decode_audio.h csrc/internal.h
 LIB := python/decode_audio/libdecode_audio.so
 BUILD := build
