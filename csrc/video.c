@@ -188,7 +188,9 @@ int da_writer_add_video(da_writer *w, const da_video_stream_options *opt, int *s
     v->height = opt->height;
     v->rate = av_make_q(opt->frame_rate_num, opt->frame_rate_den);
 
-    enum AVCodecID id = av_guess_codec(oc->oformat, NULL, oc->url, NULL, AVMEDIA_TYPE_VIDEO);
+    /* image2 guesses its codec from the file name; a file-like has none */
+    enum AVCodecID id = av_guess_codec(oc->oformat, NULL, oc->url ? oc->url : "", NULL,
+                                       AVMEDIA_TYPE_VIDEO);
     const AVCodec *codec = opt->encoder != NULL ? avcodec_find_encoder_by_name(opt->encoder)
                                                 : avcodec_find_encoder(id);
     if (codec == NULL || codec->type != AVMEDIA_TYPE_VIDEO) {
@@ -436,6 +438,7 @@ static int drain_graph(da_writer *w, int i, da_vstream *v)
             return ret;
         v->filtered->pts = av_rescale_q(v->filtered->pts, tb, v->enc->time_base);
         v->filtered->pict_type = AV_PICTURE_TYPE_NONE;
+        v->filtered->quality = v->enc->global_quality;
         ret = da__writer_encode(w, i, v->filtered);
         av_frame_unref(v->filtered);
         if (ret < 0)
@@ -454,6 +457,8 @@ static int write_frame(da_writer *w, int i, da_vstream *v, const picture *pic)
         if (ret < 0)
             return ret;
         v->frame->pts = v->next_pts;
+        /* fixed-quality encoders (mpeg4's qscale) read the quality of each frame */
+        v->frame->quality = v->enc->global_quality;
         return da__writer_encode(w, i, v->frame);
     }
     AVFrame *frame = av_frame_alloc();
@@ -508,6 +513,8 @@ int da__video_drain(da_writer *w, int i, da_vstream *v)
 {
     if (v->graph == NULL)
         return 0;
-    int ret = av_buffersrc_add_frame_flags(v->src, NULL, 0);
+    /* the input ends where a frame after the last would start, so that the last frame
+     * lasts its frame through rate conversion */
+    int ret = av_buffersrc_close(v->src, v->next_pts, AV_BUFFERSRC_FLAG_PUSH);
     return ret < 0 ? ret : drain_graph(w, i, v);
 }
