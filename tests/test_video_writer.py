@@ -87,6 +87,25 @@ def test_any_strides_are_read_in_place(tmp_path, layout):
     assert np.array_equal(frames_of(tmp_path / "x.png"), img)
 
 
+@pytest.mark.parametrize("size", [(37, 29), (128, 96)])
+def test_scaling_reads_every_layout_alike(tmp_path, size):
+    """Rows handed to libswscale in place (the last one through a padded copy) scale as a
+    frame gathered into our own buffer does."""
+    img = noise(1, seed=5)
+    wide = np.zeros((1, H, 2 * W, 4), np.uint8)
+    wide[:, :, ::2, :3] = img.transpose(0, 2, 3, 1)
+    layouts = [img, np.ascontiguousarray(img.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2),
+               wide[:, :, ::2, :3].transpose(0, 3, 1, 2)]
+    outputs = []
+    for k, chunk in enumerate(layouts):
+        path = tmp_path / f"{k}.png"
+        write(path, [chunk], frame_rate=1, width=W, height=H, encoder_width=size[0],
+              encoder_height=size[1])
+        outputs.append(ffmpeg("-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"))
+    assert len(outputs[0]) == size[0] * size[1] * 3
+    assert outputs[1] == outputs[0] and outputs[2] == outputs[0]
+
+
 def test_gray8_bgr24_and_yuv444p_inputs(tmp_path):
     gray = noise(1, channels=1, seed=1)
     write(tmp_path / "g.png", [gray], frame_rate=1, width=W, height=H, format="gray8")
@@ -265,6 +284,26 @@ def test_wrong_chunks_raise_value_error_naming_the_shape(tmp_path):
         s.add_video_stream(frame_rate=0, width=W, height=H)
     with pytest.raises(ValueError, match="width"):
         s.add_video_stream(frame_rate=10, width=0, height=H)
+
+
+def test_ffmpeg_failures_raise_decode_audio_error(tmp_path):
+    with pytest.raises(DecodeAudioError, match=r"libx264.*width not divisible by 2"):
+        StreamWriter(tmp_path / "o.mp4").add_video_stream(frame_rate=10, width=63, height=47)
+    with pytest.raises(DecodeAudioError, match="No such filter: 'nonsense'"):
+        StreamWriter(tmp_path / "f.mp4").add_video_stream(frame_rate=10, width=W, height=H,
+                                                          filter_desc="nonsense")
+    with pytest.raises(DecodeAudioError, match="no video encoder 'aac'"):
+        StreamWriter(tmp_path / "e.mp4").add_video_stream(frame_rate=10, width=W, height=H,
+                                                          encoder="aac")
+    s = StreamWriter(tmp_path / "x.mp4")
+    s.add_video_stream(frame_rate=10, width=W, height=H)
+    with s.open():
+        s.write_video_chunk(0, noise(2))
+        s.flush()
+        with pytest.raises(DecodeAudioError, match="the writer was flushed"):
+            s.write_video_chunk(0, noise(1))
+    assert int(probe(tmp_path / "x.mp4", "stream=nb_read_frames")["streams"][0]
+               ["nb_read_frames"]) == 2
 
 
 # ---- audio and video in one file ----
