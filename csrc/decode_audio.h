@@ -334,6 +334,65 @@ DA_API int da_get_versions(da_versions *versions);
 /* Writes FFmpeg's description of `code` into `err`; returns 0. */
 DA_API int da_strerror(int code, char *err, size_t err_size);
 
+/* ---- Video streams in the writer ----
+ *
+ * A writer from da_writer_open() also takes video (and still-image) streams, muxed with its
+ * audio streams in one file. Frames are uint8 pictures of `channels x height x width` values,
+ * read in place with any strides and converted with libswscale (or a libavfilter graph) to
+ * what the encoder takes. A frame's timestamp counts frames at the stream's frame rate.
+ */
+
+/* A video stream to encode. Zero means "default" throughout. */
+typedef struct da_video_stream_options {
+    int32_t frame_rate_num;       /* frames per second of the frames written, as num/den */
+    int32_t frame_rate_den;
+    int32_t width;                /* of the frames written */
+    int32_t height;
+    /* Pixel format of the frames written: "rgb24" and "bgr24" (3 channels), "gray8"
+     * (1 channel), "yuv444p" (3 channels: Y, U, V); NULL: "rgb24". */
+    const char *format;
+    int32_t encoder_frame_rate_num; /* 0: frame_rate (or the encoder's nearest rate); frames
+                                       are dropped or repeated to convert */
+    int32_t encoder_frame_rate_den;
+    int32_t encoder_width;        /* 0: width (or what filter_desc makes); else scaled */
+    int32_t encoder_height;
+    int32_t gop_size;             /* frames between key frames; -1: the encoder's default */
+    int32_t max_b_frames;         /* -1: the encoder's default */
+    int32_t compression_level;    /* -1: the encoder's default */
+    int32_t reserved;
+    int64_t bit_rate;             /* bits per second; 0: the encoder's default */
+    double quality;               /* fixed quality (qscale); < -1e9: unset */
+    const char *encoder;          /* FFmpeg encoder name; NULL: the muxer's default for the
+                                     destination (libx264 for mp4, png for .png, ...) */
+    const char *encoder_format;   /* the encoder's pixel format ("yuv444p"); NULL: the first
+                                     the encoder lists */
+    /* Encoder options as NULL-terminated alternating keys and values; may be NULL. */
+    const char *const *encoder_options;
+    /* An FFmpeg video filter graph applied before encoding ("hflip,eq=contrast=2"); NULL:
+     * none. Without encoder_width/height or encoder_frame_rate, its output decides them. */
+    const char *filter_desc;
+} da_video_stream_options;
+
+/* Fills `opt` with the defaults (rgb24, codec settings unset); frame rate and size stay 0. */
+DA_API int da_video_stream_options_init(da_video_stream_options *opt);
+
+/* Adds a video stream and opens its encoder; *stream_index gets its index (audio and video
+ * streams share one numbering). Before da_writer_start() only. */
+DA_API int da_writer_add_video(da_writer *w, const da_video_stream_options *opt,
+                               int *stream_index, char *err, size_t err_size);
+
+/* Encodes `num_frames` frames of video stream `stream_index`. The value of frame t, channel
+ * c, row y, column x is the byte at data + t * frame_step + c * channel_step + y * row_step +
+ * x * column_step (steps in bytes, any sign), so any 4-D layout is read in place; the memory
+ * is only read, and not kept after the call. `pts` >= 0 sets the first frame's timestamp, in
+ * frames at the stream's frame rate, which must not be less than the next one expected;
+ * `pts` < 0 continues after the last frame written. The following frames come one frame
+ * apart. */
+DA_API int da_writer_write_video(da_writer *w, int stream_index, const void *data,
+                                 int64_t num_frames, int64_t frame_step, int64_t channel_step,
+                                 int64_t row_step, int64_t column_step, int64_t pts,
+                                 char *err, size_t err_size);
+
 #ifdef __cplusplus
 }
 #endif

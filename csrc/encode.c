@@ -21,7 +21,9 @@
 /* Muxers whose files are complete without going back to patch a header. */
 static const char streamable_muxers[] =
     "ogg,opus,oga,spx,flac,adts,au,matroska,webm,mpegts,nut,s16le,s16be,s24le,s24be,s32le,s32be,"
-    "f32le,f32be,f64le,f64be,u8,s8,mulaw,alaw,mp2,ac3,eac3,amr,gsm,wv,tta";
+    "f32le,f32be,f64le,f64be,u8,s8,mulaw,alaw,mp2,ac3,eac3,amr,gsm,wv,tta,"
+    /* video */
+    "image2pipe,mjpeg,mpjpeg,h264,hevc,m4v,mpeg1video,mpeg2video,rawvideo,yuv4mpegpipe";
 
 typedef struct wstream {
     AVCodecContext *enc;
@@ -40,6 +42,7 @@ typedef struct wstream {
     da_filter *filter;        /* the caller's filter graph, replacing the resampler and FIFO */
     AVFrame *filtered;        /* what the graph hands out */
     int64_t in_pts;           /* frames fed to the graph */
+    da_vstream *video;        /* a video stream's state (video.c); NULL for audio */
 } wstream;
 
 struct da_writer {
@@ -237,6 +240,7 @@ static void stream_free(wstream **sp)
     if (s->converted != NULL)
         av_freep(&s->converted[0]);
     av_freep(&s->converted);
+    da__video_free(&s->video);
     av_freep(sp);
 }
 
@@ -461,6 +465,9 @@ static int encode(da_writer *w, wstream *s, AVFrame *frame)
         if (ret < 0)
             return ret;
         w->pkt->stream_index = s->st->index;
+        /* a video packet lasts one frame (the time base is the frame period) unless told */
+        if (s->video != NULL && w->pkt->duration == 0)
+            w->pkt->duration = 1;
         av_packet_rescale_ts(w->pkt, s->enc->time_base, s->st->time_base);
         ret = av_interleaved_write_frame(w->oc, w->pkt);
         if (ret < 0)
@@ -572,6 +579,10 @@ int da_writer_write_audio(da_writer *w, int stream_index, const void *data, int6
                            w->flushed ? "the writer was flushed" : "the header is not written");
     da__log_reset();
     wstream *s = w->streams[stream_index];
+    if (s->video != NULL)
+        return da__failmsg(DA_ERR_ARGUMENT, err, err_size,
+                           "write audio to '%s': stream %d is a video stream", w->name,
+                           stream_index);
     int isz = da__dtype_size(s->dtype);
     int C = s->channels;
     const uint8_t *base = data;
@@ -615,7 +626,9 @@ int da_writer_flush(da_writer *w, char *err, size_t err_size)
     for (int i = 0; i < w->nb_streams; i++) {
         wstream *s = w->streams[i];
         int ret = 0;
-        if (s->filter != NULL) {
+        if (s->video != NULL) {
+            ret = da__video_drain(w, i, s->video);
+        } else if (s->filter != NULL) {
             ret = filter_chunk(w, s, NULL, 0);
         } else {
             while ((ret = convert_into_fifo(s, NULL, 0)) > 0)
@@ -675,4 +688,88 @@ void da_writer_free(da_writer **wp)
     }
     av_packet_free(&w->pkt);
     av_freep(wp);
+}
+
+/* ---- shared with video.c ---- */
+
+int da__writer_can_add(da_writer *w, char *err, size_t err_size)
+{
+    if (w->started || w->nb_streams >= MAX_STREAMS)
+        return da__failmsg(DA_ERR_ARGUMENT, err, err_size, "add stream to '%s': %s", w->name,
+                           w->started ? "the header is written already" : "too many streams");
+    return 0;
+}
+
+AVFormatContext *da__writer_context(da_writer *w)
+{
+    return w->oc;
+}
+
+const char *da__writer_name(const da_writer *w)
+{
+    return w->name;
+}
+
+int da__writer_add_stream(da_writer *w, AVCodecContext **enc, da_vstream **video,
+                          int *stream_index, char *err, size_t err_size)
+{
+    int ret = da__writer_can_add(w, err, err_size);
+    wstream *s = ret < 0 ? NULL : av_mallocz(sizeof *s);
+    if (s == NULL) {
+        avcodec_free_context(enc);
+        da__video_free(video);
+        return ret < 0 ? ret : da__fail(AVERROR(ENOMEM), err, err_size, "add stream to '%s'",
+                                        w->name);
+    }
+    s->enc = *enc;
+    s->video = *video;
+    *enc = NULL;
+    *video = NULL;
+    s->st = avformat_new_stream(w->oc, NULL);
+    if (s->st == NULL) {
+        ret = da__fail(AVERROR(ENOMEM), err, err_size, "add stream to '%s'", w->name);
+        goto end;
+    }
+    ret = avcodec_parameters_from_context(s->st->codecpar, s->enc);
+    if (ret < 0) {
+        da__fail(ret, err, err_size, "add stream to '%s'", w->name);
+        goto end;
+    }
+    s->st->time_base = s->enc->time_base;
+    if (s->enc->codec_type == AVMEDIA_TYPE_VIDEO)
+        s->st->avg_frame_rate = s->enc->framerate;
+    *stream_index = w->nb_streams;
+    w->streams[w->nb_streams++] = s;
+    s = NULL;
+
+end:
+    stream_free(&s);
+    return ret;
+}
+
+da_vstream *da__writer_video(da_writer *w, int i, const char *what, char *err, size_t err_size)
+{
+    if (w == NULL || i < 0 || i >= w->nb_streams) {
+        da__failmsg(DA_ERR_ARGUMENT, err, err_size, "%s: no stream %d", what, i);
+        return NULL;
+    }
+    if (!w->started || w->flushed) {
+        da__failmsg(DA_ERR_ARGUMENT, err, err_size, "%s '%s': %s", what, w->name,
+                    w->flushed ? "the writer was flushed" : "the header is not written");
+        return NULL;
+    }
+    if (w->streams[i]->video == NULL)
+        da__failmsg(DA_ERR_ARGUMENT, err, err_size, "%s '%s': stream %d is an audio stream",
+                    what, w->name, i);
+    return w->streams[i]->video;
+}
+
+int da__writer_encode(da_writer *w, int i, AVFrame *frame)
+{
+    return encode(w, w->streams[i], frame);
+}
+
+int da__writer_fail(da_writer *w, int code, char *err, size_t err_size, const char *what)
+{
+    return fail_writer(w, code, err, err_size, what);
 }

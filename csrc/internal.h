@@ -128,4 +128,31 @@ DA_PRIVATE int da__audio_finish(da_audio *audio, int64_t used);
 /* Adds a reference (for DLPack exports). */
 DA_PRIVATE void da__audio_retain(da_audio *audio);
 
+/* ---- encode.c and video.c: the writer's streams ---- */
+
+/* A video stream's own state (video.c); its encoder belongs to the writer's stream. */
+typedef struct da_vstream da_vstream;
+
+/* 0 when `w` can take another stream; otherwise fails with the reason. */
+DA_PRIVATE int da__writer_can_add(da_writer *w, char *err, size_t err_size);
+/* The writer's muxer context and the name messages give the destination. */
+DA_PRIVATE AVFormatContext *da__writer_context(da_writer *w);
+DA_PRIVATE const char *da__writer_name(const da_writer *w);
+/* Adds a stream for the opened encoder `*enc` with the video state `*video`; the writer owns
+ * both from then on (they are freed on failure too) and the pointers are set to NULL. */
+DA_PRIVATE int da__writer_add_stream(da_writer *w, AVCodecContext **enc, da_vstream **video,
+                                     int *stream_index, char *err, size_t err_size);
+/* Stream `i`'s video state, when it is a video stream and frames may be written to it;
+ * otherwise NULL with the reason in err. */
+DA_PRIVATE da_vstream *da__writer_video(da_writer *w, int i, const char *what, char *err,
+                                        size_t err_size);
+/* Sends `frame` (NULL: drain) to stream `i`'s encoder and muxes what comes out. */
+DA_PRIVATE int da__writer_encode(da_writer *w, int i, AVFrame *frame);
+/* Like da__fail, naming the destination, and reporting a failed write callback as such. */
+DA_PRIVATE int da__writer_fail(da_writer *w, int code, char *err, size_t err_size,
+                               const char *what);
+/* Feeds the end of the input through a video stream's filter graph to its encoder. */
+DA_PRIVATE int da__video_drain(da_writer *w, int i, da_vstream *v);
+DA_PRIVATE void da__video_free(da_vstream **v);
+
 #endif /* DA_INTERNAL_H */

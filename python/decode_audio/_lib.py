@@ -332,3 +332,52 @@ PyCapsule_IsValid.argtypes = [c_void_p, c_char_p]
 PyCapsule_GetPointer = ctypes.pythonapi.PyCapsule_GetPointer
 PyCapsule_GetPointer.restype = c_void_p
 PyCapsule_GetPointer.argtypes = [c_void_p, c_char_p]
+
+# ---- Video streams in the writer (decode_audio.h: "Video streams in the writer") ----
+
+
+class VideoStreamOptions(Structure):
+    _fields_ = [
+        ("frame_rate_num", c_int32),
+        ("frame_rate_den", c_int32),
+        ("width", c_int32),
+        ("height", c_int32),
+        ("format", c_char_p),
+        ("encoder_frame_rate_num", c_int32),
+        ("encoder_frame_rate_den", c_int32),
+        ("encoder_width", c_int32),
+        ("encoder_height", c_int32),
+        ("gop_size", c_int32),
+        ("max_b_frames", c_int32),
+        ("compression_level", c_int32),
+        ("reserved", c_int32),
+        ("bit_rate", c_int64),
+        ("quality", c_double),
+        ("encoder", c_char_p),
+        ("encoder_format", c_char_p),
+        ("encoder_options", POINTER(c_char_p)),
+        ("filter_desc", c_char_p),
+    ]
+
+
+da_video_stream_options_init = _declare(
+    "da_video_stream_options_init", c_int, [POINTER(VideoStreamOptions)]
+)
+da_writer_add_video = _declare(
+    "da_writer_add_video",
+    c_int,
+    [c_void_p, POINTER(VideoStreamOptions), POINTER(c_int), *ERR],
+    check=True,
+)
+da_writer_write_video = _declare(
+    "da_writer_write_video",
+    c_int,
+    [c_void_p, c_int, c_void_p, c_int64, c_int64, c_int64, c_int64, c_int64, c_int64, *ERR],
+    check=True,
+)
+
+DECLARED = DECLARED + (
+    "da_video_stream_options_init",
+    "da_writer_add_video",
+    "da_writer_write_video",
+)

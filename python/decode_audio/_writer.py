@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ctypes
 import math
+import numbers
 import os
 import tempfile
 import weakref
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -23,7 +25,7 @@ MUXERS = {
     "wav": "wav", "flac": "flac", "mp3": "mp3", "ogg": "ogg", "oga": "ogg", "vorbis": "ogg",
     "opus": "opus", "m4a": "ipod", "mp4": "mp4", "aac": "adts", "adts": "adts", "aiff": "aiff",
     "aif": "aiff", "au": "au", "gsm": "gsm", "amr": "amr", "amr-nb": "amr", "w64": "w64",
-    "caf": "caf", "mka": "matroska", "webm": "webm", "wv": "wv", "ac3": "ac3",
+    "caf": "caf", "mka": "matroska", "mkv": "matroska", "webm": "webm", "wv": "wv", "ac3": "ac3",
 }
 # Muxer -> (its audio encoder, its encoding name for torchaudio's `encoding`).
 DEFAULT_ENCODERS = {
@@ -48,6 +50,10 @@ _DEFAULT_BITS = {"PCM_S": 16, "PCM_U": 8, "PCM_F": 32, "ULAW": 8, "ALAW": 8}
 SAMPLE_FORMATS = {"u8": "uint8", "s16": "int16", "s32": "int32", "flt": "float32",
                   "dbl": "float64"}
 _SAVE_DTYPES = ("uint8", "int16", "int32", "float32", "float64")
+# Pixel formats of video chunks -> channels.
+PIXEL_FORMATS = {"rgb24": 3, "bgr24": 3, "gray8": 1, "yuv444p": 3}
+# Still-image format= names -> their encoder; written by image2 (paths) or image2pipe.
+_IMAGE_ENCODERS = {"png": "png", "jpg": "mjpeg", "jpeg": "mjpeg", "bmp": "bmp", "tiff": "tiff"}
 
 
 @dataclass
@@ -61,12 +67,20 @@ class CodecConfig:
     compression_level : int
         -1: the encoder's default (FLAC: 0-12).
     qscale : float, optional
-        Variable-bit-rate quality (libvorbis: -1..10; libmp3lame: 0 best..9).
+        Variable-bit-rate quality (libvorbis: -1..10; libmp3lame: 0 best..9; video encoders:
+        a fixed quantiser, e.g. mpeg4 1 best..31).
+    gop_size : int
+        Video: frames from one key frame to the next (0: every frame); -1: the encoder's
+        default.
+    max_b_frames : int
+        Video: most B-frames between other frames; -1: the encoder's default.
     """
 
     bit_rate: int = -1
     compression_level: int = -1
     qscale: Optional[float] = None
+    gop_size: int = -1
+    max_b_frames: int = -1
 
 
 def _as_array(src: Any) -> np.ndarray:
@@ -118,6 +132,9 @@ class _Writer:
         self._finalizer = weakref.finalize(self, _lib.da_writer_free, ctypes.byref(self.ptr))
         self.channels: List[int] = []
         self.dtypes: List[int] = []
+        # video stream index -> (channels, height, width, frame rate)
+        self.video: Dict[int, Tuple[int, int, int, Fraction]] = {}
+        self.next_pts: Dict[int, int] = {}
 
     def _call(self, fn: Any, *args: Any) -> None:
         call_checked(self.dst, fn, *args)
@@ -128,6 +145,33 @@ class _Writer:
         self.channels.append(opts.num_channels)
         self.dtypes.append(opts.dtype)
         return index.value
+
+    def add_video(self, opts: Any, channels: int, rate: Fraction) -> int:
+        index = ctypes.c_int()
+        self._call(_lib.da_writer_add_video, self.ptr, ctypes.byref(opts), ctypes.byref(index))
+        self.channels.append(channels)
+        self.dtypes.append(DTYPES["uint8"])
+        self.video[index.value] = (channels, opts.height, opts.width, rate)
+        self.next_pts[index.value] = 0
+        return index.value
+
+    def write_video(self, index: int, array: np.ndarray, pts: Optional[int]) -> None:
+        channels, height, width, _ = self.video[index]
+        expected = (channels, height, width)
+        if array.dtype != np.uint8 or array.ndim != 4 or tuple(array.shape[1:]) != expected:
+            raise ValueError(f"stream {index} takes uint8 chunks of shape (time, {channels}, "
+                             f"{height}, {width}); got shape {tuple(array.shape)} and dtype "
+                             f"{array.dtype}")
+        if pts is not None and pts < self.next_pts[index]:
+            raise ValueError(f"pts of frame {pts} of stream {index} is before the next frame's "
+                             f"({self.next_pts[index]})")
+        if array.shape[0] == 0:
+            return
+        start = self.next_pts[index] if pts is None else pts
+        self._call(_lib.da_writer_write_video, self.ptr, index,
+                   array.__array_interface__["data"][0], array.shape[0], *array.strides,
+                   -1 if pts is None else pts)
+        self.next_pts[index] = start + array.shape[0]
 
     def set_metadata(self, key: str, value: str) -> None:
         self._call(_lib.da_writer_set_metadata, self.ptr, key.encode(), value.encode())
@@ -162,6 +206,18 @@ class _Writer:
 
 
 _NAMES = {code: name for name, code in DTYPES.items()}
+
+
+def _frame_rate(value: Any, name: str) -> Fraction:
+    """A positive frame rate as a fraction with a denominator up to 65535."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a positive number; got {value!r}")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive number; got {value!r}")
+    rate = Fraction(value).limit_denominator(65535)
+    if rate <= 0 or rate.numerator > 2**31 - 1:
+        raise ValueError(f"{name} is out of range; got {value!r}")
+    return rate
 
 
 def _plan(muxer: str, encoding: Optional[str], bits: Optional[int],
@@ -345,15 +401,18 @@ def _encode(dst: Any, muxer: str, opts: Any, array: np.ndarray, channels_first: 
 
 
 class StreamWriter:
-    """Encodes and muxes streams chunk by chunk, like ``torchaudio.io.StreamWriter``.
+    """Encodes and muxes audio and video streams chunk by chunk, like
+    ``torchaudio.io.StreamWriter``.
 
     Parameters
     ----------
     dst : path, URL or file-like
         A path, a protocol URL (``udp://127.0.0.1:5000`` with ``format="mpegts"``), or an
-        object with ``write`` (and ``seek`` for formats that patch their header).
+        object with ``write`` (and ``seek`` for formats that patch their header, such as
+        mp4; a write-only one takes streamable formats: matroska, mpegts, image2pipe, ...).
     format : str, optional
-        FFmpeg muxer name; default: from the path's extension.
+        FFmpeg muxer name, or a still-image format (``png``, ``jpg``, ``bmp``, ``tiff``);
+        default: from the path's extension.
     buffer_size : int
         Unused; kept for torchaudio's signature.
 
@@ -370,6 +429,10 @@ class StreamWriter:
             raise ValueError("format is required when writing to a file-like object")
         self._dst = dst
         self._format = MUXERS.get(format.lower(), format) if format else None
+        # a still-image format names its encoder; the muxer writes one file or a pipe
+        self._image_encoder = _IMAGE_ENCODERS.get(format.lower()) if format else None
+        if self._image_encoder is not None:
+            self._format = "image2" if isinstance(dst, (str, os.PathLike)) else "image2pipe"
         self._writer: Optional[_Writer] = None
         self._metadata: Dict[str, str] = {}
         self._opened = False
@@ -470,7 +533,141 @@ class StreamWriter:
             raise NotImplementedError("pts is not supported for audio; chunks follow each other")
         if not 0 <= i < len(self._writer.channels):
             raise ValueError(f"no stream {i}")
+        if i in self._writer.video:
+            raise ValueError(f"stream {i} is a video stream; use write_video_chunk")
         self._writer.write(i, _as_array(chunk), channels_first=False)
+
+    def add_video_stream(
+        self,
+        frame_rate: Any,
+        width: int,
+        height: int,
+        format: str = "rgb24",
+        encoder: Optional[str] = None,
+        encoder_option: Optional[Dict[str, str]] = None,
+        encoder_format: Optional[str] = None,
+        encoder_frame_rate: Any = None,
+        encoder_width: Optional[int] = None,
+        encoder_height: Optional[int] = None,
+        codec_config: Optional[CodecConfig] = None,
+        filter_desc: Optional[str] = None,
+    ) -> None:
+        """Adds a video (or still-image) stream; chunks written to it are
+        ``(time, channels, height, width)`` uint8.
+
+        Parameters
+        ----------
+        frame_rate : int, float or Fraction
+            Frames per second of the chunks (``1`` for a still image); a float is taken as
+            the nearest fraction with a denominator up to 65535 (29.97 -> 2997/100).
+        width, height : int
+            Of the chunks' frames.
+        format : str
+            Pixel format of the chunks: ``"rgb24"`` or ``"bgr24"`` (3 channels), ``"gray8"``
+            (1 channel), ``"yuv444p"`` (3 channels, Y U V).
+        encoder : str, optional
+            FFmpeg encoder; default: the destination's (libx264 for mp4, png for .png, mjpeg
+            for .jpg).
+        encoder_option : dict, optional
+            Encoder options, e.g. ``{"crf": "18", "preset": "fast"}`` for libx264.
+        encoder_format : str, optional
+            The encoder's pixel format (``"yuv420p"``, ``"yuv444p"``); default: the first one
+            the encoder lists (yuv420p for libx264 and mpeg4, rgb24 for png).
+        encoder_frame_rate : int, float or Fraction, optional
+            Frame rate of the encoded stream; frames are dropped or repeated to reach it.
+        encoder_width, encoder_height : int, optional
+            Size of the encoded frames (scaled with libswscale's bicubic filter).
+        codec_config : CodecConfig, optional
+            Bit rate, compression level, fixed quality, GOP size, B-frames.
+        filter_desc : str, optional
+            An FFmpeg video filter graph applied before encoding, e.g. ``"hflip"``; without
+            encoder_width/height or encoder_frame_rate its output sets the encoded size and
+            rate.
+        """
+        if self._opened:
+            raise RuntimeError("add streams before open()")
+        if format not in PIXEL_FORMATS:
+            raise ValueError(f"format must be one of {', '.join(PIXEL_FORMATS)}; got {format!r}")
+        rate = _frame_rate(frame_rate, "frame_rate")
+        for name, value in (("width", width), ("height", height)):
+            if not isinstance(value, numbers.Integral) or not 0 < value <= 32768:
+                raise ValueError(f"{name} must be an integer from 1 to 32768; got {value!r}")
+        for name, value in (("encoder_width", encoder_width), ("encoder_height", encoder_height)):
+            if value is not None and (not isinstance(value, numbers.Integral)
+                                      or not 0 < value <= 32768):
+                raise ValueError(f"{name} must be an integer from 1 to 32768; got {value!r}")
+        opts = _lib.VideoStreamOptions()
+        _lib.da_video_stream_options_init(ctypes.byref(opts))
+        opts.frame_rate_num, opts.frame_rate_den = rate.numerator, rate.denominator
+        opts.width, opts.height = int(width), int(height)
+        keep: list = []
+
+        def text(value: Optional[str]) -> Optional[bytes]:
+            if value is None:
+                return None
+            b = str(value).encode()
+            keep.append(b)
+            return b
+
+        opts.format = text(format)
+        if encoder_frame_rate is not None:
+            enc_rate = _frame_rate(encoder_frame_rate, "encoder_frame_rate")
+            opts.encoder_frame_rate_num = enc_rate.numerator
+            opts.encoder_frame_rate_den = enc_rate.denominator
+        opts.encoder_width = int(encoder_width or 0)
+        opts.encoder_height = int(encoder_height or 0)
+        opts.encoder = text(encoder or self._image_encoder)
+        opts.encoder_format = text(encoder_format)
+        opts.filter_desc = text(filter_desc)
+        if codec_config is not None:
+            if codec_config.bit_rate > 0:
+                opts.bit_rate = int(codec_config.bit_rate)
+            if codec_config.compression_level >= 0:
+                opts.compression_level = int(codec_config.compression_level)
+            if codec_config.gop_size >= 0:
+                opts.gop_size = int(codec_config.gop_size)
+            if codec_config.max_b_frames >= 0:
+                opts.max_b_frames = int(codec_config.max_b_frames)
+            if codec_config.qscale is not None and not math.isnan(codec_config.qscale):
+                opts.quality = float(codec_config.qscale)
+        array, items = _encoder_options(encoder_option)
+        if array is not None:
+            opts.encoder_options = ctypes.cast(array, ctypes.POINTER(ctypes.c_char_p))
+            keep += [array, items]
+        self._ensure_writer().add_video(opts, PIXEL_FORMATS[format], rate)
+        self._keep.append(keep)
+
+    def write_video_chunk(self, i: int, chunk: Any, pts: Optional[float] = None) -> None:
+        """Encodes a ``(time, channels, height, width)`` uint8 chunk of video stream `i`.
+
+        The chunk is read in place (any strides: a permuted ``(time, height, width,
+        channels)`` tensor needs no copy). Chunks may hold any number of frames; a still
+        image is one frame.
+
+        Parameters
+        ----------
+        i : int
+            The stream's index.
+        chunk : torch.Tensor, numpy.ndarray, DLPack or buffer object
+        pts : float, optional
+            The first frame's presentation time in seconds, as torchaudio's: rounded to a
+            whole number of frames at the stream's frame rate, and not before the next frame
+            expected (a later one leaves a gap: the previous frame lasts longer). The other
+            frames follow one frame apart. None: right after the last frame written.
+        """
+        if not self._opened or self._closed:
+            raise RuntimeError("open() the StreamWriter before writing")
+        if not 0 <= i < len(self._writer.channels):
+            raise ValueError(f"no stream {i}")
+        if i not in self._writer.video:
+            raise ValueError(f"stream {i} is an audio stream; use write_audio_chunk")
+        frame_pts = None
+        if pts is not None:
+            if (not isinstance(pts, numbers.Real) or isinstance(pts, bool)
+                    or not math.isfinite(pts) or pts < 0):
+                raise ValueError(f"pts must be a finite number of seconds >= 0; got {pts!r}")
+            frame_pts = math.floor(pts * self._writer.video[i][3] + 0.5)
+        self._writer.write_video(i, _as_array(chunk), frame_pts)
 
     def flush(self) -> None:
         """Encodes what the streams still hold; nothing more can be written afterwards."""
