@@ -20,7 +20,7 @@ DA_CFLAGS = -std=gnu11 $(WARN) -fPIC -fvisibility=hidden -DDA_BUILDING_LIBRARY \
 DA_LIBS = $(shell pkg-config --libs $(FFMPEG_PKGS) 2>/dev/null) -lm -lpthread
 
 SRCS := csrc/avio.c csrc/buffer.c csrc/convert.c csrc/decode.c csrc/dlpack.c csrc/encode.c \
-        csrc/error.c csrc/filter.c csrc/probe.c
+        csrc/error.c csrc/filter.c csrc/probe.c csrc/utils.c
 HDRS := csrc/decode_audio.h csrc/internal.h
 LIB := python/decode_audio/libdecode_audio.so
 BUILD := build

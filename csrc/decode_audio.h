@@ -334,6 +334,41 @@ DA_API int da_get_versions(da_versions *versions);
 /* Writes FFmpeg's description of `code` into `err`; returns 0. */
 DA_API int da_strerror(int code, char *err, size_t err_size);
 
+/* ---- FFmpeg utilities: what this build contains, and its log (csrc/utils.c, error.c) ---- */
+
+/* What da_list_components() lists. */
+typedef enum da_component_kind {
+    DA_LIST_AUDIO_DECODERS = 0,   /* audio decoders, e.g. "mp3float" */
+    DA_LIST_AUDIO_ENCODERS = 1,   /* audio encoders, e.g. "libmp3lame" */
+    DA_LIST_MUXERS = 2,           /* muxers (not devices), e.g. "wav" */
+    DA_LIST_DEMUXERS = 3,         /* demuxers (not devices), e.g. "mov,mp4,m4a,3gp,3g2,mj2" */
+    DA_LIST_INPUT_PROTOCOLS = 4,  /* protocols that read, e.g. "file", "http" */
+    DA_LIST_OUTPUT_PROTOCOLS = 5, /* protocols that write */
+} da_component_kind;
+
+/* Lists the components of `kind` in the FFmpeg the library runs with, in FFmpeg's order, as
+ * "name\0long name\0" pairs (protocols have an empty long name), *size bytes in all.
+ * *names is owned by the caller; free it with da_names_free(). */
+DA_API int da_list_components(int kind, char **names, int64_t *size, char *err,
+                              size_t err_size);
+
+/* Frees a list made by da_list_components() (or the SoX listings) and sets *names to NULL.
+ * Accepts NULL. */
+DA_API void da_names_free(char **names);
+
+/* *config: the flags FFmpeg was configured with. The string is FFmpeg's (static); never free
+ * it. */
+DA_API int da_get_build_config(const char **config);
+
+/* Sets the most verbose FFmpeg log level the library records, from AV_LOG_QUIET (-8: none)
+ * to AV_LOG_TRACE (56); the default is AV_LOG_ERROR (16). Each thread keeps the last message
+ * at or below it, which error messages quote; nothing is printed. Process-wide, atomic, and
+ * FFmpeg's own av_log_set_level() is left alone. Out of range: DA_ERR_ARGUMENT. */
+DA_API int da_set_log_level(int level);
+
+/* *level: the level da_set_log_level() set. */
+DA_API int da_get_log_level(int *level);
+
 #ifdef __cplusplus
 }
 #endif

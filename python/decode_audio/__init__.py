@@ -12,6 +12,15 @@ from ._errors import DecodeAudioError
 from ._parallel import load_many
 from ._reader import StreamReader, stream
 from ._writer import CodecConfig, StreamWriter, save
+from . import ffmpeg_utils
+from .ffmpeg_utils import (
+    get_audio_decoders,
+    get_audio_encoders,
+    get_demuxers,
+    get_log_level,
+    get_muxers,
+    set_log_level,
+)
 
 __version__ = "0.1.0"
 
@@ -23,10 +32,17 @@ __all__ = [
     "StreamReader",
     "StreamWriter",
     "decode",
+    "ffmpeg_utils",
+    "get_audio_decoders",
+    "get_audio_encoders",
+    "get_demuxers",
+    "get_log_level",
+    "get_muxers",
     "get_versions",
     "info",
     "load",
     "load_many",
     "save",
+    "set_log_level",
     "stream",
 ]

@@ -332,3 +332,27 @@ PyCapsule_IsValid.argtypes = [c_void_p, c_char_p]
 PyCapsule_GetPointer = ctypes.pythonapi.PyCapsule_GetPointer
 PyCapsule_GetPointer.restype = c_void_p
 PyCapsule_GetPointer.argtypes = [c_void_p, c_char_p]
+
+# ---- FFmpeg utilities: what this build contains, and its log (csrc/utils.c, error.c) ----
+
+LIST_AUDIO_DECODERS, LIST_AUDIO_ENCODERS, LIST_MUXERS, LIST_DEMUXERS = 0, 1, 2, 3
+LIST_INPUT_PROTOCOLS, LIST_OUTPUT_PROTOCOLS = 4, 5
+
+da_list_components = _declare(
+    "da_list_components",
+    c_int,
+    [c_int, POINTER(c_void_p), POINTER(c_int64), *ERR],
+    check=True,
+)
+da_names_free = _declare("da_names_free", None, [POINTER(c_void_p)])
+da_get_build_config = _declare("da_get_build_config", c_int, [POINTER(c_char_p)])
+da_set_log_level = _declare("da_set_log_level", c_int, [c_int])
+da_get_log_level = _declare("da_get_log_level", c_int, [POINTER(c_int)])
+
+DECLARED += (
+    "da_list_components",
+    "da_names_free",
+    "da_get_build_config",
+    "da_set_log_level",
+    "da_get_log_level",
+)
