@@ -19,8 +19,15 @@ DA_CFLAGS = -std=gnu11 $(WARN) -fPIC -fvisibility=hidden -DDA_BUILDING_LIBRARY \
             $(shell pkg-config --cflags $(FFMPEG_PKGS) 2>/dev/null) $(CFLAGS)
 DA_LIBS = $(shell pkg-config --libs $(FFMPEG_PKGS) 2>/dev/null) -lm -lpthread
 
+# The SoX backend (csrc/sox.c) is compiled in when libsox's headers are present.
+HAVE_SOX := $(shell (pkg-config --exists sox 2>/dev/null || [ -f /usr/include/sox.h ]) && echo 1)
+ifeq ($(HAVE_SOX),1)
+DA_CFLAGS += -DDA_HAVE_SOX $(shell pkg-config --cflags sox 2>/dev/null)
+DA_LIBS += $(shell pkg-config --libs sox 2>/dev/null || echo -lsox)
+endif
+
 SRCS := csrc/avio.c csrc/buffer.c csrc/convert.c csrc/decode.c csrc/dlpack.c csrc/encode.c \
-        csrc/error.c csrc/filter.c csrc/probe.c csrc/utils.c
+        csrc/error.c csrc/filter.c csrc/probe.c csrc/sox.c csrc/utils.c
 HDRS := csrc/decode_audio.h csrc/internal.h
 LIB := python/decode_audio/libdecode_audio.so
 BUILD := build
