@@ -10,6 +10,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FFMPEG_PKGS := libavformat libavcodec libavutil libswresample libavfilter
 APT_PKGS := ffmpeg libavcodec-dev libavformat-dev libavutil-dev libswresample-dev \
             libavfilter-dev libswscale-dev pkg-config
+# The sox backend's library and its format plugins (MP3, Vorbis, ...).
+SOX_APT_PKGS := libsox-dev libsox-fmt-all
 # The CPU build of torch; "+cpu" never matches PyPI's multi-GB CUDA builds.
 TORCH_REQ := torch==2.13.0+cpu
 
@@ -77,9 +79,16 @@ deps-system:
 	    $(SUDO) apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PKGS) >/dev/null; \
 	fi
+	@if ! (pkg-config --exists sox 2>/dev/null && dpkg -s libsox-fmt-all >/dev/null 2>&1); then \
+	    echo "installing libsox (the sox backend)"; \
+	    $(SUDO) apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
+	        $(SOX_APT_PKGS) >/dev/null; \
+	fi
 
 deps-python:
 	@$(PYTHON) -c "import numpy, pytest, requests" 2>/dev/null || $(PYTHON) -m pip install -q numpy pytest requests
+	@$(PYTHON) -c "import soundfile" 2>/dev/null || $(PYTHON) -m pip install -q soundfile
 	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q "$(TORCH_REQ)" || \
 	    echo "warning: $(TORCH_REQ) could not be installed; torch tests will be skipped"
 

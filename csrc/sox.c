@@ -394,7 +394,9 @@ int da_sox_save(const char *path, const da_sox_save_options *opt, const void *da
     signal.precision = opt->bits_per_sample > 0 && opt->bits_per_sample <= 32 ?
                        (unsigned)opt->bits_per_sample : 16;
     signal.length = (sox_uint64_t)num_frames * (sox_uint64_t)ch;
+    /* sox_init_encodinginfo leaves opposite_endian unset */
     sox_encodinginfo_t enc;
+    memset(&enc, 0, sizeof enc);
     sox_init_encodinginfo(&enc);
     enc.encoding = encoding;
     enc.bits_per_sample = (unsigned)opt->bits_per_sample;

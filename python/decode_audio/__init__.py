@@ -8,6 +8,7 @@
 
 from ._api import AudioMetaData, decode, get_versions, info, load
 from ._audio import Audio
+from ._backends import list_audio_backends
 from ._errors import DecodeAudioError
 from ._parallel import load_many
 from ._reader import StreamReader, stream
@@ -40,6 +41,7 @@ __all__ = [
     "get_muxers",
     "get_versions",
     "info",
+    "list_audio_backends",
     "load",
     "load_many",
     "save",

@@ -356,3 +356,49 @@ DECLARED += (
     "da_set_log_level",
     "da_get_log_level",
 )
+
+# ---- The SoX backend: paths through libsox (csrc/sox.c) ----
+
+
+class SoxSaveOptions(Structure):
+    _fields_ = [
+        ("sample_rate", c_int32),
+        ("num_channels", c_int32),
+        ("dtype", c_int32),
+        ("bits_per_sample", c_int32),
+        ("encoding", c_char_p),
+        ("format", c_char_p),
+        ("compression", c_double),
+    ]
+
+
+da_sox_available = _declare("da_sox_available", c_int, [])
+da_sox_probe = _declare(
+    "da_sox_probe", c_int, [c_char_p, c_char_p, POINTER(InfoStruct), *ERR], check=True
+)
+da_sox_decode = _declare(
+    "da_sox_decode",
+    c_int,
+    [c_char_p, POINTER(DecodeOptions), POINTER(POINTER(AudioStruct)), *ERR],
+    check=True,
+)
+da_sox_save = _declare(
+    "da_sox_save",
+    c_int,
+    [c_char_p, POINTER(SoxSaveOptions), c_void_p, c_int64, c_int64, c_int64, *ERR],
+    check=True,
+)
+da_sox_list_formats = _declare(
+    "da_sox_list_formats",
+    c_int,
+    [c_int, POINTER(c_void_p), POINTER(c_int64), *ERR],
+    check=True,
+)
+
+DECLARED += (
+    "da_sox_available",
+    "da_sox_probe",
+    "da_sox_decode",
+    "da_sox_save",
+    "da_sox_list_formats",
+)
