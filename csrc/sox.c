@@ -407,6 +407,19 @@ int da_sox_save(const char *path, const da_sox_save_options *opt, const void *da
                           reason(NULL, "libsox cannot write it"));
         goto end;
     }
+    /* libsox falls back to an encoding the format has instead of failing; we fail */
+    if ((encoding != SOX_ENCODING_UNKNOWN && ft->encoding.encoding != encoding) ||
+        (opt->bits_per_sample > 0 &&
+         ft->encoding.bits_per_sample != (unsigned)opt->bits_per_sample)) {
+        ret = da__failmsg(DA_ERR_ARGUMENT, err, err_size,
+                          "sox save '%s': %s cannot hold encoding %s with %d bits per sample "
+                          "(it would write %s, %u bits)", path, opt->format,
+                          opt->encoding ? opt->encoding : encoding_name(ft->encoding.encoding),
+                          opt->bits_per_sample > 0 ? opt->bits_per_sample :
+                          (int)ft->encoding.bits_per_sample,
+                          encoding_name(ft->encoding.encoding), ft->encoding.bits_per_sample);
+        goto end;
+    }
     int64_t chunk_frames = CHUNK_SAMPLES / ch > 0 ? CHUNK_SAMPLES / ch : 1;
     chunk = malloc((size_t)chunk_frames * (size_t)ch * sizeof *chunk);
     if (chunk == NULL) {

@@ -198,9 +198,9 @@ def _refusal(b: Backend, src: Any, options: Mapping[str, Any], needs_decode: boo
 def for_reading(backend: Optional[str], src: Any, format: Optional[str],
                 options: Mapping[str, Any], needs_decode: bool = False) -> str:
     """The backend that reads `src` for info/load/decode (`options`: the extra ones given)."""
-    if backend is None and (not isinstance(src, (str, os.PathLike))
+    if backend is None and (_kind(src) != "path"
                             or _extension(src, format) not in _FFMPEG_CANNOT_READ):
-        return "ffmpeg"  # first, and it takes every source and option
+        return "ffmpeg"  # first, and the only one for URLs and every option
     if backend is not None:
         b = _named(backend)
         why = _refusal(b, src, options, needs_decode)
