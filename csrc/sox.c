@@ -156,6 +156,20 @@ static int auto_dtype(const sox_format_t *ft)
     return DA_DTYPE_FLOAT32;
 }
 
+/* Whether libsox's seek lands on the exact frame: uncompressed PCM and FLAC. */
+static int seeks_exactly(const sox_format_t *ft)
+{
+    if (!ft->seekable || ft->handler.seek == NULL)
+        return 0;
+    switch (ft->encoding.encoding) {
+    case SOX_ENCODING_SIGN2: case SOX_ENCODING_UNSIGNED: case SOX_ENCODING_FLOAT:
+    case SOX_ENCODING_ULAW: case SOX_ENCODING_ALAW: case SOX_ENCODING_FLAC:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* Frames the header declares; -1 when it does not say. */
 static int64_t declared_frames(const sox_format_t *ft)
 {
@@ -315,8 +329,25 @@ int da_sox_decode(const char *path, const da_decode_options *opt, da_audio **out
         ret = da__fail(AVERROR(ENOMEM), err, err_size, "sox decode '%s'", path);
         goto end;
     }
-    int64_t skip = opt->frame_offset, used = 0;
-    while (opt->num_frames < 0 || used < opt->num_frames) {
+    int64_t skip = opt->frame_offset, used = 0, declared = declared_frames(ft);
+    int past_end = 0;
+    if (skip > 0 && seeks_exactly(ft)) {
+        if (declared >= 0 && skip >= declared)
+            past_end = 1;
+        else if (sox_seek(ft, (sox_uint64_t)(skip * ch), SOX_SEEK_SET) == SOX_SUCCESS)
+            skip = 0;
+        else {
+            /* a failed seek leaves the reader anywhere: start again and read up to the window */
+            sox_close(ft);
+            ft = sox_open_read(name, NULL, NULL, opt->open.format);
+            if (ft == NULL) {
+                ret = da__failmsg(AVERROR_INVALIDDATA, err, err_size, "sox open '%s': %s",
+                                  path, reason(NULL, "libsox cannot read it"));
+                goto end;
+            }
+        }
+    }
+    while (!past_end && (opt->num_frames < 0 || used < opt->num_frames)) {
         size_t got = sox_read(ft, chunk, (size_t)(chunk_frames * ch));
         int64_t frames = (int64_t)got / ch;
         if (frames == 0)
@@ -336,7 +367,8 @@ int da_sox_decode(const char *path, const da_decode_options *opt, da_audio **out
         store(audio, chunk + first * ch, n, used);
         used += n;
     }
-    if (ft->sox_errno != 0 && ft->sox_errno != SOX_EOF && used == 0 && sox_last[0] != '\0') {
+    /* a damaged end gives what was read before it; nothing at all is an error */
+    if (ft->sox_errno != 0 && ft->sox_errno != SOX_EOF && used == 0) {
         ret = da__failmsg(AVERROR_INVALIDDATA, err, err_size, "sox decode '%s': %s", path,
                           reason(ft, "read failed"));
         goto end;

@@ -78,8 +78,9 @@ def test_normalize_false_gives_ffmpegs_native_type(fmt, dtype, backend):
 @needs_torch
 @pytest.mark.parametrize("backend", OTHERS)
 @pytest.mark.parametrize("channels_first", [True, False])
-def test_windows_and_layouts_match_ffmpeg(backend, channels_first):
-    path = make_input("flac", 2, 16000)
+@pytest.mark.parametrize("fmt", ["flac", "wav_s16", "wav_s24"])
+def test_windows_and_layouts_match_ffmpeg(backend, channels_first, fmt):
+    path = make_input(fmt, 2, 16000)
     kw = dict(frame_offset=12345, num_frames=1000, channels_first=channels_first)
     expected, _ = decode_audio.load(path, **kw)
     waveform, _ = decode_audio.load(path, backend=backend, **kw)
