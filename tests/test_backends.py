@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import decode_audio
-from conftest import ROOT, ffmpeg, make_input, needs_torch
+from conftest import ROOT, NonSeekable, ffmpeg, make_input, needs_torch
 from decode_audio import _backends
 from decode_audio._audio import live_buffers
 
@@ -219,6 +219,13 @@ def test_sox_refuses_what_only_ffmpeg_does(option):
     path = make_input("wav_s16", 2, 16000)
     with pytest.raises(ValueError, match=f"sox backend does not take {next(iter(option))}"):
         decode_audio.decode(path, backend="sox", **option)
+
+
+def test_soundfile_refuses_streams_it_cannot_seek():
+    data = open(make_input("wav_s16", 1, 8000), "rb").read()
+    with pytest.raises(ValueError, match="seekable file-like objects only"):
+        decode_audio.info(NonSeekable(data), backend="soundfile")
+    assert decode_audio.info(NonSeekable(data)).num_frames == 8000  # FFmpeg reads it
 
 
 def test_soundfile_refuses_decode_and_urls():

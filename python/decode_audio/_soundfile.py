@@ -66,6 +66,9 @@ def _opened(src: Any) -> Any:
         return io.BytesIO(src) if isinstance(src, bytes) else io.BytesIO(memoryview(src))
     if isinstance(src, os.PathLike):
         return os.fspath(src)
+    if not isinstance(src, str) and not (hasattr(src, "seekable") and src.seekable()):
+        raise ValueError("the soundfile backend reads seekable file-like objects only; use "
+                         "backend='ffmpeg' for streams")
     return src
 
 

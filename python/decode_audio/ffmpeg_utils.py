@@ -1,4 +1,4 @@
-"""What the FFmpeg this library runs with contains, and its log; as ``torchaudio.utils.ffmpeg_utils``.
+"""What the running FFmpeg contains, and its log level: torchaudio's ``utils.ffmpeg_utils``.
 
 >>> from decode_audio import ffmpeg_utils
 >>> "libmp3lame" in ffmpeg_utils.get_audio_encoders()     # doctest: +SKIP
@@ -71,12 +71,12 @@ def get_audio_encoders() -> Dict[str, str]:
 
 
 def get_muxers() -> Dict[str, str]:
-    """Muxers (output formats, devices excluded): ``{"wav": "WAV / WAVE (Waveform Audio)", ...}``."""
+    """Muxers (output formats, not devices): ``{"wav": "WAV / WAVE (Waveform Audio)", ...}``."""
     return dict(_components(_lib.LIST_MUXERS))
 
 
 def get_demuxers() -> Dict[str, str]:
-    """Demuxers (input formats, devices excluded): ``{"wav": "WAV / WAVE (Waveform Audio)", ...}``."""
+    """Demuxers (input formats, not devices): ``{"wav": "WAV / WAVE (Waveform Audio)", ...}``."""
     return dict(_components(_lib.LIST_DEMUXERS))
 
 
