@@ -145,7 +145,8 @@ static int encoding_from_name(const char *name, sox_encoding_t *e)
 static int auto_dtype(const sox_format_t *ft)
 {
     unsigned bits = ft->encoding.bits_per_sample;
-    if (ft->encoding.encoding == SOX_ENCODING_SIGN2 || ft->encoding.encoding == SOX_ENCODING_UNSIGNED) {
+    sox_encoding_t e = ft->encoding.encoding;
+    if (e == SOX_ENCODING_SIGN2 || e == SOX_ENCODING_UNSIGNED) {
         if (bits == 8)
             return DA_DTYPE_UINT8;
         if (bits == 16)
