@@ -46,6 +46,12 @@ lib: $(LIB)
 $(BUILD)/%.o: csrc/%.c $(HDRS) | $(BUILD)
 	$(CC) $(DA_CFLAGS) -c $< -o $@
 
+# sox.o is rebuilt when libsox appears or goes (the stamp's name says which).
+SOX_STAMP = $(BUILD)/.have-sox-$(or $(HAVE_SOX),0)
+$(SOX_STAMP): | $(BUILD)
+	rm -f $(BUILD)/.have-sox-* && touch $@
+$(BUILD)/sox.o $(BUILD)/asan/sox.o: $(SOX_STAMP)
+
 # The conversion loops are worth vectorising fully; lrint needs no errno to become one instruction.
 $(BUILD)/convert.o: DA_CFLAGS += -O3 -fno-math-errno
 
