@@ -275,6 +275,26 @@ def test_libsox_prints_nothing(tmp_path):
 
 # ---- SoX-only formats and save options ----
 
+def test_sox_utils_list_what_libsox_reads_and_writes():
+    from decode_audio import sox_utils
+
+    assert sox_utils.is_available()
+    reads, writes = sox_utils.list_read_formats(), sox_utils.list_write_formats()
+    for name in ("htk", "sph", "amb", "wav", "flac", "mp3", "ogg", "8svx"):
+        assert name in reads and name in writes
+    # libsox-fmt-all's plugins: MP3 through libmad/LAME, formats through libsndfile
+    assert "mat5" in writes and "opus" not in writes
+
+
+def test_sox_utils_say_when_libsox_is_missing(without):
+    from decode_audio import sox_utils
+
+    without("sox")
+    assert not sox_utils.is_available()
+    with pytest.raises(RuntimeError, match="built without libsox"):
+        sox_utils.list_read_formats()
+
+
 def _tones(channels: int, frames: int) -> np.ndarray:
     t = np.arange(frames) / 16000
     x = np.stack([0.5 * np.sin(2 * np.pi * 220 * (c + 1) * t) for c in range(channels)])

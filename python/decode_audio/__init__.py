@@ -13,7 +13,7 @@ from ._errors import DecodeAudioError
 from ._parallel import load_many
 from ._reader import StreamReader, stream
 from ._writer import CodecConfig, StreamWriter, save
-from . import ffmpeg_utils
+from . import ffmpeg_utils, sox_utils
 from .ffmpeg_utils import (
     get_audio_decoders,
     get_audio_encoders,
@@ -46,5 +46,6 @@ __all__ = [
     "load_many",
     "save",
     "set_log_level",
+    "sox_utils",
     "stream",
 ]

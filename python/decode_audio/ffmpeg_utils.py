@@ -3,7 +3,7 @@
 >>> from decode_audio import ffmpeg_utils
 >>> "libmp3lame" in ffmpeg_utils.get_audio_encoders()     # doctest: +SKIP
 True
->>> ffmpeg_utils.set_log_level(24)                          # record warnings too
+>>> ffmpeg_utils.set_log_level(24)            # record warnings too  # doctest: +SKIP
 """
 
 from __future__ import annotations
