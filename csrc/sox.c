@@ -40,8 +40,20 @@ static void message_handler(unsigned level, const char *filename, const char *fm
     vsnprintf(sox_last, sizeof sox_last, fmt, ap);
 }
 
+/* A fork while another thread is inside libsox must not leave the child's lock held. */
+static void lock_for_fork(void)
+{
+    pthread_mutex_lock(&sox_lock);
+}
+
+static void unlock_after_fork(void)
+{
+    pthread_mutex_unlock(&sox_lock);
+}
+
 static void init_sox(void)
 {
+    pthread_atfork(lock_for_fork, unlock_after_fork, unlock_after_fork);
     sox_globals.output_message_handler = message_handler;
     sox_globals.verbosity = 1;
     sox_globals.use_magic = sox_false;

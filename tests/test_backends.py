@@ -6,6 +6,7 @@ import dataclasses
 import gc
 import io
 import os
+import signal
 import struct
 import subprocess
 import sys
@@ -123,6 +124,32 @@ def test_sox_decodes_in_parallel_threads():
         t.join()
     for r in results:
         np.testing.assert_array_equal(r, expected)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_sox_decodes_in_a_child_forked_while_another_thread_decodes():
+    path = make_input("flac", 2, 44100)
+    expected = decode_audio.decode(path).numpy()
+    stop = threading.Event()
+
+    def busy() -> None:
+        while not stop.is_set():
+            decode_audio.decode(path, backend="sox")
+
+    t = threading.Thread(target=busy)
+    t.start()
+    try:
+        for _ in range(3):
+            pid = os.fork()
+            if pid == 0:  # the child: exit 0 only if its decode is right, die if it hangs
+                signal.alarm(20)
+                ok = np.array_equal(decode_audio.decode(path, backend="sox").numpy(), expected)
+                os._exit(0 if ok else 1)
+            _, status = os.waitpid(pid, 0)
+            assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    finally:
+        stop.set()
+        t.join()
 
 
 # ---- the dispatcher ----
