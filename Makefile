@@ -10,6 +10,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FFMPEG_PKGS := libavformat libavcodec libavutil libswresample libavfilter libswscale
 APT_PKGS := ffmpeg libavcodec-dev libavformat-dev libavutil-dev libswresample-dev \
             libavfilter-dev libswscale-dev pkg-config
+# The sox backend's library and its format plugins (MP3, Vorbis, ...).
+SOX_APT_PKGS := libsox-dev libsox-fmt-all
 # The CPU build of torch; "+cpu" never matches PyPI's multi-GB CUDA builds.
 TORCH_REQ := torch==2.13.0+cpu
 
@@ -19,8 +21,15 @@ DA_CFLAGS = -std=gnu11 $(WARN) -fPIC -fvisibility=hidden -DDA_BUILDING_LIBRARY \
             $(shell pkg-config --cflags $(FFMPEG_PKGS) 2>/dev/null) $(CFLAGS)
 DA_LIBS = $(shell pkg-config --libs $(FFMPEG_PKGS) 2>/dev/null) -lm -lpthread
 
+# The SoX backend (csrc/sox.c) is compiled in when libsox's headers are present.
+HAVE_SOX := $(shell (pkg-config --exists sox 2>/dev/null || [ -f /usr/include/sox.h ]) && echo 1)
+ifeq ($(HAVE_SOX),1)
+DA_CFLAGS += -DDA_HAVE_SOX $(shell pkg-config --cflags sox 2>/dev/null)
+DA_LIBS += $(shell pkg-config --libs sox 2>/dev/null || echo -lsox)
+endif
+
 SRCS := csrc/avio.c csrc/buffer.c csrc/convert.c csrc/decode.c csrc/dlpack.c csrc/encode.c \
-        csrc/error.c csrc/filter.c csrc/probe.c csrc/video.c
+        csrc/error.c csrc/filter.c csrc/probe.c csrc/sox.c csrc/utils.c csrc/video.c
 HDRS := csrc/decode_audio.h csrc/internal.h
 LIB := python/decode_audio/libdecode_audio.so
 BUILD := build
@@ -36,6 +45,12 @@ lib: $(LIB)
 
 $(BUILD)/%.o: csrc/%.c $(HDRS) | $(BUILD)
 	$(CC) $(DA_CFLAGS) -c $< -o $@
+
+# sox.o is rebuilt when libsox appears or goes (the stamp's name says which).
+SOX_STAMP = $(BUILD)/.have-sox-$(or $(HAVE_SOX),0)
+$(SOX_STAMP): | $(BUILD)
+	rm -f $(BUILD)/.have-sox-* && touch $@
+$(BUILD)/sox.o $(BUILD)/asan/sox.o: $(SOX_STAMP)
 
 # The conversion loops are worth vectorising fully; lrint needs no errno to become one instruction.
 $(BUILD)/convert.o: DA_CFLAGS += -O3 -fno-math-errno
@@ -70,10 +85,17 @@ deps-system:
 	    $(SUDO) apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PKGS) >/dev/null; \
 	fi
+	@if ! (pkg-config --exists sox 2>/dev/null && dpkg -s libsox-fmt-all >/dev/null 2>&1); then \
+	    echo "installing libsox (the sox backend)"; \
+	    $(SUDO) apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
+	        $(SOX_APT_PKGS) >/dev/null; \
+	fi
 
 deps-python:
 	@$(PYTHON) -c "import numpy, pytest, requests" 2>/dev/null || $(PYTHON) -m pip install -q numpy pytest requests
 	@$(PYTHON) -c "import matplotlib" 2>/dev/null || $(PYTHON) -m pip install -q matplotlib
+	@$(PYTHON) -c "import soundfile" 2>/dev/null || $(PYTHON) -m pip install -q soundfile
 	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q "$(TORCH_REQ)" || \
 	    echo "warning: $(TORCH_REQ) could not be installed; torch tests will be skipped"
 
@@ -97,7 +119,8 @@ ASAN_RUNTIME = $(shell $(CC) -print-file-name=libasan.so):$(shell $(CC) -print-f
 ASAN_TESTS ?= tests/test_formats.py tests/test_errors.py tests/test_zero_copy.py tests/test_api.py \
               tests/test_windows.py tests/test_inputs.py tests/test_save.py \
               tests/test_stream_writer.py tests/test_filters.py tests/test_parallel.py \
-              tests/test_reader.py tests/test_video_writer.py
+              tests/test_reader.py tests/test_video_writer.py tests/test_backends.py \
+              tests/test_ffmpeg_utils.py
 asan-test: asan-lib
 	LD_PRELOAD=$(ASAN_RUNTIME) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

@@ -393,6 +393,88 @@ DA_API int da_writer_write_video(da_writer *w, int stream_index, const void *dat
                                  int64_t row_step, int64_t column_step, int64_t pts,
                                  char *err, size_t err_size);
 
+/* ---- FFmpeg utilities: what this build contains, and its log (csrc/utils.c, error.c) ---- */
+
+/* What da_list_components() lists. */
+typedef enum da_component_kind {
+    DA_LIST_AUDIO_DECODERS = 0,   /* audio decoders, e.g. "mp3float" */
+    DA_LIST_AUDIO_ENCODERS = 1,   /* audio encoders, e.g. "libmp3lame" */
+    DA_LIST_MUXERS = 2,           /* muxers (not devices), e.g. "wav" */
+    DA_LIST_DEMUXERS = 3,         /* demuxers (not devices), e.g. "mov,mp4,m4a,3gp,3g2,mj2" */
+    DA_LIST_INPUT_PROTOCOLS = 4,  /* protocols that read, e.g. "file", "http" */
+    DA_LIST_OUTPUT_PROTOCOLS = 5, /* protocols that write */
+} da_component_kind;
+
+/* Lists the components of `kind` in the FFmpeg the library runs with, in FFmpeg's order, as
+ * "name\0long name\0" pairs (protocols have an empty long name), *size bytes in all.
+ * *names is owned by the caller; free it with da_names_free(). */
+DA_API int da_list_components(int kind, char **names, int64_t *size, char *err,
+                              size_t err_size);
+
+/* Frees a list made by da_list_components() (or the SoX listings) and sets *names to NULL.
+ * Accepts NULL. */
+DA_API void da_names_free(char **names);
+
+/* *config: the flags FFmpeg was configured with. The string is FFmpeg's (static); never free
+ * it. */
+DA_API int da_get_build_config(const char **config);
+
+/* Sets the most verbose FFmpeg log level the library records, from AV_LOG_QUIET (-8: none)
+ * to AV_LOG_TRACE (56); the default is AV_LOG_ERROR (16). Each thread keeps the last message
+ * at or below it, which error messages quote; nothing is printed. Process-wide, atomic, and
+ * FFmpeg's own av_log_set_level() is left alone. Out of range: DA_ERR_ARGUMENT. */
+DA_API int da_set_log_level(int level);
+
+/* *level: the level da_set_log_level() set. */
+DA_API int da_get_log_level(int *level);
+
+/* ---- The SoX backend: paths through libsox (csrc/sox.c) ----
+ *
+ * Built when libsox's headers are found (DA_HAVE_SOX); otherwise every function below but
+ * da_sox_available() fails with AVERROR(ENOSYS). Paths only: a path is always a file name
+ * (libsox's "-", "|command" and URL forms are not used). libsox keeps global state, so calls
+ * into it are serialised; it never prints. */
+
+/* 1 when the library was built with libsox, else 0. */
+DA_API int da_sox_available(void);
+
+/* Describes the file at `path` through libsox. `format` is a SoX file type ("sph", "htk");
+ * NULL: from the header or the extension. `container` is SoX's type, `encoding` torchaudio's
+ * name ("PCM_S", "FLAC", ...; "UNKNOWN" for the rest), `codec` is empty. Release `info`
+ * with da_info_clear(). */
+DA_API int da_sox_probe(const char *path, const char *format, da_info *info, char *err,
+                        size_t err_size);
+
+/* Decodes the file at `path` through libsox into a new da_audio, freed by da_audio_free().
+ * From `opt` only open.format (a SoX file type), dtype (DA_DTYPE_AUTO included),
+ * channels_first, frame_offset and num_frames are used; resampling, remixing, filters,
+ * out_data and a stream index fail with DA_ERR_ARGUMENT. */
+DA_API int da_sox_decode(const char *path, const da_decode_options *opt, da_audio **out,
+                         char *err, size_t err_size);
+
+/* How da_sox_save() encodes. */
+typedef struct da_sox_save_options {
+    int32_t sample_rate;
+    int32_t num_channels;
+    int32_t dtype;            /* da_dtype of the samples given (not int8) */
+    int32_t bits_per_sample;  /* 0: the format's default for 16-bit samples */
+    const char *encoding;     /* "PCM_S" "PCM_U" "PCM_F" "ULAW" "ALAW" ...; NULL: the format's */
+    const char *format;       /* SoX file type ("wav", "sph", "amb", "htk", ...); required */
+    double compression;       /* SoX's -C value (FLAC level, MP3 kbit/s, Vorbis quality);
+                                 NaN: the format's default */
+} da_sox_save_options;
+
+/* Writes `num_frames` frames to `path` (created or replaced) through libsox. Sample (frame f,
+ * channel c) is read at data + (f * frame_step + c * channel_step) * itemsize. */
+DA_API int da_sox_save(const char *path, const da_sox_save_options *opt, const void *data,
+                       int64_t num_frames, int64_t frame_step, int64_t channel_step,
+                       char *err, size_t err_size);
+
+/* SoX's file types that read (write nonzero: that write), as "name\0description\0" pairs,
+ * *size bytes in all; free *names with da_names_free(). */
+DA_API int da_sox_list_formats(int write, char **names, int64_t *size, char *err,
+                               size_t err_size);
+
 #ifdef __cplusplus
 }
 #endif

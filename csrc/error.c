@@ -1,5 +1,6 @@
 /* error.c - error messages, FFmpeg's log, versions. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,13 +10,15 @@
 
 #include "internal.h"
 
-/* FFmpeg's last error-level log line of this thread, quoted in our messages. */
+/* FFmpeg's last log line of this thread at or below the log level, quoted in our messages. */
 static _Thread_local char last_log[512];
 static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+/* The most verbose level recorded (da_set_log_level); read by every thread's callback. */
+static atomic_int log_level = AV_LOG_ERROR;
 
 static void log_callback(void *avcl, int level, const char *fmt, va_list vl)
 {
-    if (level > AV_LOG_ERROR)
+    if (level > atomic_load_explicit(&log_level, memory_order_relaxed))
         return;
     /* "<component>: <message>", without the object address FFmpeg's own prefix carries */
     char line[sizeof last_log];
@@ -104,6 +107,23 @@ int da_strerror(int code, char *err, size_t err_size)
         if (av_strerror(code, err, err_size) < 0)
             snprintf(err, err_size, "Error number %d occurred", code);
     }
+    return 0;
+}
+
+int da_set_log_level(int level)
+{
+    if (level < AV_LOG_QUIET || level > AV_LOG_TRACE)
+        return DA_ERR_ARGUMENT;
+    da__log_init();
+    atomic_store_explicit(&log_level, level, memory_order_relaxed);
+    return 0;
+}
+
+int da_get_log_level(int *level)
+{
+    if (level == NULL)
+        return DA_ERR_ARGUMENT;
+    *level = atomic_load_explicit(&log_level, memory_order_relaxed);
     return 0;
 }
 

@@ -8,10 +8,20 @@
 
 from ._api import AudioMetaData, decode, get_versions, info, load
 from ._audio import Audio
+from ._backends import list_audio_backends
 from ._errors import DecodeAudioError
 from ._parallel import load_many
 from ._reader import StreamReader, stream
 from ._writer import CodecConfig, StreamWriter, save
+from . import ffmpeg_utils, sox_utils
+from .ffmpeg_utils import (
+    get_audio_decoders,
+    get_audio_encoders,
+    get_demuxers,
+    get_log_level,
+    get_muxers,
+    set_log_level,
+)
 
 __version__ = "0.1.0"
 
@@ -23,10 +33,19 @@ __all__ = [
     "StreamReader",
     "StreamWriter",
     "decode",
+    "ffmpeg_utils",
+    "get_audio_decoders",
+    "get_audio_encoders",
+    "get_demuxers",
+    "get_log_level",
+    "get_muxers",
     "get_versions",
     "info",
+    "list_audio_backends",
     "load",
     "load_many",
     "save",
+    "set_log_level",
+    "sox_utils",
     "stream",
 ]

@@ -5,6 +5,7 @@
     python -m decode_audio -i IN -o OUT.flac [-ar RATE] [-ac CH]     (.wav .flac .mp3 .ogg .opus .m4a)
     python -m decode_audio info IN [--json]
     python -m decode_audio --version
+    python -m decode_audio --codecs | --formats
 
 ``-f s16le`` at the native rate and channel count writes the same bytes as
 ``ffmpeg -i IN -f s16le OUT``. ``-i -`` reads standard input, ``-o -`` writes standard output.
@@ -18,7 +19,7 @@ import os
 import sys
 from typing import Any, BinaryIO, List, Optional
 
-from . import __version__, decode, get_versions, info, save
+from . import __version__, decode, ffmpeg_utils, get_versions, info, save
 from ._errors import DecodeAudioError
 
 # FFmpeg's raw format names -> dtype (little-endian, as this library writes native order).
@@ -37,7 +38,8 @@ def _decode_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m decode_audio",
         description="Decode audio to raw samples with FFmpeg (as `ffmpeg -i IN -f s16le OUT`). "
-        "Also: `python -m decode_audio info IN [--json]` and `--version`.",
+        "Also: `python -m decode_audio info IN [--json]`, `--version`, `--codecs` (FFmpeg's "
+        "audio decoders and encoders) and `--formats` (its demuxers and muxers).",
     )
     p.add_argument("-i", dest="input", required=True, help="input path or URL; - for stdin")
     p.add_argument("-o", dest="output", required=True,
@@ -63,6 +65,15 @@ def _version_text() -> str:
         for name in ("libavutil", "libavcodec", "libavformat", "libavfilter", "libswresample")
     )
     return f"decode_audio {__version__} (FFmpeg {v['ffmpeg']}: {libs})"
+
+
+def _listing(readers: dict, writers: dict, reader: str, writer: str) -> str:
+    """Lines like `ffmpeg -codecs`: flags D (reads) and E (writes), the name, the description."""
+    lines = [f" D. = {reader}", f" .E = {writer}", " --"]
+    for name in sorted(set(readers) | set(writers)):
+        flags = ("D" if name in readers else ".") + ("E" if name in writers else ".")
+        lines.append(f" {flags} {name:<24} {readers.get(name) or writers.get(name, '')}")
+    return "\n".join(lines)
 
 
 def _samples(audio: Any, via: str) -> memoryview:
@@ -134,6 +145,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         if argv and argv[0] == "--version":
             print(_version_text())
+            return 0
+        if argv and argv[0] == "--codecs":
+            print(_listing(ffmpeg_utils.get_audio_decoders(), ffmpeg_utils.get_audio_encoders(),
+                           "audio decoder", "audio encoder"))
+            return 0
+        if argv and argv[0] == "--formats":
+            print(_listing(ffmpeg_utils.get_demuxers(), ffmpeg_utils.get_muxers(), "demuxer",
+                           "muxer"))
             return 0
         if argv and argv[0] == "info":
             return _run_info(argv[1:])

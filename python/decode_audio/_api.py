@@ -9,7 +9,7 @@ from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from . import _lib
+from . import _backends, _lib
 from ._audio import DTYPES, Audio, dtype_code
 from ._errors import DecodeAudioError
 from ._source import Source, SourceLike
@@ -162,7 +162,10 @@ def info(
     buffer_size : int
         I/O buffer size for bytes and file-like sources.
     backend : str, optional
-        ``None`` or ``"ffmpeg"``.
+        ``"ffmpeg"``, ``"sox"`` (paths only) or ``"soundfile"``; default: the first backend
+        of `list_audio_backends` that can read `src` with these options (FFmpeg first).
+        One named explicitly that is unavailable, or cannot take `src` or an option, raises
+        ValueError.
     exact : bool
         Make `num_frames` exact, reading further where the header only estimates it.
     stream_index : int, optional
@@ -181,7 +184,10 @@ def info(
     >>> decode_audio.info("speech.wav")            # doctest: +SKIP
     AudioMetaData(sample_rate=16000, num_frames=54400, num_channels=1, bits_per_sample=16, encoding=PCM_S)
     """
-    _check_backend(backend)
+    chosen = _backends.for_reading(backend, src, format, {
+        "stream_index": stream_index, "protocols": protocols, "formats": formats})
+    if chosen != "ffmpeg":
+        return _other_backend(chosen).info(src, format)
     opts = _lib.OpenOptions()
     keep = _open_options(opts, format, buffer_size, stream_index, protocols, formats)  # noqa: F841
     result = _lib.InfoStruct()
@@ -195,29 +201,34 @@ def info(
             _lib.ERROR_SIZE,
         )
     try:
-        tags: Dict[str, str] = {}
-        if result.tags_size > 0:
-            parts = ctypes.string_at(result.tags, result.tags_size).split(b"\0")
-            for key, value in zip(parts[0::2], parts[1::2]):
-                tags[_text(key)] = _text(value)
-        return AudioMetaData(
-            sample_rate=result.sample_rate,
-            num_frames=result.num_frames,
-            num_channels=result.num_channels,
-            bits_per_sample=result.bits_per_sample,
-            encoding=_text(result.encoding),
-            codec=_text(result.codec),
-            container=_text(result.container),
-            duration=result.duration,
-            bit_rate=result.bit_rate,
-            tags=tags,
-            num_frames_exact=bool(result.num_frames_exact),
-            stream_index=result.stream_index,
-            sample_format=_text(result.sample_format),
-            num_streams=result.num_streams,
-        )
+        return _metadata(result)
     finally:
         _lib.da_info_clear(ctypes.byref(result))
+
+
+def _metadata(result: Any) -> AudioMetaData:
+    """An AudioMetaData from a filled ``da_info``."""
+    tags: Dict[str, str] = {}
+    if result.tags_size > 0:
+        parts = ctypes.string_at(result.tags, result.tags_size).split(b"\0")
+        for key, value in zip(parts[0::2], parts[1::2]):
+            tags[_text(key)] = _text(value)
+    return AudioMetaData(
+        sample_rate=result.sample_rate,
+        num_frames=result.num_frames,
+        num_channels=result.num_channels,
+        bits_per_sample=result.bits_per_sample,
+        encoding=_text(result.encoding),
+        codec=_text(result.codec),
+        container=_text(result.container),
+        duration=result.duration,
+        bit_rate=result.bit_rate,
+        tags=tags,
+        num_frames_exact=bool(result.num_frames_exact),
+        stream_index=result.stream_index,
+        sample_format=_text(result.sample_format),
+        num_streams=result.num_streams,
+    )
 
 
 def decode(
@@ -238,6 +249,7 @@ def decode(
     formats: Names = None,
     filter_desc: Optional[str] = None,
     resample_quality: str = "default",
+    backend: Optional[str] = None,
 ) -> Audio:
     """Decodes `src` into one buffer, in the type and layout asked for.
 
@@ -282,6 +294,9 @@ def decode(
     resample_quality : str
         ``"fast"``, ``"default"`` (FFmpeg's, equal to ``ffmpeg -ar``), ``"high"`` or
         ``"soxr"``; see the README's table of speed and alias rejection.
+    backend : str, optional
+        ``"ffmpeg"`` or ``"sox"`` (paths only; the window, `dtype` and `channels_first`
+        only); default: as the dispatcher chooses (see `list_audio_backends`).
 
     Returns
     -------
@@ -298,6 +313,15 @@ def decode(
         code: Optional[int] = dtype_code(dtype)
     else:
         code = None if out is not None else dtype_code("float32")
+    if backend is not None or isinstance(src, (str, os.PathLike)):
+        chosen = _backends.for_reading(backend, src, format, {
+            "sample_rate": sample_rate, "num_channels": num_channels, "out": out,
+            "stream_index": stream_index, "protocols": protocols, "formats": formats,
+            "filter_desc": filter_desc, "resample_quality": resample_quality}, True)
+        if chosen != "ffmpeg":
+            return _other_backend(chosen).decode(src, code, frame_offset=frame_offset,
+                                                 num_frames=num_frames,
+                                                 channels_first=channels_first, format=format)
     return _decode(src, code, out, frame_offset=frame_offset, num_frames=num_frames,
                    sample_rate=sample_rate, num_channels=num_channels,
                    channels_first=channels_first, stream_index=stream_index, format=format,
@@ -452,7 +476,8 @@ def load(
     channels_first : bool
         ``(channels, frames)`` (default) or ``(frames, channels)``.
     format, buffer_size, backend
-        As for `info`.
+        As for `info`. The sox and soundfile backends take the window, `normalize`,
+        `channels_first` and ``dtype`` only.
     **decode_kwargs
         `decode`'s other options: ``sample_rate``, ``num_channels``, ``stream_index``,
         ``exact``, ``protocols``, ``formats``, ``filter_desc``, ``resample_quality``.
@@ -462,7 +487,6 @@ def load(
     (torch.Tensor, int)
         The samples, sharing the decoded buffer, and the sample rate.
     """
-    _check_backend(backend)
     dtype = decode_kwargs.pop("dtype", None)
     code = _lib.DTYPE_AUTO if not normalize else dtype_code("float32")
     if dtype is not None:
@@ -471,6 +495,14 @@ def load(
                                     "protocols", "formats", "filter_desc", "resample_quality"}
     if unknown:
         raise TypeError(f"load() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
+    chosen = _backends.for_reading(backend, src, format, decode_kwargs)
+    if chosen == "soundfile":
+        return _other_backend(chosen).load(src, frame_offset, num_frames, normalize,
+                                           channels_first, format, dtype)
+    if chosen == "sox":
+        audio = _other_backend(chosen).decode(src, code, frame_offset, num_frames,
+                                              channels_first, format)
+        return audio.torch(), audio.sample_rate
     audio = _decode(src, code, None, frame_offset=frame_offset, num_frames=num_frames,
                     channels_first=channels_first, format=format, buffer_size=buffer_size,
                     **decode_kwargs)
@@ -504,7 +536,13 @@ def get_versions() -> Dict[str, Any]:
     return out
 
 
-def _check_backend(backend: Optional[str]) -> None:
-    if backend not in (None, "ffmpeg"):
-        raise ValueError(f"backend must be None or 'ffmpeg'; got {backend!r}")
+def _other_backend(name: str) -> Any:
+    """The module of a backend other than FFmpeg."""
+    if name == "sox":
+        from . import _sox
+
+        return _sox
+    from . import _soundfile
+
+    return _soundfile
 

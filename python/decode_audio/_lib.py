@@ -380,4 +380,72 @@ DECLARED = DECLARED + (
     "da_video_stream_options_init",
     "da_writer_add_video",
     "da_writer_write_video",
+# ---- FFmpeg utilities: what this build contains, and its log (csrc/utils.c, error.c) ----
+
+LIST_AUDIO_DECODERS, LIST_AUDIO_ENCODERS, LIST_MUXERS, LIST_DEMUXERS = 0, 1, 2, 3
+LIST_INPUT_PROTOCOLS, LIST_OUTPUT_PROTOCOLS = 4, 5
+
+da_list_components = _declare(
+    "da_list_components",
+    c_int,
+    [c_int, POINTER(c_void_p), POINTER(c_int64), *ERR],
+    check=True,
+)
+da_names_free = _declare("da_names_free", None, [POINTER(c_void_p)])
+da_get_build_config = _declare("da_get_build_config", c_int, [POINTER(c_char_p)])
+da_set_log_level = _declare("da_set_log_level", c_int, [c_int])
+da_get_log_level = _declare("da_get_log_level", c_int, [POINTER(c_int)])
+
+DECLARED += (
+    "da_list_components",
+    "da_names_free",
+    "da_get_build_config",
+    "da_set_log_level",
+    "da_get_log_level",
+)
+
+# ---- The SoX backend: paths through libsox (csrc/sox.c) ----
+
+
+class SoxSaveOptions(Structure):
+    _fields_ = [
+        ("sample_rate", c_int32),
+        ("num_channels", c_int32),
+        ("dtype", c_int32),
+        ("bits_per_sample", c_int32),
+        ("encoding", c_char_p),
+        ("format", c_char_p),
+        ("compression", c_double),
+    ]
+
+
+da_sox_available = _declare("da_sox_available", c_int, [])
+da_sox_probe = _declare(
+    "da_sox_probe", c_int, [c_char_p, c_char_p, POINTER(InfoStruct), *ERR], check=True
+)
+da_sox_decode = _declare(
+    "da_sox_decode",
+    c_int,
+    [c_char_p, POINTER(DecodeOptions), POINTER(POINTER(AudioStruct)), *ERR],
+    check=True,
+)
+da_sox_save = _declare(
+    "da_sox_save",
+    c_int,
+    [c_char_p, POINTER(SoxSaveOptions), c_void_p, c_int64, c_int64, c_int64, *ERR],
+    check=True,
+)
+da_sox_list_formats = _declare(
+    "da_sox_list_formats",
+    c_int,
+    [c_int, POINTER(c_void_p), POINTER(c_int64), *ERR],
+    check=True,
+)
+
+DECLARED += (
+    "da_sox_available",
+    "da_sox_probe",
+    "da_sox_decode",
+    "da_sox_save",
+    "da_sox_list_formats",
 )

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from . import _lib
+from . import _backends, _lib
 from ._audio import DTYPES, dtype_code
 from ._source import Destination, call_checked
 
@@ -340,17 +340,18 @@ def save(
     buffer_size : int
         Unused; kept for torchaudio's signature.
     backend : str, optional
-        ``None`` or ``"ffmpeg"``.
+        ``"ffmpeg"``, ``"sox"`` (paths only; also writes sph, amb, htk and SoX's other
+        types) or ``"soundfile"``; default: FFmpeg when it has a muxer for the format, else
+        the first other available backend that writes it.
     compression : number, optional
-        FLAC: level 0-12 (default 5); MP3, Opus, AAC: bit rate in kbit/s; Vorbis: quality
-        -1..10 (default 3).
+        FFmpeg: FLAC level 0-12 (default 5); MP3, Opus, AAC: bit rate in kbit/s; Vorbis:
+        quality -1..10 (default 3). sox: its ``-C`` value. soundfile: FLAC level 0-8.
 
     Examples
     --------
     >>> decode_audio.save("out.flac", waveform, 16000, bits_per_sample=24)   # doctest: +SKIP
     """
-    if backend not in (None, "ffmpeg"):
-        raise ValueError(f"backend must be None or 'ffmpeg'; got {backend!r}")
+    chosen = _backends.for_writing(backend, uri, format)
     if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
         raise ValueError(f"sample_rate must be a positive integer; got {sample_rate!r}")
     array = _as_array(src)
@@ -360,6 +361,12 @@ def save(
     if not 0 < channels <= 64:
         raise ValueError(f"samples must have 1 to 64 channels; got {channels}"
                          + ("" if channels_first else " (is channels_first right?)"))
+    if chosen != "ffmpeg":
+        from ._api import _other_backend
+
+        _other_backend(chosen).save(uri, array, int(sample_rate), channels_first, format,
+                                    encoding, bits_per_sample, compression)
+        return
     is_path = isinstance(uri, (str, os.PathLike))
     if format is None:
         if not is_path:

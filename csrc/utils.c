@@ -1,0 +1,150 @@
+/* utils.c - what this FFmpeg build contains: codecs, muxers, demuxers, protocols, configure. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libavutil/log.h>
+
+#include "internal.h"
+
+/* A growing "name\0long name\0" list. */
+typedef struct name_list {
+    char *data;
+    size_t size;
+    size_t capacity;
+} name_list;
+
+static int append(name_list *l, const char *name, const char *long_name)
+{
+    size_t a = strlen(name) + 1, b = strlen(long_name) + 1;
+    if (l->size + a + b > l->capacity) {
+        size_t capacity = l->capacity ? l->capacity * 2 : 4096;
+        while (capacity < l->size + a + b)
+            capacity *= 2;
+        char *p = realloc(l->data, capacity);
+        if (p == NULL)
+            return AVERROR(ENOMEM);
+        l->data = p;
+        l->capacity = capacity;
+    }
+    memcpy(l->data + l->size, name, a);
+    memcpy(l->data + l->size + a, long_name, b);
+    l->size += a + b;
+    return 0;
+}
+
+static const char *or_empty(const char *s)
+{
+    return s != NULL ? s : "";
+}
+
+static int is_device(const AVClass *cls)
+{
+    return cls != NULL && (AV_IS_INPUT_DEVICE(cls->category) ||
+                           AV_IS_OUTPUT_DEVICE(cls->category));
+}
+
+static int list_codecs(name_list *l, int encoders)
+{
+    void *it = NULL;
+    const AVCodec *c;
+    while ((c = av_codec_iterate(&it)) != NULL) {
+        if (c->type != AVMEDIA_TYPE_AUDIO)
+            continue;
+        if (encoders ? !av_codec_is_encoder(c) : !av_codec_is_decoder(c))
+            continue;
+        int ret = append(l, c->name, or_empty(c->long_name));
+        if (ret < 0)
+            return ret;
+    }
+    return 0;
+}
+
+static int list_formats(name_list *l, int muxers)
+{
+    void *it = NULL;
+    if (muxers) {
+        const AVOutputFormat *f;
+        while ((f = av_muxer_iterate(&it)) != NULL) {
+            if (is_device(f->priv_class))
+                continue;
+            int ret = append(l, f->name, or_empty(f->long_name));
+            if (ret < 0)
+                return ret;
+        }
+        return 0;
+    }
+    const AVInputFormat *f;
+    while ((f = av_demuxer_iterate(&it)) != NULL) {
+        if (is_device(f->priv_class))
+            continue;
+        int ret = append(l, f->name, or_empty(f->long_name));
+        if (ret < 0)
+            return ret;
+    }
+    return 0;
+}
+
+static int list_protocols(name_list *l, int output)
+{
+    void *it = NULL;
+    const char *name;
+    while ((name = avio_enum_protocols(&it, output)) != NULL) {
+        int ret = append(l, name, "");
+        if (ret < 0)
+            return ret;
+    }
+    return 0;
+}
+
+int da_list_components(int kind, char **names, int64_t *size, char *err, size_t err_size)
+{
+    name_list l = {0};
+    int ret = 0;
+    if (names == NULL || size == NULL)
+        return da__failmsg(DA_ERR_ARGUMENT, err, err_size, "list components: no output");
+    *names = NULL;
+    *size = 0;
+    switch (kind) {
+    case DA_LIST_AUDIO_DECODERS: ret = list_codecs(&l, 0); break;
+    case DA_LIST_AUDIO_ENCODERS: ret = list_codecs(&l, 1); break;
+    case DA_LIST_MUXERS: ret = list_formats(&l, 1); break;
+    case DA_LIST_DEMUXERS: ret = list_formats(&l, 0); break;
+    case DA_LIST_INPUT_PROTOCOLS: ret = list_protocols(&l, 0); break;
+    case DA_LIST_OUTPUT_PROTOCOLS: ret = list_protocols(&l, 1); break;
+    default:
+        ret = da__failmsg(DA_ERR_ARGUMENT, err, err_size,
+                          "list components: unknown kind %d", kind);
+        goto end;
+    }
+    if (ret < 0) {
+        da__fail(ret, err, err_size, "list components");
+        goto end;
+    }
+    /* an empty list is still a buffer the caller frees */
+    if (l.data == NULL && (l.data = malloc(1)) == NULL) {
+        ret = da__fail(AVERROR(ENOMEM), err, err_size, "list components");
+        goto end;
+    }
+    *names = l.data;
+    *size = (int64_t)l.size;
+    l.data = NULL;
+end:
+    free(l.data);
+    return ret;
+}
+
+void da_names_free(char **names)
+{
+    if (names == NULL)
+        return;
+    free(*names);
+    *names = NULL;
+}
+
+int da_get_build_config(const char **config)
+{
+    if (config == NULL)
+        return DA_ERR_ARGUMENT;
+    *config = avcodec_configuration();
+    return 0;
+}

@@ -1,0 +1,112 @@
+"""The SoX backend: info, decode and save of paths through libsox (csrc/sox.c)."""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import os
+from typing import Any, Dict, Optional
+
+import numpy as np
+
+from . import _lib
+from ._audio import Audio
+
+__all__ = ["info", "decode", "save", "list_formats"]
+
+# torchaudio's encodings that libsox writes, with their default bits per sample.
+ENCODINGS: Dict[str, Optional[int]] = {
+    "PCM_S": None, "PCM_U": 8, "PCM_F": 32, "ULAW": 8, "ALAW": 8, "FLAC": None, "MP3": None,
+    "VORBIS": None, "GSM": None, "AMR_NB": None, "AMR_WB": None,
+}
+# save()'s format names that SoX spells differently.
+_SOX_TYPES = {"vorbis": "ogg", "oga": "ogg", "aif": "aiff", "nist": "sph", "amr-nb": "amr-nb"}
+
+
+def _path(src: Any) -> bytes:
+    return os.fsencode(os.fspath(src))
+
+
+def list_formats(write: bool) -> Dict[str, str]:
+    """SoX's file types that read (or write): ``{"sph": "SPHERE ...", "htk": ..., ...}``."""
+    from .ffmpeg_utils import _pairs
+
+    return dict(_pairs(lambda data, size: _lib.da_sox_list_formats(
+        int(write), data, size, _lib.error_buffer(), _lib.ERROR_SIZE)))
+
+
+def info(src: Any, format: Optional[str]) -> Any:
+    from ._api import _metadata
+
+    result = _lib.InfoStruct()
+    _lib.da_sox_probe(_path(src), format.encode() if format else None, ctypes.byref(result),
+                      _lib.error_buffer(), _lib.ERROR_SIZE)
+    try:
+        return _metadata(result)
+    finally:
+        _lib.da_info_clear(ctypes.byref(result))
+
+
+def decode(src: Any, code: Optional[int], frame_offset: int = 0, num_frames: int = -1,
+           channels_first: bool = False, format: Optional[str] = None, **_: Any) -> Audio:
+    """Decodes `src` into an Audio over a C buffer (zero-copy, as the FFmpeg path)."""
+    if frame_offset < 0:
+        raise ValueError(f"frame_offset must be >= 0; got {frame_offset}")
+    if num_frames < -1:
+        raise ValueError(f"num_frames must be >= 0, or -1 for all; got {num_frames}")
+    opts = _lib.DecodeOptions()
+    _lib.da_decode_options_init(ctypes.byref(opts))
+    if code is not None:
+        opts.dtype = code
+    opts.channels_first = int(bool(channels_first))
+    opts.frame_offset = int(frame_offset)
+    opts.num_frames = int(num_frames)
+    fmt = format.encode() if format else None
+    opts.open.format = fmt
+    ptr = ctypes.POINTER(_lib.AudioStruct)()
+    _lib.da_sox_decode(_path(src), ctypes.byref(opts), ctypes.byref(ptr), _lib.error_buffer(),
+                       _lib.ERROR_SIZE)
+    return Audio(ptr)
+
+
+def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
+         format: Optional[str], encoding: Optional[str], bits_per_sample: Optional[int],
+         compression: Any) -> None:
+    """Writes `array` (2-D, any strides) to the path `uri` through libsox."""
+    from ._audio import dtype_code
+    from ._backends import write_in_place
+    from ._writer import _layout
+
+    if format is None:
+        format = os.path.splitext(os.fspath(uri))[1].lstrip(".")
+        if not format:
+            raise ValueError(f"cannot tell the format of {uri!r} from its name; pass format=")
+    sox_type = _SOX_TYPES.get(format.lower(), format.lower())
+    if encoding is not None:
+        encoding = encoding.upper()
+        if encoding not in ENCODINGS:
+            raise ValueError(f"encoding must be one of {', '.join(ENCODINGS)}; got {encoding!r}")
+    if bits_per_sample is not None and bits_per_sample not in (8, 16, 24, 32, 64):
+        raise ValueError(f"bits_per_sample must be 8, 16, 24, 32 or 64; got {bits_per_sample}")
+    if bits_per_sample is None and encoding is not None:
+        bits_per_sample = ENCODINGS[encoding]
+    if compression is not None and (isinstance(compression, bool)
+                                    or not isinstance(compression, (int, float, np.number))):
+        raise ValueError(f"the sox backend takes compression as a number (sox -C); got "
+                         f"{compression!r}")
+    frames, channels, frame_step, channel_step = _layout(array, channels_first)
+    opts = _lib.SoxSaveOptions()
+    opts.sample_rate = int(sample_rate)
+    opts.num_channels = channels
+    opts.dtype = dtype_code(array.dtype)
+    opts.bits_per_sample = bits_per_sample or 0
+    opts.encoding = encoding.encode() if encoding else None
+    opts.format = sox_type.encode()
+    opts.compression = math.nan if compression is None else float(compression)
+    data = array.__array_interface__["data"][0]
+
+    def write(path: str) -> None:
+        _lib.da_sox_save(_path(path), ctypes.byref(opts), data, frames, frame_step,
+                         channel_step, _lib.error_buffer(), _lib.ERROR_SIZE)
+
+    write_in_place(uri, write)

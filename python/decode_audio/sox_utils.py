@@ -1,0 +1,36 @@
+"""What the SoX backend reads and writes: torchaudio's ``utils.sox_utils`` listings.
+
+>>> from decode_audio import sox_utils
+>>> "htk" in sox_utils.list_write_formats()      # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+from typing import List
+
+from . import _backends, _sox
+
+__all__ = ["is_available", "list_read_formats", "list_write_formats"]
+
+
+def is_available() -> bool:
+    """Whether the C library was built with libsox (the ``"sox"`` backend)."""
+    return _backends.BACKENDS["sox"].available()
+
+
+def _formats(write: bool) -> List[str]:
+    if not is_available():
+        raise RuntimeError("the sox backend is not available: libdecode_audio was built "
+                           "without libsox; install libsox-dev and run make")
+    return sorted(_sox.list_formats(write))
+
+
+def list_read_formats() -> List[str]:
+    """SoX's file types that the sox backend reads (``"htk"``, ``"sph"``, ``"wav"``, ...)."""
+    return _formats(False)
+
+
+def list_write_formats() -> List[str]:
+    """SoX's file types that the sox backend writes (``"amb"``, ``"htk"``, ``"sph"``, ...)."""
+    return _formats(True)
