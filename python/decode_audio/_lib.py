@@ -380,6 +380,8 @@ DECLARED = DECLARED + (
     "da_video_stream_options_init",
     "da_writer_add_video",
     "da_writer_write_video",
+)
+
 # ---- FFmpeg utilities: what this build contains, and its log (csrc/utils.c, error.c) ----
 
 LIST_AUDIO_DECODERS, LIST_AUDIO_ENCODERS, LIST_MUXERS, LIST_DEMUXERS = 0, 1, 2, 3
