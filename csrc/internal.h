@@ -155,4 +155,19 @@ DA_PRIVATE int da__writer_fail(da_writer *w, int code, char *err, size_t err_siz
 DA_PRIVATE int da__video_drain(da_writer *w, int i, da_vstream *v);
 DA_PRIVATE void da__video_free(da_vstream **v);
 
+/* ---- utils.c: "name\0long name\0" lists (da_list_components, da_sox_list_formats) ---- */
+
+/* A growing list; `data` is malloc'ed, so the caller frees it with da_names_free(). */
+typedef struct da__name_list {
+    char *data;
+    size_t size;
+    size_t capacity;
+} da__name_list;
+
+/* Appends one pair; AVERROR(ENOMEM) leaves the list as it was. */
+DA_PRIVATE int da__names_append(da__name_list *l, const char *name, const char *long_name);
+/* Hands the list over as *names and *size (an empty one too is a buffer to free) and clears
+ * `l`; AVERROR(ENOMEM) leaves `l` to the caller to free. */
+DA_PRIVATE int da__names_finish(da__name_list *l, char **names, int64_t *size);
+
 #endif /* DA_INTERNAL_H */
