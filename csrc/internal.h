@@ -142,6 +142,14 @@ DA_PRIVATE const char *da__writer_name(const da_writer *w);
  * both from then on (they are freed on failure too) and the pointers are set to NULL. */
 DA_PRIVATE int da__writer_add_stream(da_writer *w, AVCodecContext **enc, da_vstream **video,
                                      int *stream_index, char *err, size_t err_size);
+/* Sets what every encoder of the writer shares (bit rate, compression level and fixed quality
+ * where given, bit-exact output, one thread, a global header where the muxer wants one) and
+ * opens `enc` with `encoder_options`, failing on any option it does not know; messages start
+ * "<what> '<destination>'". */
+DA_PRIVATE int da__writer_open_encoder(da_writer *w, AVCodecContext *enc, const AVCodec *codec,
+                                       int64_t bit_rate, int compression_level, double quality,
+                                       const char *const *encoder_options, const char *what,
+                                       char *err, size_t err_size);
 /* Stream `i`'s video state, when it is a video stream and frames may be written to it;
  * otherwise NULL with the reason in err. */
 DA_PRIVATE da_vstream *da__writer_video(da_writer *w, int i, const char *what, char *err,

@@ -375,3 +375,20 @@ def test_audio_and_video_to_file_likes(tmp_path):
     streams = probe(tmp_path / "av.mkv", "stream=codec_name,nb_read_frames")["streams"]
     assert [s["codec_name"] for s in streams] == ["vorbis", "h264"]
     assert int(streams[1]["nb_read_frames"]) == 20
+
+
+def test_a_stream_that_fails_to_open_leaves_nothing_in_the_file(tmp_path):
+    path = tmp_path / "f.mkv"
+    s = StreamWriter(path)
+    with pytest.raises(DecodeAudioError, match="No such filter"):
+        s.add_audio_stream(sample_rate=16000, num_channels=1, filter_desc="nonsense")
+    with pytest.raises(DecodeAudioError, match="no option 'nonsense'"):
+        s.add_video_stream(frame_rate=10, width=W, height=H, encoder_option={"nonsense": "1"})
+    s.add_audio_stream(sample_rate=16000, num_channels=1)
+    s.add_video_stream(frame_rate=10, width=W, height=H, encoder="mpeg4")
+    with s.open():
+        s.write_audio_chunk(0, np.zeros((16000, 1), np.float32))
+        s.write_video_chunk(1, smooth(10))
+    streams = probe(path, "stream=index,codec_type,nb_read_frames")["streams"]
+    assert [(x["index"], x["codec_type"]) for x in streams] == [(0, "audio"), (1, "video")]
+    assert int(streams[1]["nb_read_frames"]) == 10
