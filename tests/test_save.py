@@ -7,7 +7,7 @@ import io
 import numpy as np
 import pytest
 
-from conftest import NonSeekable, needs_torch
+from conftest import NonSeekable, WriteOnly, needs_torch
 
 import decode_audio
 from decode_audio import DecodeAudioError
@@ -187,14 +187,6 @@ def test_seekable_file_likes_get_complete_headers(tmp_path, fmt):
 
 
 def test_write_only_file_likes_take_streamable_formats_only():
-    class WriteOnly:
-        def __init__(self):
-            self.data = bytearray()
-
-        def write(self, b):
-            self.data += b
-            return len(b)
-
     x = music(48000, 1.0)
     out = WriteOnly()
     decode_audio.save(out, x, 48000, channels_first=False, format="ogg")

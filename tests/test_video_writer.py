@@ -9,7 +9,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from conftest import ffmpeg, needs_torch
+from conftest import WriteOnly, ffmpeg, needs_torch
 from test_save import music
 
 from decode_audio import CodecConfig, DecodeAudioError, StreamWriter
@@ -140,14 +140,6 @@ def test_still_images_to_file_likes(tmp_path):
     buf = io.BytesIO()
     write(buf, [img], fmt="png", frame_rate=1, width=W, height=H)
     assert buf.getvalue() == (tmp_path / "x.png").read_bytes()
-
-    class WriteOnly:
-        def __init__(self):
-            self.data = bytearray()
-
-        def write(self, b):
-            self.data += b
-            return len(b)
 
     img = smooth(1)
     write(tmp_path / "x.jpg", [img], frame_rate=1, width=W, height=H)
@@ -358,14 +350,6 @@ def test_audio_and_video_to_file_likes(tmp_path):
     buf = io.BytesIO()
     _audio_video(buf, fmt="mp4")  # seekable: the same bytes as the file
     assert buf.getvalue() == (tmp_path / "av.mp4").read_bytes()
-
-    class WriteOnly:
-        def __init__(self):
-            self.data = bytearray()
-
-        def write(self, b):
-            self.data += b
-            return len(b)
 
     with pytest.raises(DecodeAudioError, match="seekable file-like or a streamable format"):
         _audio_video(WriteOnly(), fmt="mp4")
