@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import os
-import tempfile
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional
 
@@ -239,19 +238,3 @@ def _options_text(options: Mapping[str, Any]) -> str:
             if k in EXTRA_OPTIONS and v != EXTRA_OPTIONS[k]]
     return f" and {', '.join(used)}" if used else ""
 
-
-def write_in_place(target: Any, write: Callable[[str], None]) -> None:
-    """Calls ``write(temporary_path)`` beside `target`, then renames it over `target`, so a
-    failure leaves nothing there and an existing file untouched."""
-    target = os.fspath(target)
-    directory = os.path.dirname(os.path.abspath(target))
-    fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".part",
-                                     dir=directory)
-    os.close(fd)
-    try:
-        write(temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise

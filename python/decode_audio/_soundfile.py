@@ -133,7 +133,7 @@ def load(src: Any, frame_offset: int, num_frames: int, normalize: bool, channels
 def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
          format: Optional[str], encoding: Optional[str], bits_per_sample: Optional[int],
          compression: Any) -> None:
-    from ._backends import write_in_place
+    from ._writer import write_in_place
 
     sf = _module()
     major = _major(format, uri)

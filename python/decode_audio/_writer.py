@@ -10,7 +10,7 @@ import tempfile
 import weakref
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -383,16 +383,23 @@ def save(
     if not is_path:
         _encode(uri, muxer, opts, array, channels_first)
         return
-    target = os.fspath(uri)
+    write_in_place(uri, lambda path: _encode(path, muxer, opts, array, channels_first))
+
+
+def write_in_place(target: Any, write: Callable[[str], None]) -> None:
+    """Calls ``write(temporary_path)`` beside `target`, then renames it over `target`, so a
+    failure leaves nothing there and an existing file untouched (every backend's save)."""
+    target = os.fspath(target)
     directory = os.path.dirname(os.path.abspath(target))
     fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".part",
                                      dir=directory)
     os.close(fd)
     try:
-        _encode(temporary, muxer, opts, array, channels_first)
+        write(temporary)
         os.replace(temporary, target)
     except BaseException:
-        os.unlink(temporary)
+        if os.path.exists(temporary):
+            os.unlink(temporary)
         raise
 
 
