@@ -200,6 +200,8 @@ def test_without_sox_htk_goes_to_soundfile_then_nowhere(without):
 def test_options_only_ffmpeg_takes_leave_no_backend_for_htk():
     with pytest.raises(RuntimeError, match="sample_rate=8000"):
         _backends.for_reading(None, "a.htk", None, {"sample_rate": 8000})
+    with pytest.raises(RuntimeError, match="out=<ndarray>"):
+        decode_audio.decode("a.htk", out=np.zeros((10, 1), np.float32))
 
 
 def test_an_unavailable_backend_named_explicitly_is_a_value_error(without, tmp_path):
@@ -241,7 +243,8 @@ def test_sox_refuses_bytes_and_file_likes_saying_so(which, tmp_path):
 
 @pytest.mark.parametrize("option", [{"sample_rate": 8000}, {"num_channels": 1},
                                     {"filter_desc": "volume=2"}, {"stream_index": 0},
-                                    {"resample_quality": "high"}])
+                                    {"resample_quality": "high"},
+                                    {"out": np.zeros((16000, 2), np.float32)}])
 def test_sox_refuses_what_only_ffmpeg_does(option):
     path = make_input("wav_s16", 2, 16000)
     with pytest.raises(ValueError, match=f"sox backend does not take {next(iter(option))}"):
