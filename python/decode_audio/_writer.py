@@ -121,6 +121,14 @@ def _encoder_options(options: Optional[Dict[str, Any]]) -> Tuple[Any, list]:
     return array, items
 
 
+def _set_encoder_options(opts: Any, options: Optional[Dict[str, Any]], keep: list) -> None:
+    """Points a stream's C options at `options`; `keep` holds the memory until it is added."""
+    array, items = _encoder_options(options)
+    if array is not None:
+        opts.encoder_options = ctypes.cast(array, ctypes.POINTER(ctypes.c_char_p))
+        keep += [array, items]
+
+
 class _Writer:
     """One C writer; freed (abandoning the file) if never closed."""
 
@@ -296,10 +304,7 @@ def _stream_options(sample_rate: int, channels: int, dtype: int, encoder: Option
     if settings.get("filter_desc"):
         opts.filter_desc = d = settings["filter_desc"].encode()
         keep.append(d)
-    array, items = _encoder_options(settings.get("encoder_options"))
-    if array is not None:
-        opts.encoder_options = ctypes.cast(array, ctypes.POINTER(ctypes.c_char_p))
-        keep += [array, items]
+    _set_encoder_options(opts, settings.get("encoder_options"), keep)
     return opts, keep
 
 
@@ -644,10 +649,7 @@ class StreamWriter:
                 opts.max_b_frames = int(codec_config.max_b_frames)
             if codec_config.qscale is not None and not math.isnan(codec_config.qscale):
                 opts.quality = float(codec_config.qscale)
-        array, items = _encoder_options(encoder_option)
-        if array is not None:
-            opts.encoder_options = ctypes.cast(array, ctypes.POINTER(ctypes.c_char_p))
-            keep += [array, items]
+        _set_encoder_options(opts, encoder_option, keep)
         self._ensure_writer().add_video(opts, PIXEL_FORMATS[format], rate)
         self._keep.append(keep)
 
