@@ -399,7 +399,8 @@ def test_sox_save_rejects_bad_arguments_before_writing(tmp_path):
     # libsox would quietly write 16-bit PCM instead
     for kw in ({"encoding": "PCM_F"}, {"bits_per_sample": 24}):
         with pytest.raises(decode_audio.DecodeAudioError,
-                           match="htk cannot hold encoding .* would write PCM_S, 16 bits"):
+                           match=f"^sox save '{tmp_path / 'x.htk'}': htk cannot hold encoding "
+                                 ".* would write PCM_S, 16 bits"):
             decode_audio.save(tmp_path / "x.htk", _tones(1, 100), 16000, backend="sox", **kw)
     assert list(tmp_path.iterdir()) == []
 

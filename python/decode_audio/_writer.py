@@ -16,6 +16,7 @@ import numpy as np
 
 from . import _backends, _lib
 from ._audio import DTYPES, dtype_code
+from ._errors import DecodeAudioError
 from ._source import Destination, call_checked
 
 __all__ = ["save", "StreamWriter", "CodecConfig"]
@@ -402,9 +403,12 @@ def write_in_place(target: Any, write: Callable[[str], None]) -> None:
     try:
         write(temporary)
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as e:
         if os.path.exists(temporary):
             os.unlink(temporary)
+        if isinstance(e, DecodeAudioError) and temporary in e.message:
+            # the message names the file the caller asked for, not the temporary one
+            raise DecodeAudioError(e.message.replace(temporary, target), e.code) from None
         raise
 
 
