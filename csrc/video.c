@@ -97,9 +97,10 @@ static int rate_listed(AVRational rate, const AVRational *rates)
 }
 
 /* "buffer -> desc -> [fps] -> [scale] -> format -> buffersink"; out_rate.num == 0 and
- * out_width == 0 leave the rate and size to `desc`. */
+ * out_width == 0 leave the rate and size to `desc`. Messages name the destination `name`. */
 static int open_graph(da_vstream *v, const char *desc, AVRational out_rate, int out_width,
-                      int out_height, enum AVPixelFormat out_fmt, char *err, size_t err_size)
+                      int out_height, enum AVPixelFormat out_fmt, const char *name, char *err,
+                      size_t err_size)
 {
     int ret = 0;
     char args[256], fps[64] = "", scale[64] = "";
@@ -147,7 +148,8 @@ static int open_graph(da_vstream *v, const char *desc, AVRational out_rate, int 
 
 end:
     if (ret < 0)
-        da__fail(ret, err, err_size, "filter '%s'", desc ? desc : full ? full : "null");
+        da__fail(ret, err, err_size, "add video stream to '%s': filter '%s'", name,
+                 desc ? desc : full ? full : "null");
     avfilter_inout_free(&inputs);
     avfilter_inout_free(&outputs);
     av_free(full);
@@ -242,7 +244,7 @@ int da_writer_add_video(da_writer *w, const da_video_stream_options *opt, int *s
     }
     if (opt->filter_desc != NULL || need_fps) {
         ret = open_graph(v, opt->filter_desc, need_fps ? rate : av_make_q(0, 1), width, height,
-                         fmt, err, err_size);
+                         fmt, name, err, err_size);
         if (ret < 0)
             goto end;
         width = av_buffersink_get_w(v->sink);

@@ -291,7 +291,8 @@ def test_wrong_chunks_raise_value_error_naming_the_shape(tmp_path):
 def test_ffmpeg_failures_raise_decode_audio_error(tmp_path):
     with pytest.raises(DecodeAudioError, match=r"libx264.*width not divisible by 2"):
         StreamWriter(tmp_path / "o.mp4").add_video_stream(frame_rate=10, width=63, height=47)
-    with pytest.raises(DecodeAudioError, match="No such filter: 'nonsense'"):
+    with pytest.raises(DecodeAudioError, match=f"'{tmp_path / 'f.mp4'}': filter 'nonsense'"
+                                                ".*No such filter: 'nonsense'"):
         StreamWriter(tmp_path / "f.mp4").add_video_stream(frame_rate=10, width=W, height=H,
                                                           filter_desc="nonsense")
     with pytest.raises(DecodeAudioError, match="no video encoder 'aac'"):
