@@ -244,6 +244,17 @@ def test_filter_desc_encoder_size_and_rate(tmp_path):
     assert (stream["width"], stream["height"], int(stream["nb_read_frames"])) == (32, 16, 40)
 
 
+def test_an_encoder_of_fixed_rates_takes_the_nearest_or_refuses_one_asked_for(tmp_path):
+    path = tmp_path / "m.mkv"
+    write(path, [noise(10)], frame_rate=20, width=W, height=H, encoder="mpeg1video")
+    stream = probe(path, "stream=avg_frame_rate,nb_read_frames")["streams"][0]
+    # 0.5 s at MPEG-1's nearest rate, 23.976: frames repeated by the fps filter
+    assert (stream["avg_frame_rate"], int(stream["nb_read_frames"])) == ("24000/1001", 12)
+    with pytest.raises(DecodeAudioError, match="mpeg1video does not take 7/1 frames per second"):
+        StreamWriter(tmp_path / "r.mkv").add_video_stream(
+            frame_rate=20, width=W, height=H, encoder="mpeg1video", encoder_frame_rate=7)
+
+
 def test_pts_follows_torchaudio(tmp_path):
     v = smooth(6)
     path = tmp_path / "p.mkv"
@@ -286,6 +297,26 @@ def test_wrong_chunks_raise_value_error_naming_the_shape(tmp_path):
         s.add_video_stream(frame_rate=0, width=W, height=H)
     with pytest.raises(ValueError, match="width"):
         s.add_video_stream(frame_rate=10, width=0, height=H)
+    for bad, message in (({"frame_rate": True}, "frame_rate must be a positive number"),
+                         ({"frame_rate": float("nan")}, "frame_rate must be a positive number"),
+                         ({"frame_rate": 1e12}, "frame_rate is out of range"),
+                         ({"encoder_frame_rate": "25"}, "encoder_frame_rate must be"),
+                         ({"encoder_width": 0}, "encoder_width must be an integer"),
+                         ({"encoder_height": 2.5}, "encoder_height must be an integer")):
+        with pytest.raises(ValueError, match=message):
+            s.add_video_stream(**{"frame_rate": 10, "width": W, "height": H, **bad})
+    s.add_video_stream(frame_rate=10, width=W, height=H)
+    with pytest.raises(RuntimeError, match="before writing"):
+        s.write_video_chunk(0, noise(1))
+    with s.open():
+        with pytest.raises(RuntimeError, match="before open"):
+            s.add_video_stream(frame_rate=10, width=W, height=H)
+        for pts in (float("nan"), True, "1"):
+            with pytest.raises(ValueError, match="pts must be a finite number"):
+                s.write_video_chunk(0, noise(1), pts=pts)
+        s.write_video_chunk(0, noise(1))
+    assert int(probe(tmp_path / "x.mp4", "stream=nb_read_frames")["streams"][0]
+               ["nb_read_frames"]) == 1
 
 
 def test_ffmpeg_failures_raise_decode_audio_error(tmp_path):
