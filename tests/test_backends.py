@@ -217,6 +217,37 @@ def test_an_unavailable_backend_named_explicitly_is_a_value_error(without, tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_unavailable_soundfile_named_explicitly_says_how_to_get_it(without):
+    without("soundfile")
+    path = make_input("wav_s16", 1, 8000)
+    with pytest.raises(ValueError, match="'soundfile' is not available .*pip install soundfile"):
+        decode_audio.load(path, backend="soundfile")
+    assert decode_audio.list_audio_backends() == ["ffmpeg", "sox"]
+
+
+@needs_torch
+def test_misuse_of_the_other_backends_raises_value_errors_before_writing(tmp_path):
+    x = np.zeros((1, 100), np.float32)
+    path = make_input("wav_s16", 1, 8000)
+    for call, message in (
+        (lambda: decode_audio.info("http://127.0.0.1:9/a.wav", backend="sox"), "not URLs"),
+        (lambda: decode_audio.save(tmp_path / "noext", x, 8000, backend="sox"),
+         "cannot tell the format of .*noext"),
+        (lambda: decode_audio.save(io.BytesIO(), x, 8000, backend="soundfile"),
+         "format is required"),
+        (lambda: decode_audio.save(tmp_path / "a.xyz", x, 8000, backend="soundfile"),
+         "libsndfile does not write XYZ; its formats: .*WAV"),
+        (lambda: decode_audio.save(tmp_path / "a.wav", x, 8000, backend="soundfile",
+                                   encoding="PCM_U", bits_per_sample=16),
+         "cannot write WAV with encoding=PCM_U and bits_per_sample=16"),
+        (lambda: decode_audio.load(path, backend="soundfile", dtype="int8"),
+         "loads float32, float64, int16, int32 or uint8; got dtype int8"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            call()
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("backend", ["nope", "FFMPEG", 3])
 def test_an_unknown_backend_is_a_value_error(backend):
     with pytest.raises(ValueError, match="backend must be one of 'ffmpeg', 'sox', 'soundfile'"):
@@ -442,5 +473,7 @@ def test_the_dispatcher_saves_files_that_every_backend_reads_alike(tmp_path):
     path = tmp_path / "a.flac"
     decode_audio.save(path, x, 16000)
     metas = [decode_audio.info(path, backend=b) for b in decode_audio.list_audio_backends()]
-    assert len({tuple(getattr(m, f) for f in INFO_FIELDS) for m in metas}) == 1
+    assert len(metas) == 3
+    for m in metas:
+        assert tuple(getattr(m, f) for f in INFO_FIELDS) == (16000, 2000, 2, 16, "FLAC")
 
