@@ -468,6 +468,19 @@ def test_soundfile_save_follows_ffmpegs_defaults_and_encodings(tmp_path):
         decode_audio.save(tmp_path / "y.wav", x, 8000, backend="soundfile", compression=3)
 
 
+@needs_torch
+def test_soundfile_saves_and_loads_8_bit_unsigned_samples_exactly(tmp_path):
+    x = np.arange(256, dtype=np.uint8).reshape(2, 128)
+    path = tmp_path / "u8.wav"
+    decode_audio.save(path, x, 8000, encoding="PCM_U", bits_per_sample=8, backend="soundfile")
+    assert decode_audio.info(path).codec == "pcm_u8"
+    np.testing.assert_array_equal(
+        decode_audio.decode(path, dtype="uint8", channels_first=True).numpy(), x)
+    waveform, _ = decode_audio.load(path, normalize=False, backend="soundfile")
+    assert str(waveform.dtype) == "torch.uint8"
+    np.testing.assert_array_equal(waveform.numpy(), x)
+
+
 def test_the_dispatcher_saves_files_that_every_backend_reads_alike(tmp_path):
     x = _tones(2, 2000)
     path = tmp_path / "a.flac"
