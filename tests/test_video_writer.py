@@ -131,6 +131,7 @@ def test_jpeg_still_image(tmp_path):
     stream = probe(tmp_path / "x.jpg", "stream=codec_name,width,height,nb_read_frames")
     stream = stream["streams"][0]
     assert (stream["codec_name"], stream["width"], stream["height"]) == ("mjpeg", W, H)
+    assert int(stream["nb_read_frames"]) == 1
     assert psnr(frames_of(tmp_path / "x.jpg"), img) > 28  # measured 31.2 dB
 
 
