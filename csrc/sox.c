@@ -323,9 +323,9 @@ int da_sox_decode(const char *path, const da_decode_options *opt, da_audio **out
         goto end;
     }
     int dtype = opt->dtype == DA_DTYPE_AUTO ? auto_dtype(ft) : opt->dtype;
-    /* room for what the header declares, within reason; grown as needed */
-    int64_t want = declared_frames(ft);
-    want = want < 0 ? 0 : want - opt->frame_offset;
+    /* room for what the header declares after the offset, within reason; grown as needed */
+    int64_t declared = declared_frames(ft);
+    int64_t want = declared < 0 ? 0 : declared - opt->frame_offset;
     if (opt->num_frames >= 0 && (want <= 0 || want > opt->num_frames))
         want = opt->num_frames;
     if (want < 0 || want > MAX_INITIAL_FRAMES)
@@ -342,7 +342,7 @@ int da_sox_decode(const char *path, const da_decode_options *opt, da_audio **out
         ret = da__fail(AVERROR(ENOMEM), err, err_size, "sox decode '%s'", path);
         goto end;
     }
-    int64_t skip = opt->frame_offset, used = 0, declared = declared_frames(ft);
+    int64_t skip = opt->frame_offset, used = 0;
     int past_end = 0;
     if (skip > 0 && seeks_exactly(ft)) {
         if (declared >= 0 && skip >= declared)
