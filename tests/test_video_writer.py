@@ -270,6 +270,8 @@ def test_pts_follows_torchaudio(tmp_path):
             s.write_video_chunk(0, v[:1], pts=0.5)
         with pytest.raises(ValueError, match="pts must be"):
             s.write_video_chunk(0, v[:1], pts=-1.0)
+        with pytest.raises(ValueError, match="pts is out of range"):
+            s.write_video_chunk(0, v[:1], pts=1e300)
     frames = probe(path, "frame=pts_time")["frames"]
     assert [round(float(f["pts_time"]), 3) for f in frames] == [0.0, 0.1, 0.5, 0.6, 0.7, 0.9]
 

@@ -687,6 +687,8 @@ class StreamWriter:
                     or not math.isfinite(pts) or pts < 0):
                 raise ValueError(f"pts must be a finite number of seconds >= 0; got {pts!r}")
             frame_pts = math.floor(pts * self._writer.video[i][3] + 0.5)
+            if frame_pts >= 2**53:  # ctypes would cut a larger count to 64 bits silently
+                raise ValueError(f"pts is out of range; got {pts!r}")
         self._writer.write_video(i, _as_array(chunk), frame_pts)
 
     def flush(self) -> None:
