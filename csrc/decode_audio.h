@@ -377,7 +377,9 @@ typedef struct da_video_stream_options {
 DA_API int da_video_stream_options_init(da_video_stream_options *opt);
 
 /* Adds a video stream and opens its encoder; *stream_index gets its index (audio and video
- * streams share one numbering). Before da_writer_start() only. */
+ * streams share one numbering). Before da_writer_start() only. `opt` and the strings it
+ * points to are only read during the call; the stream belongs to the writer. On failure
+ * nothing is added. */
 DA_API int da_writer_add_video(da_writer *w, const da_video_stream_options *opt,
                                int *stream_index, char *err, size_t err_size);
 

@@ -76,7 +76,7 @@ static int64_t seek_packet(void *opaque, int64_t offset, int whence)
     return pos < 0 ? AVERROR(EIO) : pos;
 }
 
-static int fail_writer(da_writer *w, int code, char *err, size_t err_size, const char *what)
+int da__writer_fail(da_writer *w, int code, char *err, size_t err_size, const char *what)
 {
     if (w->callback_failed)
         code = DA_ERR_CALLBACK;
@@ -121,7 +121,7 @@ int da_writer_open(const da_output *dst, const char *format, da_writer **out, ch
     w->oc->flags |= AVFMT_FLAG_BITEXACT;
     w->pkt = av_packet_alloc();
     if (w->pkt == NULL) {
-        ret = fail_writer(w, AVERROR(ENOMEM), err, err_size, "open");
+        ret = da__writer_fail(w, AVERROR(ENOMEM), err, err_size, "open");
         goto end;
     }
     if (dst->kind == DA_SOURCE_CALLBACKS) {
@@ -140,7 +140,7 @@ int da_writer_open(const da_output *dst, const char *format, da_writer **out, ch
                                                     seekable ? seek_packet : NULL);
         if (w->pb == NULL) {
             av_free(buffer);
-            ret = fail_writer(w, AVERROR(ENOMEM), err, err_size, "open");
+            ret = da__writer_fail(w, AVERROR(ENOMEM), err, err_size, "open");
             goto end;
         }
         w->oc->pb = w->pb;
@@ -148,12 +148,12 @@ int da_writer_open(const da_output *dst, const char *format, da_writer **out, ch
     } else if (!(w->oc->oformat->flags & AVFMT_NOFILE)) {
         url = dst->kind == DA_SOURCE_PATH ? av_asprintf("file:%s", dst->path) : av_strdup(dst->path);
         if (url == NULL) {
-            ret = fail_writer(w, AVERROR(ENOMEM), err, err_size, "open");
+            ret = da__writer_fail(w, AVERROR(ENOMEM), err, err_size, "open");
             goto end;
         }
         ret = avio_open2(&w->oc->pb, url, AVIO_FLAG_WRITE, NULL, NULL);
         if (ret < 0) {
-            fail_writer(w, ret, err, err_size, "open");
+            da__writer_fail(w, ret, err, err_size, "open");
             goto end;
         }
     }
@@ -244,24 +244,42 @@ static void stream_free(wstream **sp)
     av_freep(sp);
 }
 
+/* Gives the stream *sp, whose encoder is open, its stream in the muxer and its index; the
+ * writer owns it from then on and *sp is set to NULL. */
+static int attach_stream(da_writer *w, wstream **sp, int *stream_index, char *err,
+                         size_t err_size)
+{
+    wstream *s = *sp;
+    s->st = avformat_new_stream(w->oc, NULL);
+    if (s->st == NULL)
+        return da__fail(AVERROR(ENOMEM), err, err_size, "add stream to '%s'", w->name);
+    int ret = avcodec_parameters_from_context(s->st->codecpar, s->enc);
+    if (ret < 0)
+        return da__fail(ret, err, err_size, "add stream to '%s'", w->name);
+    s->st->time_base = s->enc->time_base;
+    if (s->enc->codec_type == AVMEDIA_TYPE_VIDEO)
+        s->st->avg_frame_rate = s->enc->framerate;
+    *stream_index = w->nb_streams;
+    w->streams[w->nb_streams++] = s;
+    *sp = NULL;
+    return 0;
+}
+
 int da_writer_add_audio(da_writer *w, const da_audio_stream_options *opt, int *stream_index,
                         char *err, size_t err_size)
 {
     if (w == NULL || opt == NULL || stream_index == NULL)
         return da__failmsg(DA_ERR_ARGUMENT, err, err_size, "add stream: invalid arguments");
     *stream_index = -1;
-    if (w->started || w->nb_streams >= MAX_STREAMS)
-        return da__failmsg(DA_ERR_ARGUMENT, err, err_size,
-                           "add stream to '%s': %s", w->name,
-                           w->started ? "the header is written already" : "too many streams");
+    int ret = da__writer_can_add(w, err, err_size);
+    if (ret < 0)
+        return ret;
     if (opt->sample_rate <= 0 || opt->num_channels <= 0 || opt->num_channels > 64 ||
         da__dtype_size(opt->dtype) == 0 || opt->encoder_sample_rate < 0 ||
         opt->encoder_num_channels < 0 || opt->encoder_num_channels > 64)
         return da__failmsg(DA_ERR_ARGUMENT, err, err_size,
                            "add stream to '%s': invalid rate, channels or sample type", w->name);
     da__log_reset();
-    int ret = 0;
-    AVDictionary *options = NULL;
     AVChannelLayout in_layout = {0}, out_layout = {0};
     wstream *s = av_mallocz(sizeof *s);
     if (s == NULL)
@@ -320,51 +338,17 @@ int da_writer_add_audio(da_writer *w, const da_audio_stream_options *opt, int *s
     enc->time_base = (AVRational){1, rate};
     av_channel_layout_default(&out_layout, out_channels);
     av_channel_layout_copy(&enc->ch_layout, &out_layout);
-    if (opt->bit_rate > 0)
-        enc->bit_rate = opt->bit_rate;
-    if (opt->compression_level >= 0)
-        enc->compression_level = opt->compression_level;
     if (opt->bits_per_raw_sample > 0)
         enc->bits_per_raw_sample = opt->bits_per_raw_sample;
-    if (opt->quality > -1e9) {
-        enc->flags |= AV_CODEC_FLAG_QSCALE;
-        enc->global_quality = (int)lrint(opt->quality * FF_QP2LAMBDA);
-    }
-    enc->flags |= AV_CODEC_FLAG_BITEXACT;
-    enc->thread_count = 1;
-    if (codec->capabilities & AV_CODEC_CAP_EXPERIMENTAL)
-        enc->strict_std_compliance = FF_COMPLIANCE_EXPERIMENTAL;
-    if (w->oc->oformat->flags & AVFMT_GLOBALHEADER)
-        enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    for (const char *const *kv = opt->encoder_options; kv != NULL && kv[0] != NULL; kv += 2)
-        av_dict_set(&options, kv[0], kv[1] ? kv[1] : "", 0);
-    ret = avcodec_open2(enc, codec, &options);
-    if (ret < 0) {
-        da__fail(ret, err, err_size, "add stream to '%s': encoder %s", w->name, codec->name);
+    ret = da__writer_open_encoder(w, enc, codec, opt->bit_rate, opt->compression_level,
+                                  opt->quality, opt->encoder_options, "add stream to", err,
+                                  err_size);
+    if (ret < 0)
         goto end;
-    }
-    if (av_dict_count(options) > 0) {
-        ret = da__failmsg(AVERROR_OPTION_NOT_FOUND, err, err_size,
-                          "add stream to '%s': encoder %s has no option '%s'", w->name,
-                          codec->name, av_dict_get(options, "", NULL, AV_DICT_IGNORE_SUFFIX)->key);
-        goto end;
-    }
     /* frame_size is known only once the encoder is open */
     s->frame_size = (codec->capabilities & AV_CODEC_CAP_VARIABLE_FRAME_SIZE) || enc->frame_size <= 0
                         ? STAGE_FRAMES
                         : enc->frame_size;
-
-    s->st = avformat_new_stream(w->oc, NULL);
-    if (s->st == NULL) {
-        ret = da__fail(AVERROR(ENOMEM), err, err_size, "add stream to '%s'", w->name);
-        goto end;
-    }
-    ret = avcodec_parameters_from_context(s->st->codecpar, enc);
-    if (ret < 0) {
-        da__fail(ret, err, err_size, "add stream to '%s'", w->name);
-        goto end;
-    }
-    s->st->time_base = enc->time_base;
 
     av_channel_layout_default(&in_layout, opt->num_channels);
     if (opt->filter_desc != NULL) {
@@ -406,12 +390,10 @@ int da_writer_add_audio(da_writer *w, const da_audio_stream_options *opt, int *s
         da__fail(ret, err, err_size, "add stream to '%s'", w->name);
         goto end;
     }
-    *stream_index = w->nb_streams;
-    w->streams[w->nb_streams++] = s;
-    s = NULL;
+    /* the muxer's stream comes last, so that a failure leaves no stream in the file */
+    ret = attach_stream(w, &s, stream_index, err, err_size);
 
 end:
-    av_dict_free(&options);
     av_channel_layout_uninit(&in_layout);
     av_channel_layout_uninit(&out_layout);
     stream_free(&s);
@@ -445,7 +427,7 @@ int da_writer_start(da_writer *w, const char *const *options, char *err, size_t 
                           "write header of '%s': the %s muxer has no option '%s'", w->name,
                           w->oc->oformat->name, av_dict_get(dict, "", NULL, AV_DICT_IGNORE_SUFFIX)->key);
     else if (ret < 0)
-        fail_writer(w, ret, err, err_size, "write header of");
+        da__writer_fail(w, ret, err, err_size, "write header of");
     av_dict_free(&dict);
     if (ret >= 0)
         w->started = 1;
@@ -612,7 +594,7 @@ int da_writer_write_audio(da_writer *w, int stream_index, const void *data, int6
         }
         done += n;
     }
-    return ret < 0 ? fail_writer(w, ret, err, err_size, "encode audio to") : 0;
+    return ret < 0 ? da__writer_fail(w, ret, err, err_size, "encode audio to") : 0;
 }
 
 int da_writer_flush(da_writer *w, char *err, size_t err_size)
@@ -639,7 +621,7 @@ int da_writer_flush(da_writer *w, char *err, size_t err_size)
         if (ret >= 0)
             ret = encode(w, s, NULL);
         if (ret < 0)
-            return fail_writer(w, ret, err, err_size, "finish encoding to");
+            return da__writer_fail(w, ret, err, err_size, "finish encoding to");
     }
     return 0;
 }
@@ -655,17 +637,17 @@ int da_writer_close(da_writer **wp, char *err, size_t err_size)
         /* the trailer is what patches sizes into the header */
         int r = av_write_trailer(w->oc);
         if (ret >= 0 && r < 0)
-            ret = fail_writer(w, r, err, err_size, "finish");
+            ret = da__writer_fail(w, r, err, err_size, "finish");
     }
     if (w->pb != NULL)
         avio_flush(w->pb);
     else if (w->oc != NULL && !(w->oc->oformat->flags & AVFMT_NOFILE)) {
         int r = avio_closep(&w->oc->pb);
         if (ret >= 0 && r < 0)
-            ret = fail_writer(w, r, err, err_size, "close");
+            ret = da__writer_fail(w, r, err, err_size, "close");
     }
     if (ret >= 0 && w->callback_failed)
-        ret = fail_writer(w, AVERROR(EIO), err, err_size, "write");
+        ret = da__writer_fail(w, AVERROR(EIO), err, err_size, "write");
     da_writer_free(wp);
     return ret;
 }
@@ -725,25 +707,41 @@ int da__writer_add_stream(da_writer *w, AVCodecContext **enc, da_vstream **video
     s->video = *video;
     *enc = NULL;
     *video = NULL;
-    s->st = avformat_new_stream(w->oc, NULL);
-    if (s->st == NULL) {
-        ret = da__fail(AVERROR(ENOMEM), err, err_size, "add stream to '%s'", w->name);
-        goto end;
-    }
-    ret = avcodec_parameters_from_context(s->st->codecpar, s->enc);
-    if (ret < 0) {
-        da__fail(ret, err, err_size, "add stream to '%s'", w->name);
-        goto end;
-    }
-    s->st->time_base = s->enc->time_base;
-    if (s->enc->codec_type == AVMEDIA_TYPE_VIDEO)
-        s->st->avg_frame_rate = s->enc->framerate;
-    *stream_index = w->nb_streams;
-    w->streams[w->nb_streams++] = s;
-    s = NULL;
-
-end:
+    ret = attach_stream(w, &s, stream_index, err, err_size);
     stream_free(&s);
+    return ret;
+}
+
+int da__writer_open_encoder(da_writer *w, AVCodecContext *enc, const AVCodec *codec,
+                            int64_t bit_rate, int compression_level, double quality,
+                            const char *const *encoder_options, const char *what, char *err,
+                            size_t err_size)
+{
+    AVDictionary *options = NULL;
+    if (bit_rate > 0)
+        enc->bit_rate = bit_rate;
+    if (compression_level >= 0)
+        enc->compression_level = compression_level;
+    if (quality > -1e9) {
+        enc->flags |= AV_CODEC_FLAG_QSCALE;
+        enc->global_quality = (int)lrint(quality * FF_QP2LAMBDA);
+    }
+    enc->flags |= AV_CODEC_FLAG_BITEXACT;
+    enc->thread_count = 1;
+    if (codec->capabilities & AV_CODEC_CAP_EXPERIMENTAL)
+        enc->strict_std_compliance = FF_COMPLIANCE_EXPERIMENTAL;
+    if (w->oc->oformat->flags & AVFMT_GLOBALHEADER)
+        enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    for (const char *const *kv = encoder_options; kv != NULL && kv[0] != NULL; kv += 2)
+        av_dict_set(&options, kv[0], kv[1] ? kv[1] : "", 0);
+    int ret = avcodec_open2(enc, codec, &options);
+    if (ret < 0)
+        da__fail(ret, err, err_size, "%s '%s': encoder %s", what, w->name, codec->name);
+    else if (av_dict_count(options) > 0)
+        ret = da__failmsg(AVERROR_OPTION_NOT_FOUND, err, err_size,
+                          "%s '%s': encoder %s has no option '%s'", what, w->name, codec->name,
+                          av_dict_get(options, "", NULL, AV_DICT_IGNORE_SUFFIX)->key);
+    av_dict_free(&options);
     return ret;
 }
 
@@ -767,9 +765,4 @@ da_vstream *da__writer_video(da_writer *w, int i, const char *what, char *err, s
 int da__writer_encode(da_writer *w, int i, AVFrame *frame)
 {
     return encode(w, w->streams[i], frame);
-}
-
-int da__writer_fail(da_writer *w, int code, char *err, size_t err_size, const char *what)
-{
-    return fail_writer(w, code, err, err_size, what);
 }

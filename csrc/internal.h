@@ -142,6 +142,14 @@ DA_PRIVATE const char *da__writer_name(const da_writer *w);
  * both from then on (they are freed on failure too) and the pointers are set to NULL. */
 DA_PRIVATE int da__writer_add_stream(da_writer *w, AVCodecContext **enc, da_vstream **video,
                                      int *stream_index, char *err, size_t err_size);
+/* Sets what every encoder of the writer shares (bit rate, compression level and fixed quality
+ * where given, bit-exact output, one thread, a global header where the muxer wants one) and
+ * opens `enc` with `encoder_options`, failing on any option it does not know; messages start
+ * "<what> '<destination>'". */
+DA_PRIVATE int da__writer_open_encoder(da_writer *w, AVCodecContext *enc, const AVCodec *codec,
+                                       int64_t bit_rate, int compression_level, double quality,
+                                       const char *const *encoder_options, const char *what,
+                                       char *err, size_t err_size);
 /* Stream `i`'s video state, when it is a video stream and frames may be written to it;
  * otherwise NULL with the reason in err. */
 DA_PRIVATE da_vstream *da__writer_video(da_writer *w, int i, const char *what, char *err,
@@ -154,5 +162,20 @@ DA_PRIVATE int da__writer_fail(da_writer *w, int code, char *err, size_t err_siz
 /* Feeds the end of the input through a video stream's filter graph to its encoder. */
 DA_PRIVATE int da__video_drain(da_writer *w, int i, da_vstream *v);
 DA_PRIVATE void da__video_free(da_vstream **v);
+
+/* ---- utils.c: "name\0long name\0" lists (da_list_components, da_sox_list_formats) ---- */
+
+/* A growing list; `data` is malloc'ed, so the caller frees it with da_names_free(). */
+typedef struct da__name_list {
+    char *data;
+    size_t size;
+    size_t capacity;
+} da__name_list;
+
+/* Appends one pair; AVERROR(ENOMEM) leaves the list as it was. */
+DA_PRIVATE int da__names_append(da__name_list *l, const char *name, const char *long_name);
+/* Hands the list over as *names and *size (an empty one too is a buffer to free) and clears
+ * `l`; AVERROR(ENOMEM) leaves `l` to the caller to free. */
+DA_PRIVATE int da__names_finish(da__name_list *l, char **names, int64_t *size);
 
 #endif /* DA_INTERNAL_H */

@@ -323,9 +323,9 @@ int da_sox_decode(const char *path, const da_decode_options *opt, da_audio **out
         goto end;
     }
     int dtype = opt->dtype == DA_DTYPE_AUTO ? auto_dtype(ft) : opt->dtype;
-    /* room for what the header declares, within reason; grown as needed */
-    int64_t want = declared_frames(ft);
-    want = want < 0 ? 0 : want - opt->frame_offset;
+    /* room for what the header declares after the offset, within reason; grown as needed */
+    int64_t declared = declared_frames(ft);
+    int64_t want = declared < 0 ? 0 : declared - opt->frame_offset;
     if (opt->num_frames >= 0 && (want <= 0 || want > opt->num_frames))
         want = opt->num_frames;
     if (want < 0 || want > MAX_INITIAL_FRAMES)
@@ -342,7 +342,7 @@ int da_sox_decode(const char *path, const da_decode_options *opt, da_audio **out
         ret = da__fail(AVERROR(ENOMEM), err, err_size, "sox decode '%s'", path);
         goto end;
     }
-    int64_t skip = opt->frame_offset, used = 0, declared = declared_frames(ft);
+    int64_t skip = opt->frame_offset, used = 0;
     int past_end = 0;
     if (skip > 0 && seeks_exactly(ft)) {
         if (declared >= 0 && skip >= declared)
@@ -496,8 +496,7 @@ end:
 
 int da_sox_list_formats(int write, char **names, int64_t *size, char *err, size_t err_size)
 {
-    char *list = NULL;
-    size_t used = 0, capacity = 0;
+    da__name_list list = {0};
     int ret;
     if (names == NULL || size == NULL)
         return da__failmsg(DA_ERR_ARGUMENT, err, err_size, "sox formats: no output");
@@ -506,43 +505,22 @@ int da_sox_list_formats(int write, char **names, int64_t *size, char *err, size_
     ret = enter(err, err_size, "sox formats", "libsox");
     if (ret < 0)
         return ret;
-    for (const sox_format_tab_t *t = sox_get_format_fns(); t->fn != NULL; t++) {
+    for (const sox_format_tab_t *t = sox_get_format_fns(); t->fn != NULL && ret >= 0; t++) {
         const sox_format_handler_t *h = t->fn();
         if (h == NULL || (h->flags & (SOX_FILE_DEVICE | SOX_FILE_PHONY)))
             continue;
         if (write ? h->startwrite == NULL && h->write == NULL
                   : h->startread == NULL && h->read == NULL)
             continue;
-        for (const char *const *n = h->names; n != NULL && *n != NULL; n++) {
-            const char *desc = h->description ? h->description : "";
-            size_t need = strlen(*n) + strlen(desc) + 2;
-            if (used + need > capacity) {
-                size_t grown = capacity ? capacity * 2 : 4096;
-                while (grown < used + need)
-                    grown *= 2;
-                char *p = realloc(list, grown);
-                if (p == NULL) {
-                    ret = da__fail(AVERROR(ENOMEM), err, err_size, "sox formats");
-                    goto end;
-                }
-                list = p;
-                capacity = grown;
-            }
-            memcpy(list + used, *n, strlen(*n) + 1);
-            used += strlen(*n) + 1;
-            memcpy(list + used, desc, strlen(desc) + 1);
-            used += strlen(desc) + 1;
-        }
+        const char *desc = h->description ? h->description : "";
+        for (const char *const *n = h->names; n != NULL && *n != NULL && ret >= 0; n++)
+            ret = da__names_append(&list, *n, desc);
     }
-    if (list == NULL && (list = malloc(1)) == NULL) {
-        ret = da__fail(AVERROR(ENOMEM), err, err_size, "sox formats");
-        goto end;
-    }
-    *names = list;
-    *size = (int64_t)used;
-    list = NULL;
-end:
-    free(list);
+    if (ret >= 0)
+        ret = da__names_finish(&list, names, size);
+    if (ret < 0)
+        da__fail(ret, err, err_size, "sox formats");
+    free(list.data);
     leave();
     return ret;
 }

@@ -6,14 +6,7 @@
 
 #include "internal.h"
 
-/* A growing "name\0long name\0" list. */
-typedef struct name_list {
-    char *data;
-    size_t size;
-    size_t capacity;
-} name_list;
-
-static int append(name_list *l, const char *name, const char *long_name)
+int da__names_append(da__name_list *l, const char *name, const char *long_name)
 {
     size_t a = strlen(name) + 1, b = strlen(long_name) + 1;
     if (l->size + a + b > l->capacity) {
@@ -32,6 +25,17 @@ static int append(name_list *l, const char *name, const char *long_name)
     return 0;
 }
 
+int da__names_finish(da__name_list *l, char **names, int64_t *size)
+{
+    /* an empty list is still a buffer the caller frees */
+    if (l->data == NULL && (l->data = malloc(1)) == NULL)
+        return AVERROR(ENOMEM);
+    *names = l->data;
+    *size = (int64_t)l->size;
+    memset(l, 0, sizeof *l);
+    return 0;
+}
+
 static const char *or_empty(const char *s)
 {
     return s != NULL ? s : "";
@@ -43,62 +47,54 @@ static int is_device(const AVClass *cls)
                            AV_IS_OUTPUT_DEVICE(cls->category));
 }
 
-static int list_codecs(name_list *l, int encoders)
+static int list_codecs(da__name_list *l, int encoders)
 {
     void *it = NULL;
     const AVCodec *c;
-    while ((c = av_codec_iterate(&it)) != NULL) {
-        if (c->type != AVMEDIA_TYPE_AUDIO)
-            continue;
-        if (encoders ? !av_codec_is_encoder(c) : !av_codec_is_decoder(c))
-            continue;
-        int ret = append(l, c->name, or_empty(c->long_name));
-        if (ret < 0)
-            return ret;
-    }
-    return 0;
+    int ret = 0;
+    while (ret >= 0 && (c = av_codec_iterate(&it)) != NULL)
+        if (c->type == AVMEDIA_TYPE_AUDIO &&
+            (encoders ? av_codec_is_encoder(c) : av_codec_is_decoder(c)))
+            ret = da__names_append(l, c->name, or_empty(c->long_name));
+    return ret;
 }
 
-static int list_formats(name_list *l, int muxers)
+/* A muxer or demuxer, unless it is a device (listed only where libavdevice registered it). */
+static int append_format(da__name_list *l, const AVClass *cls, const char *name,
+                         const char *long_name)
+{
+    return is_device(cls) ? 0 : da__names_append(l, name, or_empty(long_name));
+}
+
+static int list_formats(da__name_list *l, int muxers)
 {
     void *it = NULL;
+    int ret = 0;
     if (muxers) {
         const AVOutputFormat *f;
-        while ((f = av_muxer_iterate(&it)) != NULL) {
-            if (is_device(f->priv_class))
-                continue;
-            int ret = append(l, f->name, or_empty(f->long_name));
-            if (ret < 0)
-                return ret;
-        }
-        return 0;
+        while (ret >= 0 && (f = av_muxer_iterate(&it)) != NULL)
+            ret = append_format(l, f->priv_class, f->name, f->long_name);
+        return ret;
     }
     const AVInputFormat *f;
-    while ((f = av_demuxer_iterate(&it)) != NULL) {
-        if (is_device(f->priv_class))
-            continue;
-        int ret = append(l, f->name, or_empty(f->long_name));
-        if (ret < 0)
-            return ret;
-    }
-    return 0;
+    while (ret >= 0 && (f = av_demuxer_iterate(&it)) != NULL)
+        ret = append_format(l, f->priv_class, f->name, f->long_name);
+    return ret;
 }
 
-static int list_protocols(name_list *l, int output)
+static int list_protocols(da__name_list *l, int output)
 {
     void *it = NULL;
     const char *name;
-    while ((name = avio_enum_protocols(&it, output)) != NULL) {
-        int ret = append(l, name, "");
-        if (ret < 0)
-            return ret;
-    }
-    return 0;
+    int ret = 0;
+    while (ret >= 0 && (name = avio_enum_protocols(&it, output)) != NULL)
+        ret = da__names_append(l, name, "");
+    return ret;
 }
 
 int da_list_components(int kind, char **names, int64_t *size, char *err, size_t err_size)
 {
-    name_list l = {0};
+    da__name_list l = {0};
     int ret = 0;
     if (names == NULL || size == NULL)
         return da__failmsg(DA_ERR_ARGUMENT, err, err_size, "list components: no output");
@@ -116,18 +112,10 @@ int da_list_components(int kind, char **names, int64_t *size, char *err, size_t 
                           "list components: unknown kind %d", kind);
         goto end;
     }
-    if (ret < 0) {
+    if (ret >= 0)
+        ret = da__names_finish(&l, names, size);
+    if (ret < 0)
         da__fail(ret, err, err_size, "list components");
-        goto end;
-    }
-    /* an empty list is still a buffer the caller frees */
-    if (l.data == NULL && (l.data = malloc(1)) == NULL) {
-        ret = da__fail(AVERROR(ENOMEM), err, err_size, "list components");
-        goto end;
-    }
-    *names = l.data;
-    *size = (int64_t)l.size;
-    l.data = NULL;
 end:
     free(l.data);
     return ret;

@@ -97,9 +97,10 @@ static int rate_listed(AVRational rate, const AVRational *rates)
 }
 
 /* "buffer -> desc -> [fps] -> [scale] -> format -> buffersink"; out_rate.num == 0 and
- * out_width == 0 leave the rate and size to `desc`. */
+ * out_width == 0 leave the rate and size to `desc`. Messages name the destination `name`. */
 static int open_graph(da_vstream *v, const char *desc, AVRational out_rate, int out_width,
-                      int out_height, enum AVPixelFormat out_fmt, char *err, size_t err_size)
+                      int out_height, enum AVPixelFormat out_fmt, const char *name, char *err,
+                      size_t err_size)
 {
     int ret = 0;
     char args[256], fps[64] = "", scale[64] = "";
@@ -147,7 +148,8 @@ static int open_graph(da_vstream *v, const char *desc, AVRational out_rate, int 
 
 end:
     if (ret < 0)
-        da__fail(ret, err, err_size, "filter '%s'", desc ? desc : full ? full : "null");
+        da__fail(ret, err, err_size, "add video stream to '%s': filter '%s'", name,
+                 desc ? desc : full ? full : "null");
     avfilter_inout_free(&inputs);
     avfilter_inout_free(&outputs);
     av_free(full);
@@ -177,7 +179,6 @@ int da_writer_add_video(da_writer *w, const da_video_stream_options *opt, int *s
         return da__failmsg(DA_ERR_ARGUMENT, err, err_size,
                            "add video stream to '%s': invalid frame rate or size", name);
     da__log_reset();
-    AVDictionary *options = NULL;
     AVCodecContext *enc = NULL;
     AVFormatContext *oc = da__writer_context(w);
     da_vstream *v = av_mallocz(sizeof *v);
@@ -243,7 +244,7 @@ int da_writer_add_video(da_writer *w, const da_video_stream_options *opt, int *s
     }
     if (opt->filter_desc != NULL || need_fps) {
         ret = open_graph(v, opt->filter_desc, need_fps ? rate : av_make_q(0, 1), width, height,
-                         fmt, err, err_size);
+                         fmt, name, err, err_size);
         if (ret < 0)
             goto end;
         width = av_buffersink_get_w(v->sink);
@@ -268,37 +269,15 @@ int da_writer_add_video(da_writer *w, const da_video_stream_options *opt, int *s
     enc->framerate = rate;
     enc->time_base = av_inv_q(rate);
     enc->sample_aspect_ratio = av_make_q(1, 1);
-    if (opt->bit_rate > 0)
-        enc->bit_rate = opt->bit_rate;
     if (opt->gop_size >= 0)
         enc->gop_size = opt->gop_size;
     if (opt->max_b_frames >= 0)
         enc->max_b_frames = opt->max_b_frames;
-    if (opt->compression_level >= 0)
-        enc->compression_level = opt->compression_level;
-    if (opt->quality > -1e9) {
-        enc->flags |= AV_CODEC_FLAG_QSCALE;
-        enc->global_quality = (int)lrint(opt->quality * FF_QP2LAMBDA);
-    }
-    enc->flags |= AV_CODEC_FLAG_BITEXACT;
-    enc->thread_count = 1;
-    if (codec->capabilities & AV_CODEC_CAP_EXPERIMENTAL)
-        enc->strict_std_compliance = FF_COMPLIANCE_EXPERIMENTAL;
-    if (oc->oformat->flags & AVFMT_GLOBALHEADER)
-        enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    for (const char *const *kv = opt->encoder_options; kv != NULL && kv[0] != NULL; kv += 2)
-        av_dict_set(&options, kv[0], kv[1] ? kv[1] : "", 0);
-    ret = avcodec_open2(enc, codec, &options);
-    if (ret < 0) {
-        da__fail(ret, err, err_size, "add video stream to '%s': encoder %s", name, codec->name);
+    ret = da__writer_open_encoder(w, enc, codec, opt->bit_rate, opt->compression_level,
+                                  opt->quality, opt->encoder_options, "add video stream to",
+                                  err, err_size);
+    if (ret < 0)
         goto end;
-    }
-    if (av_dict_count(options) > 0) {
-        ret = da__failmsg(AVERROR_OPTION_NOT_FOUND, err, err_size,
-                          "add video stream to '%s': encoder %s has no option '%s'", name,
-                          codec->name, av_dict_get(options, "", NULL, AV_DICT_IGNORE_SUFFIX)->key);
-        goto end;
-    }
     if (v->graph == NULL) {
         v->frame = av_frame_alloc();
         if (v->frame == NULL) {
@@ -321,7 +300,6 @@ int da_writer_add_video(da_writer *w, const da_video_stream_options *opt, int *s
     ret = da__writer_add_stream(w, &enc, &v, stream_index, err, err_size);
 
 end:
-    av_dict_free(&options);
     avcodec_free_context(&enc);
     da__video_free(&v);
     return ret;

@@ -110,3 +110,15 @@ class ReadOnly:
 
     def read(self, n: int = -1) -> bytes:
         return self._f.read(n)
+
+
+class WriteOnly:
+    """A destination with nothing but write(b), like a socket or a pipe; `data` holds what
+    was written."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def write(self, b) -> int:
+        self.data += b
+        return len(b)

@@ -200,6 +200,8 @@ def test_without_sox_htk_goes_to_soundfile_then_nowhere(without):
 def test_options_only_ffmpeg_takes_leave_no_backend_for_htk():
     with pytest.raises(RuntimeError, match="sample_rate=8000"):
         _backends.for_reading(None, "a.htk", None, {"sample_rate": 8000})
+    with pytest.raises(RuntimeError, match="out=<ndarray>"):
+        decode_audio.decode("a.htk", out=np.zeros((10, 1), np.float32))
 
 
 def test_an_unavailable_backend_named_explicitly_is_a_value_error(without, tmp_path):
@@ -212,6 +214,37 @@ def test_an_unavailable_backend_named_explicitly_is_a_value_error(without, tmp_p
     with pytest.raises(ValueError, match="not available"):
         decode_audio.save(tmp_path / "x.wav", np.zeros((1, 10), np.float32), 8000,
                           backend="sox")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unavailable_soundfile_named_explicitly_says_how_to_get_it(without):
+    without("soundfile")
+    path = make_input("wav_s16", 1, 8000)
+    with pytest.raises(ValueError, match="'soundfile' is not available .*pip install soundfile"):
+        decode_audio.load(path, backend="soundfile")
+    assert decode_audio.list_audio_backends() == ["ffmpeg", "sox"]
+
+
+@needs_torch
+def test_misuse_of_the_other_backends_raises_value_errors_before_writing(tmp_path):
+    x = np.zeros((1, 100), np.float32)
+    path = make_input("wav_s16", 1, 8000)
+    for call, message in (
+        (lambda: decode_audio.info("http://127.0.0.1:9/a.wav", backend="sox"), "not URLs"),
+        (lambda: decode_audio.save(tmp_path / "noext", x, 8000, backend="sox"),
+         "cannot tell the format of .*noext"),
+        (lambda: decode_audio.save(io.BytesIO(), x, 8000, backend="soundfile"),
+         "format is required"),
+        (lambda: decode_audio.save(tmp_path / "a.xyz", x, 8000, backend="soundfile"),
+         "libsndfile does not write XYZ; its formats: .*WAV"),
+        (lambda: decode_audio.save(tmp_path / "a.wav", x, 8000, backend="soundfile",
+                                   encoding="PCM_U", bits_per_sample=16),
+         "cannot write WAV with encoding=PCM_U and bits_per_sample=16"),
+        (lambda: decode_audio.load(path, backend="soundfile", dtype="int8"),
+         "loads float32, float64, int16, int32 or uint8; got dtype int8"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            call()
     assert list(tmp_path.iterdir()) == []
 
 
@@ -241,7 +274,8 @@ def test_sox_refuses_bytes_and_file_likes_saying_so(which, tmp_path):
 
 @pytest.mark.parametrize("option", [{"sample_rate": 8000}, {"num_channels": 1},
                                     {"filter_desc": "volume=2"}, {"stream_index": 0},
-                                    {"resample_quality": "high"}])
+                                    {"resample_quality": "high"},
+                                    {"out": np.zeros((16000, 2), np.float32)}])
 def test_sox_refuses_what_only_ffmpeg_does(option):
     path = make_input("wav_s16", 2, 16000)
     with pytest.raises(ValueError, match=f"sox backend does not take {next(iter(option))}"):
@@ -396,7 +430,8 @@ def test_sox_save_rejects_bad_arguments_before_writing(tmp_path):
     # libsox would quietly write 16-bit PCM instead
     for kw in ({"encoding": "PCM_F"}, {"bits_per_sample": 24}):
         with pytest.raises(decode_audio.DecodeAudioError,
-                           match="htk cannot hold encoding .* would write PCM_S, 16 bits"):
+                           match=f"^sox save '{tmp_path / 'x.htk'}': htk cannot hold encoding "
+                                 ".* would write PCM_S, 16 bits"):
             decode_audio.save(tmp_path / "x.htk", _tones(1, 100), 16000, backend="sox", **kw)
     assert list(tmp_path.iterdir()) == []
 
@@ -433,10 +468,25 @@ def test_soundfile_save_follows_ffmpegs_defaults_and_encodings(tmp_path):
         decode_audio.save(tmp_path / "y.wav", x, 8000, backend="soundfile", compression=3)
 
 
+@needs_torch
+def test_soundfile_saves_and_loads_8_bit_unsigned_samples_exactly(tmp_path):
+    x = np.arange(256, dtype=np.uint8).reshape(2, 128)
+    path = tmp_path / "u8.wav"
+    decode_audio.save(path, x, 8000, encoding="PCM_U", bits_per_sample=8, backend="soundfile")
+    assert decode_audio.info(path).codec == "pcm_u8"
+    np.testing.assert_array_equal(
+        decode_audio.decode(path, dtype="uint8", channels_first=True).numpy(), x)
+    waveform, _ = decode_audio.load(path, normalize=False, backend="soundfile")
+    assert str(waveform.dtype) == "torch.uint8"
+    np.testing.assert_array_equal(waveform.numpy(), x)
+
+
 def test_the_dispatcher_saves_files_that_every_backend_reads_alike(tmp_path):
     x = _tones(2, 2000)
     path = tmp_path / "a.flac"
     decode_audio.save(path, x, 16000)
     metas = [decode_audio.info(path, backend=b) for b in decode_audio.list_audio_backends()]
-    assert len({tuple(getattr(m, f) for f in INFO_FIELDS) for m in metas}) == 1
+    assert len(metas) == 3
+    for m in metas:
+        assert tuple(getattr(m, f) for f in INFO_FIELDS) == (16000, 2000, 2, 16, "FLAC")
 

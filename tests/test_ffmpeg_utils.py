@@ -62,6 +62,11 @@ def test_protocols_list_file_and_http_both_ways():
     assert "md5" in outputs and "md5" not in inputs
 
 
+def test_an_unknown_kind_of_listing_fails_in_c_naming_it():
+    with pytest.raises(decode_audio.DecodeAudioError, match="list components: unknown kind 99"):
+        ffmpeg_utils._components(99)
+
+
 def test_build_config_is_the_configure_line():
     config = ffmpeg_utils.get_build_config()
     assert "--enable-libmp3lame" in config and "--prefix=" in config

@@ -9,7 +9,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from conftest import ffmpeg, needs_torch
+from conftest import WriteOnly, ffmpeg, needs_torch
 from test_save import music
 
 from decode_audio import CodecConfig, DecodeAudioError, StreamWriter
@@ -131,6 +131,7 @@ def test_jpeg_still_image(tmp_path):
     stream = probe(tmp_path / "x.jpg", "stream=codec_name,width,height,nb_read_frames")
     stream = stream["streams"][0]
     assert (stream["codec_name"], stream["width"], stream["height"]) == ("mjpeg", W, H)
+    assert int(stream["nb_read_frames"]) == 1
     assert psnr(frames_of(tmp_path / "x.jpg"), img) > 28  # measured 31.2 dB
 
 
@@ -140,14 +141,6 @@ def test_still_images_to_file_likes(tmp_path):
     buf = io.BytesIO()
     write(buf, [img], fmt="png", frame_rate=1, width=W, height=H)
     assert buf.getvalue() == (tmp_path / "x.png").read_bytes()
-
-    class WriteOnly:
-        def __init__(self):
-            self.data = bytearray()
-
-        def write(self, b):
-            self.data += b
-            return len(b)
 
     img = smooth(1)
     write(tmp_path / "x.jpg", [img], frame_rate=1, width=W, height=H)
@@ -252,6 +245,17 @@ def test_filter_desc_encoder_size_and_rate(tmp_path):
     assert (stream["width"], stream["height"], int(stream["nb_read_frames"])) == (32, 16, 40)
 
 
+def test_an_encoder_of_fixed_rates_takes_the_nearest_or_refuses_one_asked_for(tmp_path):
+    path = tmp_path / "m.mkv"
+    write(path, [noise(10)], frame_rate=20, width=W, height=H, encoder="mpeg1video")
+    stream = probe(path, "stream=avg_frame_rate,nb_read_frames")["streams"][0]
+    # 0.5 s at MPEG-1's nearest rate, 23.976: frames repeated by the fps filter
+    assert (stream["avg_frame_rate"], int(stream["nb_read_frames"])) == ("24000/1001", 12)
+    with pytest.raises(DecodeAudioError, match="mpeg1video does not take 7/1 frames per second"):
+        StreamWriter(tmp_path / "r.mkv").add_video_stream(
+            frame_rate=20, width=W, height=H, encoder="mpeg1video", encoder_frame_rate=7)
+
+
 def test_pts_follows_torchaudio(tmp_path):
     v = smooth(6)
     path = tmp_path / "p.mkv"
@@ -266,6 +270,8 @@ def test_pts_follows_torchaudio(tmp_path):
             s.write_video_chunk(0, v[:1], pts=0.5)
         with pytest.raises(ValueError, match="pts must be"):
             s.write_video_chunk(0, v[:1], pts=-1.0)
+        with pytest.raises(ValueError, match="pts is out of range"):
+            s.write_video_chunk(0, v[:1], pts=1e300)
     frames = probe(path, "frame=pts_time")["frames"]
     assert [round(float(f["pts_time"]), 3) for f in frames] == [0.0, 0.1, 0.5, 0.6, 0.7, 0.9]
 
@@ -294,12 +300,33 @@ def test_wrong_chunks_raise_value_error_naming_the_shape(tmp_path):
         s.add_video_stream(frame_rate=0, width=W, height=H)
     with pytest.raises(ValueError, match="width"):
         s.add_video_stream(frame_rate=10, width=0, height=H)
+    for bad, message in (({"frame_rate": True}, "frame_rate must be a positive number"),
+                         ({"frame_rate": float("nan")}, "frame_rate must be a positive number"),
+                         ({"frame_rate": 1e12}, "frame_rate is out of range"),
+                         ({"encoder_frame_rate": "25"}, "encoder_frame_rate must be"),
+                         ({"encoder_width": 0}, "encoder_width must be an integer"),
+                         ({"encoder_height": 2.5}, "encoder_height must be an integer")):
+        with pytest.raises(ValueError, match=message):
+            s.add_video_stream(**{"frame_rate": 10, "width": W, "height": H, **bad})
+    s.add_video_stream(frame_rate=10, width=W, height=H)
+    with pytest.raises(RuntimeError, match="before writing"):
+        s.write_video_chunk(0, noise(1))
+    with s.open():
+        with pytest.raises(RuntimeError, match="before open"):
+            s.add_video_stream(frame_rate=10, width=W, height=H)
+        for pts in (float("nan"), True, "1"):
+            with pytest.raises(ValueError, match="pts must be a finite number"):
+                s.write_video_chunk(0, noise(1), pts=pts)
+        s.write_video_chunk(0, noise(1))
+    assert int(probe(tmp_path / "x.mp4", "stream=nb_read_frames")["streams"][0]
+               ["nb_read_frames"]) == 1
 
 
 def test_ffmpeg_failures_raise_decode_audio_error(tmp_path):
     with pytest.raises(DecodeAudioError, match=r"libx264.*width not divisible by 2"):
         StreamWriter(tmp_path / "o.mp4").add_video_stream(frame_rate=10, width=63, height=47)
-    with pytest.raises(DecodeAudioError, match="No such filter: 'nonsense'"):
+    with pytest.raises(DecodeAudioError, match=f"'{tmp_path / 'f.mp4'}': filter 'nonsense'"
+                                                ".*No such filter: 'nonsense'"):
         StreamWriter(tmp_path / "f.mp4").add_video_stream(frame_rate=10, width=W, height=H,
                                                           filter_desc="nonsense")
     with pytest.raises(DecodeAudioError, match="no video encoder 'aac'"):
@@ -359,14 +386,6 @@ def test_audio_and_video_to_file_likes(tmp_path):
     _audio_video(buf, fmt="mp4")  # seekable: the same bytes as the file
     assert buf.getvalue() == (tmp_path / "av.mp4").read_bytes()
 
-    class WriteOnly:
-        def __init__(self):
-            self.data = bytearray()
-
-        def write(self, b):
-            self.data += b
-            return len(b)
-
     with pytest.raises(DecodeAudioError, match="seekable file-like or a streamable format"):
         _audio_video(WriteOnly(), fmt="mp4")
     out = WriteOnly()
@@ -375,3 +394,20 @@ def test_audio_and_video_to_file_likes(tmp_path):
     streams = probe(tmp_path / "av.mkv", "stream=codec_name,nb_read_frames")["streams"]
     assert [s["codec_name"] for s in streams] == ["vorbis", "h264"]
     assert int(streams[1]["nb_read_frames"]) == 20
+
+
+def test_a_stream_that_fails_to_open_leaves_nothing_in_the_file(tmp_path):
+    path = tmp_path / "f.mkv"
+    s = StreamWriter(path)
+    with pytest.raises(DecodeAudioError, match="No such filter"):
+        s.add_audio_stream(sample_rate=16000, num_channels=1, filter_desc="nonsense")
+    with pytest.raises(DecodeAudioError, match="no option 'nonsense'"):
+        s.add_video_stream(frame_rate=10, width=W, height=H, encoder_option={"nonsense": "1"})
+    s.add_audio_stream(sample_rate=16000, num_channels=1)
+    s.add_video_stream(frame_rate=10, width=W, height=H, encoder="mpeg4")
+    with s.open():
+        s.write_audio_chunk(0, np.zeros((16000, 1), np.float32))
+        s.write_video_chunk(1, smooth(10))
+    streams = probe(path, "stream=index,codec_type,nb_read_frames")["streams"]
+    assert [(x["index"], x["codec_type"]) for x in streams] == [(0, "audio"), (1, "video")]
+    assert int(streams[1]["nb_read_frames"]) == 10

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import os
-import tempfile
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional
 
@@ -188,8 +187,7 @@ def _refusal(b: Backend, src: Any, options: Mapping[str, Any], needs_decode: boo
     if needs_decode and not b.decode:
         return (f"decode() returns the library's own buffers, which the {b.name} backend "
                 "cannot fill; use load(), or backend='ffmpeg' or 'sox'")
-    used = [k for k, v in options.items() if k in EXTRA_OPTIONS and v != EXTRA_OPTIONS[k]
-            and k not in b.options]
+    used = [k for k in _given(options) if k not in b.options]
     if used:
         return f"the {b.name} backend does not take {', '.join(used)}; use backend='ffmpeg'"
     return ""
@@ -234,24 +232,15 @@ def for_writing(backend: Optional[str], uri: Any, format: Optional[str]) -> str:
                        f"format {fmt!r} to {uri!r}")
 
 
+def _given(options: Mapping[str, Any]) -> Dict[str, Any]:
+    """The `EXTRA_OPTIONS` in `options` that are used (an `out` array is compared by
+    identity: ``array != None`` would be an array)."""
+    return {k: v for k, v in options.items() if k in EXTRA_OPTIONS
+            and not (v is None if EXTRA_OPTIONS[k] is None else v == EXTRA_OPTIONS[k])}
+
+
 def _options_text(options: Mapping[str, Any]) -> str:
-    used = [f"{k}={v!r}" for k, v in options.items()
-            if k in EXTRA_OPTIONS and v != EXTRA_OPTIONS[k]]
+    used = [f"{k}={v!r}" if isinstance(v, (str, int, float)) else f"{k}=<{type(v).__name__}>"
+            for k, v in _given(options).items()]
     return f" and {', '.join(used)}" if used else ""
 
-
-def write_in_place(target: Any, write: Callable[[str], None]) -> None:
-    """Calls ``write(temporary_path)`` beside `target`, then renames it over `target`, so a
-    failure leaves nothing there and an existing file untouched."""
-    target = os.fspath(target)
-    directory = os.path.dirname(os.path.abspath(target))
-    fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".part",
-                                     dir=directory)
-    os.close(fd)
-    try:
-        write(temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise

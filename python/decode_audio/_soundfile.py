@@ -61,9 +61,10 @@ def _major(format: Optional[str], path: Any) -> Optional[str]:
 
 
 def _opened(src: Any) -> Any:
-    """What soundfile can open: a path, or a file-like (bytes-likes read in place)."""
+    """What soundfile can open: a path, or a file-like (bytes are shared by io.BytesIO; a
+    bytearray or memoryview is copied into it once)."""
     if isinstance(src, (bytes, bytearray, memoryview)):
-        return io.BytesIO(src) if isinstance(src, bytes) else io.BytesIO(memoryview(src))
+        return io.BytesIO(src)
     if isinstance(src, os.PathLike):
         return os.fspath(src)
     if not isinstance(src, str) and not (hasattr(src, "seekable") and src.seekable()):
@@ -125,7 +126,9 @@ def load(src: Any, frame_offset: int, num_frames: int, normalize: bool, channels
         data = s.read(num_frames, dtype=read, always_2d=True)
         rate = s.samplerate
     if name == "uint8":  # FFmpeg's unsigned 8-bit: the high byte, offset by 128
-        data = ((data >> 8) + 128).astype(np.uint8)
+        data >>= 8
+        data += 128
+        data = data.astype(np.uint8)
     tensor = torch.from_numpy(data)
     return (tensor.t() if channels_first else tensor), rate
 
@@ -133,7 +136,7 @@ def load(src: Any, frame_offset: int, num_frames: int, normalize: bool, channels
 def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
          format: Optional[str], encoding: Optional[str], bits_per_sample: Optional[int],
          compression: Any) -> None:
-    from ._backends import write_in_place
+    from ._writer import write_in_place
 
     sf = _module()
     major = _major(format, uri)
@@ -158,8 +161,10 @@ def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
             raise ValueError("the soundfile backend takes compression only for FLAC, as a "
                              f"level from 0 to 8; got {compression!r}")
         level = compression / 8
-    if array.dtype.name not in ("float32", "float64", "int16", "int32"):
-        array = array.astype(np.float32) / 128 - 1 if array.dtype == np.uint8 else array
+    if array.dtype == np.uint8:  # libsndfile takes no 8-bit samples: scaled to [-1, 1)
+        array = array.astype(np.float32)
+        array /= 128
+        array -= 1
     frames_first = array.T if channels_first else array
 
     def write(dst: Any) -> None:

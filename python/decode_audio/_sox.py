@@ -74,7 +74,7 @@ def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
          compression: Any) -> None:
     """Writes `array` (2-D, any strides) to the path `uri` through libsox."""
     from ._audio import dtype_code
-    from ._backends import write_in_place
+    from ._writer import write_in_place
     from ._writer import _layout
 
     if format is None:

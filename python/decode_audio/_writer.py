@@ -10,12 +10,13 @@ import tempfile
 import weakref
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from . import _backends, _lib
 from ._audio import DTYPES, dtype_code
+from ._errors import DecodeAudioError
 from ._source import Destination, call_checked
 
 __all__ = ["save", "StreamWriter", "CodecConfig"]
@@ -119,6 +120,14 @@ def _encoder_options(options: Optional[Dict[str, Any]]) -> Tuple[Any, list]:
         items += [str(key).encode(), str(value).encode()]
     array = (ctypes.c_char_p * (len(items) + 1))(*items, None)
     return array, items
+
+
+def _set_encoder_options(opts: Any, options: Optional[Dict[str, Any]], keep: list) -> None:
+    """Points a stream's C options at `options`; `keep` holds the memory until it is added."""
+    array, items = _encoder_options(options)
+    if array is not None:
+        opts.encoder_options = ctypes.cast(array, ctypes.POINTER(ctypes.c_char_p))
+        keep += [array, items]
 
 
 class _Writer:
@@ -296,10 +305,7 @@ def _stream_options(sample_rate: int, channels: int, dtype: int, encoder: Option
     if settings.get("filter_desc"):
         opts.filter_desc = d = settings["filter_desc"].encode()
         keep.append(d)
-    array, items = _encoder_options(settings.get("encoder_options"))
-    if array is not None:
-        opts.encoder_options = ctypes.cast(array, ctypes.POINTER(ctypes.c_char_p))
-        keep += [array, items]
+    _set_encoder_options(opts, settings.get("encoder_options"), keep)
     return opts, keep
 
 
@@ -383,16 +389,26 @@ def save(
     if not is_path:
         _encode(uri, muxer, opts, array, channels_first)
         return
-    target = os.fspath(uri)
+    write_in_place(uri, lambda path: _encode(path, muxer, opts, array, channels_first))
+
+
+def write_in_place(target: Any, write: Callable[[str], None]) -> None:
+    """Calls ``write(temporary_path)`` beside `target`, then renames it over `target`, so a
+    failure leaves nothing there and an existing file untouched (every backend's save)."""
+    target = os.fspath(target)
     directory = os.path.dirname(os.path.abspath(target))
     fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".part",
                                      dir=directory)
     os.close(fd)
     try:
-        _encode(temporary, muxer, opts, array, channels_first)
+        write(temporary)
         os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
+    except BaseException as e:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        if isinstance(e, DecodeAudioError) and temporary in e.message:
+            # the message names the file the caller asked for, not the temporary one
+            raise DecodeAudioError(e.message.replace(temporary, target), e.code) from None
         raise
 
 
@@ -637,10 +653,7 @@ class StreamWriter:
                 opts.max_b_frames = int(codec_config.max_b_frames)
             if codec_config.qscale is not None and not math.isnan(codec_config.qscale):
                 opts.quality = float(codec_config.qscale)
-        array, items = _encoder_options(encoder_option)
-        if array is not None:
-            opts.encoder_options = ctypes.cast(array, ctypes.POINTER(ctypes.c_char_p))
-            keep += [array, items]
+        _set_encoder_options(opts, encoder_option, keep)
         self._ensure_writer().add_video(opts, PIXEL_FORMATS[format], rate)
         self._keep.append(keep)
 
@@ -674,6 +687,8 @@ class StreamWriter:
                     or not math.isfinite(pts) or pts < 0):
                 raise ValueError(f"pts must be a finite number of seconds >= 0; got {pts!r}")
             frame_pts = math.floor(pts * self._writer.video[i][3] + 0.5)
+            if frame_pts >= 2**53:  # ctypes would cut a larger count to 64 bits silently
+                raise ValueError(f"pts is out of range; got {pts!r}")
         self._writer.write_video(i, _as_array(chunk), frame_pts)
 
     def flush(self) -> None:

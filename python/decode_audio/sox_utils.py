@@ -21,8 +21,7 @@ def is_available() -> bool:
 
 def _formats(write: bool) -> List[str]:
     if not is_available():
-        raise RuntimeError("the sox backend is not available: libdecode_audio was built "
-                           "without libsox; install libsox-dev and run make")
+        raise RuntimeError(f"the sox backend is not available: {_backends.BACKENDS['sox'].missing}")
     return sorted(_sox.list_formats(write))
 
 
