@@ -201,6 +201,9 @@ static int write_swr(sink *s, const uint8_t **in, int count)
             space = room_left(s);
         if (space > INT32_MAX)
             space = INT32_MAX;
+        /* libswresample sizes its own buffers by the room offered: offer what can come out */
+        if (space > (want > 0 ? want : 1))
+            space = want > 0 ? want : 1;
         write_pointers(s, planes);
         int got = swr_convert(s->swr, planes, (int)space, in, count);
         if (got < 0)
