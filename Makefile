@@ -72,7 +72,8 @@ deps-system:
 	fi
 
 deps-python:
-	@$(PYTHON) -c "import numpy, pytest, requests" 2>/dev/null || $(PYTHON) -m pip install -q numpy pytest requests
+	@$(PYTHON) -c "import numpy, pytest, requests, scipy" 2>/dev/null || \
+	    $(PYTHON) -m pip install -q numpy pytest requests scipy
 	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q "$(TORCH_REQ)" || \
 	    echo "warning: $(TORCH_REQ) could not be installed; torch tests will be skipped"
 
