@@ -24,6 +24,8 @@ int da__next_frame(da_input *in, AVFrame *frame)
             /* a corrupt packet: skip it, as the ffmpeg CLI does */
             if (in->decode_errors++ == 0)
                 in->first_error = ret;
+            if (in->fail_on_error)
+                return ret;
             continue;
         }
         if (in->draining)
@@ -36,6 +38,8 @@ int da__next_frame(da_input *in, AVFrame *frame)
             return ret;
         if (ret < 0) {
             /* end of input, or a read error, which ends it the way the ffmpeg CLI does */
+            if (ret != AVERROR_EOF && in->fail_on_error)
+                return ret;
             in->draining = 1;
             ret = avcodec_send_packet(in->dec, NULL);
             if (ret < 0 && ret != AVERROR_EOF)
@@ -50,6 +54,7 @@ int da__next_frame(da_input *in, AVFrame *frame)
             av_packet_unref(in->pkt);
             continue;
         }
+        in->sent_pts = in->pkt->pts;
         ret = avcodec_send_packet(in->dec, in->pkt);
         av_packet_unref(in->pkt);
         if (ret < 0 && ret != AVERROR(EAGAIN)) {
@@ -57,6 +62,8 @@ int da__next_frame(da_input *in, AVFrame *frame)
                 return ret;
             if (in->decode_errors++ == 0)
                 in->first_error = ret;
+            if (in->fail_on_error)
+                return ret;
         }
     }
 }
@@ -531,7 +538,8 @@ static int check_options(const da_decode_options *opt)
 {
     if ((opt->dtype != DA_DTYPE_AUTO && da__dtype_size(opt->dtype) == 0) ||
         opt->sample_rate < 0 || opt->num_channels < 0 || opt->num_channels > 64 || opt->frame_offset < 0 || opt->num_frames < -1 ||
-        (opt->out_data != NULL && opt->out_capacity < 0))
+        (opt->out_data != NULL && opt->out_capacity < 0) ||
+        (opt->on_error != DA_ON_ERROR_SKIP && opt->on_error != DA_ON_ERROR_RAISE))
         return DA_ERR_ARGUMENT;
     return 0;
 }
@@ -581,6 +589,7 @@ static int job_open(job *j, const da_source *src, const da_decode_options *opt, 
     if (ret < 0)
         return ret;
     da_input *in = j->in;
+    in->fail_on_error = opt->on_error == DA_ON_ERROR_RAISE;
     sink *s = &j->s;
     int in_channels = in->dec->ch_layout.nb_channels;
     int in_rate = in->dec->sample_rate;
@@ -699,7 +708,11 @@ static int job_fail(job *j, int ret, int64_t capacity, char *err, size_t err_siz
         return da__failmsg(ret, err, err_size,
                            "decode '%s': the output buffer holds %lld frames; more are needed",
                            j->in->name, (long long)capacity);
-    return da__fail(ret, err, err_size, "decode '%s'", j->in->name);
+    const da_input *in = j->in;
+    if (in->fail_on_error && in->decode_errors > 0 && in->sent_pts != AV_NOPTS_VALUE)
+        return da__fail(ret, err, err_size, "decode '%s': the packet at %.3f s", in->name,
+                        (double)in->sent_pts * av_q2d(in->stream->time_base));
+    return da__fail(ret, err, err_size, "decode '%s'", in->name);
 }
 
 int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out, char *err,

@@ -91,6 +91,7 @@ class DecodeOptions(Structure):
         ("out_capacity", c_int64),
         ("filter_desc", c_char_p),
         ("resampler_options", c_char_p),
+        ("on_error", c_int32),
     ]
 
 
@@ -332,3 +333,8 @@ PyCapsule_IsValid.argtypes = [c_void_p, c_char_p]
 PyCapsule_GetPointer = ctypes.pythonapi.PyCapsule_GetPointer
 PyCapsule_GetPointer.restype = c_void_p
 PyCapsule_GetPointer.argtypes = [c_void_p, c_char_p]
+
+# ---- Damaged input (decode_audio.h) ----
+
+# da_decode_options.on_error, by the names decode(on_error=...) takes.
+ON_ERROR = {"skip": 0, "raise": 1}
