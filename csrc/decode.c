@@ -7,6 +7,9 @@
 
 /* Initial room is capped: headers can claim anything, and real data grows the buffer. */
 #define MAX_INITIAL_BYTES ((int64_t)256 << 20)
+/* libswresample's filter bank grows with the ratio of the rates: resampling from a header's
+ * 268 MHz took 11 s and 1.1 GB. Rates above this are not resampled. */
+#define MAX_RESAMPLE_RATE 768000
 
 int da__next_frame(da_input *in, AVFrame *frame)
 {
@@ -164,6 +167,8 @@ static int reserve(sink *s, int64_t extra)
 static int setup_swr(sink *s, const AVFrame *frame)
 {
     AVChannelLayout in_layout = {0};
+    if (frame->sample_rate > MAX_RESAMPLE_RATE && frame->sample_rate != s->out_rate)
+        return AVERROR(EINVAL);
     int ret = av_channel_layout_copy(&in_layout, &frame->ch_layout);
     if (ret < 0)
         return ret;
@@ -601,6 +606,10 @@ static int job_open(job *j, const da_source *src, const da_decode_options *opt, 
     s->planar = opt->channels_first != 0;
     s->in_rate = in_rate;
     s->out_rate = opt->sample_rate > 0 ? opt->sample_rate : in_rate;
+    if (s->out_rate != in_rate && (in_rate > MAX_RESAMPLE_RATE || s->out_rate > MAX_RESAMPLE_RATE))
+        return da__failmsg(AVERROR(EINVAL), err, err_size,
+                           "decode '%s': cannot resample %d Hz to %d Hz (rates above %d Hz are "
+                           "not resampled)", in->name, in_rate, s->out_rate, MAX_RESAMPLE_RATE);
     j->out_channels = opt->num_channels > 0 ? opt->num_channels : in_channels;
     av_channel_layout_default(&s->out_layout, j->out_channels);
     if (opt->num_channels == 0 && in->dec->ch_layout.order != AV_CHANNEL_ORDER_UNSPEC)
