@@ -28,7 +28,8 @@ BUILD := build
 OBJS := $(SRCS:csrc/%.c=$(BUILD)/%.o)
 ASAN_OBJS := $(SRCS:csrc/%.c=$(BUILD)/asan/%.o)
 
-.PHONY: all lib deps deps-system deps-python golden demo test asan-lib asan-test bench clean
+.PHONY: all lib deps deps-system deps-python golden demo test asan-lib asan-test bench clean \
+        deps-valgrind valgrind-test
 
 all: lib decode_audio_ffmpeg
 
@@ -103,6 +104,34 @@ asan-test: asan-lib
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	    DECODE_AUDIO_LIBRARY=$(BUILD)/asan/libdecode_audio.so PYTHONPATH=python \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider $(ASAN_TESTS)
+
+# ---- valgrind (not part of `make test`): leaks and invalid accesses ----
+# tests/c/leak_check.c drives every C entry point and its error paths, and must be clean;
+# tests/c/valgrind_driver.py drives the ctypes layer (file-like callbacks, DLPack, writers),
+# and only errors with libdecode_audio.so on their stack count (Python has its own).
+VALGRIND_DIR := $(BUILD)/valgrind
+VALGRIND := valgrind --leak-check=full --show-leak-kinds=definite --num-callers=40 \
+            --suppressions=tests/c/valgrind.supp
+
+deps-valgrind: deps
+	@command -v valgrind >/dev/null || { echo "installing valgrind"; \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	        -o DPkg::Lock::Timeout=600 valgrind >/dev/null; }
+
+$(VALGRIND_DIR)/leak_check: tests/c/leak_check.c csrc/decode_audio.h $(LIB)
+	@mkdir -p $(VALGRIND_DIR)
+	$(CC) -std=gnu11 $(WARN) -O1 -g -Icsrc -o $@ $< -L$(dir $(LIB)) -ldecode_audio \
+	    -Wl,-rpath,$(abspath $(dir $(LIB)))
+
+valgrind-test: deps-valgrind
+	$(MAKE) --no-print-directory lib $(VALGRIND_DIR)/leak_check
+	rm -rf $(VALGRIND_DIR)/tmp && mkdir -p $(VALGRIND_DIR)/tmp
+	$(VALGRIND) --errors-for-leak-kinds=definite --error-exitcode=1 \
+	    $(VALGRIND_DIR)/leak_check $(VALGRIND_DIR)/tmp
+	PYTHONMALLOC=malloc PYTHONPATH=python $(VALGRIND) --xml=yes \
+	    --xml-file=$(VALGRIND_DIR)/python.xml \
+	    "$$($(PYTHON) -c 'import sys; print(sys.executable)')" -W ignore tests/c/valgrind_driver.py
+	$(PYTHON) tests/c/valgrind_report.py $(VALGRIND_DIR)/python.xml
 
 bench: deps
 	$(MAKE) --no-print-directory all
