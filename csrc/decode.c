@@ -624,7 +624,7 @@ static int job_open(job *j, const da_source *src, const da_decode_options *opt, 
                               da__dtype_sample_fmt(j->dtype, 0),
                               opt->num_channels > 0 ? &s->out_layout : NULL, 0, err, err_size);
         if (ret < 0)
-            return ret;
+            return da__prefix(ret, err, err_size, "decode '%s': ", in->name);
         s->filtered = av_frame_alloc();
         if (s->filtered == NULL)
             return da__fail(AVERROR(ENOMEM), err, err_size, "decode '%s'", in->name);

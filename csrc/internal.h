@@ -34,6 +34,10 @@ DA_PRIVATE int da__fail(int code, char *err, size_t err_size, const char *what, 
 /* Like da__fail, but the reason is given as text rather than taken from code. */
 DA_PRIVATE int da__failmsg(int code, char *err, size_t err_size, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Puts the formatted text before the message already in err (naming the source a helper's
+ * message leaves out) and returns code. */
+DA_PRIVATE int da__prefix(int code, char *err, size_t err_size, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* ---- avio.c: opening inputs ---- */
 

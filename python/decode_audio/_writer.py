@@ -110,8 +110,8 @@ def _encoder_options(options: Optional[Dict[str, Any]]) -> Tuple[Any, list]:
 class _Writer:
     """One C writer; freed (abandoning the file) if never closed."""
 
-    def __init__(self, dst: Any, format: Optional[str]) -> None:
-        self.dst = Destination(dst)
+    def __init__(self, dst: Any, format: Optional[str], name: Optional[str] = None) -> None:
+        self.dst = Destination(dst, name)
         self.ptr = ctypes.c_void_p()
         self._call(_lib.da_writer_open, self.dst.pointer,
                    format.encode() if format else None, ctypes.byref(self.ptr))
@@ -322,19 +322,24 @@ def save(
         return
     target = os.fspath(uri)
     directory = os.path.dirname(os.path.abspath(target))
-    fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".part",
-                                     dir=directory)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".part",
+                                         dir=directory)
+    except OSError as e:
+        raise type(e)(e.errno, f"save '{target}': {e.strerror}") from None
     os.close(fd)
     try:
-        _encode(temporary, muxer, opts, array, channels_first)
+        # messages name the file asked for, not the temporary one written first
+        _encode(temporary, muxer, opts, array, channels_first, name=target)
         os.replace(temporary, target)
     except BaseException:
         os.unlink(temporary)
         raise
 
 
-def _encode(dst: Any, muxer: str, opts: Any, array: np.ndarray, channels_first: bool) -> None:
-    writer = _Writer(dst, muxer)
+def _encode(dst: Any, muxer: str, opts: Any, array: np.ndarray, channels_first: bool,
+            name: Optional[str] = None) -> None:
+    writer = _Writer(dst, muxer, name)
     try:
         writer.add_audio(opts)
         writer.start()
