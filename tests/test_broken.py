@@ -13,6 +13,7 @@ import os
 import struct
 import subprocess
 import sys
+import warnings
 from typing import Dict, List
 
 import numpy as np
@@ -141,7 +142,9 @@ def test_scipy_wav_files_match_scipy_or_the_cli(tmp_path):
             assert cli_decode(path) == b""
         elif how == "scipy":
             assert r["outcome"] == "ok", r
-            _, expected = wavfile.read(path)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # scipy warns about the odd ones it reads
+                _, expected = wavfile.read(path)
             ours = np.load(tmp_path / f"{name}.npy")
             expected = expected.reshape(len(expected), -1)
             if arg == "s64":
