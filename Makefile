@@ -2,6 +2,7 @@
 #   make demo   install what is missing, build, decode golden/test.wav and diff with golden.raw
 #   make test   install what is missing, build, run the whole test suite
 #   make        build the shared library and the C command-line program
+#   make valgrind-test, make fuzz FUZZ_SECONDS=N   the slower checks (tests/fuzz/README.md)
 
 PYTHON ?= python3
 CC ?= cc
@@ -106,15 +107,15 @@ asan-test: asan-lib
 	    DECODE_AUDIO_LIBRARY=$(BUILD)/asan/libdecode_audio.so PYTHONPATH=python \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider $(ASAN_TESTS)
 
-# ---- fuzzing (not part of `make test`): libFuzzer on decode and probe, atheris on the API ----
-#   make fuzz FUZZ_SECONDS=300   runs each of the three harnesses that long, one after another
+# ---- fuzzing (not part of `make test`): libFuzzer on decode, reader and probe, atheris on the API
+#   make fuzz FUZZ_SECONDS=300   runs each of the four harnesses that long, one after another
 # (tests/fuzz/README.md has what they cover and what they found).
 FUZZ_SECONDS ?= 60
 FUZZ_CC := clang
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_OBJS := $(SRCS:csrc/%.c=$(FUZZ_DIR)/%.o)
-FUZZ_TARGETS := $(FUZZ_DIR)/fuzz_decode $(FUZZ_DIR)/fuzz_probe
+FUZZ_TARGETS := $(FUZZ_DIR)/fuzz_decode $(FUZZ_DIR)/fuzz_probe $(FUZZ_DIR)/fuzz_reader
 .SECONDARY: $(FUZZ_OBJS)
 
 deps-fuzz: deps
@@ -144,7 +145,7 @@ fuzz-build: deps-fuzz
 # Each harness runs FUZZ_SECONDS on its own corpus (seeded with the format matrix); a crash
 # leaves its input as build/fuzz/crash-* and fails the target.
 fuzz: fuzz-build
-	@for t in decode probe; do \
+	@for t in decode probe reader; do \
 	    mkdir -p $(FUZZ_DIR)/corpus-$$t && cp -n $(FUZZ_DIR)/seeds/* $(FUZZ_DIR)/corpus-$$t/ 2>/dev/null; \
 	    echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
 	    ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
