@@ -107,7 +107,7 @@ asan-test: asan-lib
 	    DECODE_AUDIO_LIBRARY=$(BUILD)/asan/libdecode_audio.so PYTHONPATH=python \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider $(ASAN_TESTS)
 
-# ---- fuzzing (not part of `make test`): libFuzzer on decode, reader and probe, atheris on the API
+# ---- fuzzing (not in `make test`): libFuzzer on decode, reader and probe; atheris on the API
 #   make fuzz FUZZ_SECONDS=300   runs each of the four harnesses that long, one after another
 # (tests/fuzz/README.md has what they cover and what they found).
 FUZZ_SECONDS ?= 60
