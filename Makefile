@@ -2,6 +2,7 @@
 #   make demo   install what is missing, build, decode golden/test.wav and diff with golden.raw
 #   make test   install what is missing, build, run the whole test suite
 #   make        build the shared library and the C command-line program
+#   make valgrind-test, make fuzz FUZZ_SECONDS=N   the slower checks (tests/fuzz/README.md)
 
 PYTHON ?= python3
 CC ?= cc
@@ -37,7 +38,8 @@ BUILD := build
 OBJS := $(SRCS:csrc/%.c=$(BUILD)/%.o)
 ASAN_OBJS := $(SRCS:csrc/%.c=$(BUILD)/asan/%.o)
 
-.PHONY: all lib deps deps-system deps-python golden demo test asan-lib asan-test bench clean
+.PHONY: all lib deps deps-system deps-python golden demo test asan-lib asan-test bench clean \
+        deps-valgrind valgrind-test deps-fuzz fuzz-build fuzz
 
 all: lib decode_audio_ffmpeg
 
@@ -93,7 +95,8 @@ deps-system:
 	fi
 
 deps-python:
-	@$(PYTHON) -c "import numpy, pytest, requests" 2>/dev/null || $(PYTHON) -m pip install -q numpy pytest requests
+	@$(PYTHON) -c "import numpy, pytest, requests, scipy" 2>/dev/null || \
+	    $(PYTHON) -m pip install -q numpy pytest requests scipy
 	@$(PYTHON) -c "import matplotlib" 2>/dev/null || $(PYTHON) -m pip install -q matplotlib
 	@$(PYTHON) -c "import soundfile" 2>/dev/null || $(PYTHON) -m pip install -q soundfile
 	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q "$(TORCH_REQ)" || \
@@ -120,12 +123,93 @@ ASAN_TESTS ?= tests/test_formats.py tests/test_errors.py tests/test_zero_copy.py
               tests/test_windows.py tests/test_inputs.py tests/test_save.py \
               tests/test_stream_writer.py tests/test_filters.py tests/test_parallel.py \
               tests/test_reader.py tests/test_video_writer.py tests/test_backends.py \
-              tests/test_ffmpeg_utils.py
+              tests/test_ffmpeg_utils.py tests/test_on_error.py tests/test_diagnostics.py \
+              tests/test_broken.py tests/test_fuzz_regressions.py
 asan-test: asan-lib
 	LD_PRELOAD=$(ASAN_RUNTIME) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	    DECODE_AUDIO_LIBRARY=$(BUILD)/asan/libdecode_audio.so PYTHONPATH=python \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider $(ASAN_TESTS)
+
+# ---- fuzzing (not in `make test`): libFuzzer on decode, reader and probe; atheris on the API
+#   make fuzz FUZZ_SECONDS=300   runs each of the four harnesses that long, one after another
+# (tests/fuzz/README.md has what they cover and what they found).
+FUZZ_SECONDS ?= 60
+FUZZ_CC := clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ_OBJS := $(SRCS:csrc/%.c=$(FUZZ_DIR)/%.o)
+FUZZ_TARGETS := $(FUZZ_DIR)/fuzz_decode $(FUZZ_DIR)/fuzz_probe $(FUZZ_DIR)/fuzz_reader
+.SECONDARY: $(FUZZ_OBJS)
+
+deps-fuzz: deps
+	@if ! command -v $(FUZZ_CC) >/dev/null || \
+	    ! [ -f "$$($(FUZZ_CC) -print-file-name=libclang_rt.fuzzer-x86_64.a)" ]; then \
+	    echo "installing clang and libFuzzer"; \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	        -o DPkg::Lock::Timeout=600 clang libclang-rt-14-dev >/dev/null; \
+	fi
+	@$(PYTHON) -c "import atheris" 2>/dev/null || $(PYTHON) -m pip install -q atheris
+
+$(FUZZ_DIR)/%.o: csrc/%.c $(HDRS)
+	@mkdir -p $(FUZZ_DIR)
+	$(FUZZ_CC) $(DA_CFLAGS) -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
+	    -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	$(FUZZ_CC) -std=gnu11 $(WARN) -O1 -g -Icsrc -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< \
+	    $(FUZZ_OBJS) $(DA_LIBS)
+
+$(FUZZ_DIR)/seeds/.done: tests/fuzz/make_seeds.py tests/conftest.py
+	$(PYTHON) tests/fuzz/make_seeds.py $(FUZZ_DIR)/seeds && touch $@
+
+fuzz-build: deps-fuzz
+	$(MAKE) --no-print-directory lib $(FUZZ_TARGETS) $(FUZZ_DIR)/seeds/.done
+
+# Each harness runs FUZZ_SECONDS on its own corpus (seeded with the format matrix); a crash
+# leaves its input as build/fuzz/crash-* and fails the target.
+fuzz: fuzz-build
+	@for t in decode probe reader; do \
+	    mkdir -p $(FUZZ_DIR)/corpus-$$t && cp -n $(FUZZ_DIR)/seeds/* $(FUZZ_DIR)/corpus-$$t/ 2>/dev/null; \
+	    echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	    ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
+	    $(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+	        -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/ \
+	        $(FUZZ_DIR)/corpus-$$t || exit 1; \
+	done
+	@mkdir -p $(FUZZ_DIR)/corpus-api && cp -n $(FUZZ_DIR)/seeds/* $(FUZZ_DIR)/corpus-api/ 2>/dev/null; \
+	    echo "fuzz_api.py (atheris): $(FUZZ_SECONDS) s"
+	PYTHONPATH=python $(PYTHON) tests/fuzz/fuzz_api.py -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=65536 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_DIR)/api- $(FUZZ_DIR)/corpus-api
+
+# ---- valgrind (not part of `make test`): leaks and invalid accesses ----
+# tests/c/leak_check.c drives every C entry point and its error paths, and must be clean;
+# tests/c/valgrind_driver.py drives the ctypes layer (file-like callbacks, DLPack, writers),
+# and only errors with libdecode_audio.so on their stack count (Python has its own).
+VALGRIND_DIR := $(BUILD)/valgrind
+VALGRIND := valgrind --leak-check=full --show-leak-kinds=definite --num-callers=40 \
+            --suppressions=tests/c/valgrind.supp
+
+deps-valgrind: deps
+	@command -v valgrind >/dev/null || { echo "installing valgrind"; \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	        -o DPkg::Lock::Timeout=600 valgrind >/dev/null; }
+
+$(VALGRIND_DIR)/leak_check: tests/c/leak_check.c csrc/decode_audio.h $(LIB)
+	@mkdir -p $(VALGRIND_DIR)
+	$(CC) -std=gnu11 $(WARN) -O1 -g -Icsrc -o $@ $< -L$(dir $(LIB)) -ldecode_audio \
+	    -Wl,-rpath,$(abspath $(dir $(LIB)))
+
+valgrind-test: deps-valgrind
+	$(MAKE) --no-print-directory lib $(VALGRIND_DIR)/leak_check
+	rm -rf $(VALGRIND_DIR)/tmp && mkdir -p $(VALGRIND_DIR)/tmp
+	$(VALGRIND) --errors-for-leak-kinds=definite --error-exitcode=1 \
+	    $(VALGRIND_DIR)/leak_check $(VALGRIND_DIR)/tmp
+	PYTHONMALLOC=malloc PYTHONPATH=python $(VALGRIND) --xml=yes \
+	    --xml-file=$(VALGRIND_DIR)/python.xml \
+	    "$$($(PYTHON) -c 'import sys; print(sys.executable)')" -W ignore tests/c/valgrind_driver.py
+	$(PYTHON) tests/c/valgrind_report.py $(VALGRIND_DIR)/python.xml
 
 bench: deps
 	$(MAKE) --no-print-directory all

@@ -7,6 +7,9 @@
 
 /* Initial room is capped: headers can claim anything, and real data grows the buffer. */
 #define MAX_INITIAL_BYTES ((int64_t)256 << 20)
+/* libswresample's filter bank grows with the ratio of the rates: resampling from a header's
+ * 268 MHz took 11 s and 1.1 GB. Rates above this are not resampled. */
+#define MAX_RESAMPLE_RATE 768000
 
 int da__next_frame(da_input *in, AVFrame *frame)
 {
@@ -24,6 +27,8 @@ int da__next_frame(da_input *in, AVFrame *frame)
             /* a corrupt packet: skip it, as the ffmpeg CLI does */
             if (in->decode_errors++ == 0)
                 in->first_error = ret;
+            if (in->fail_on_error)
+                return ret;
             continue;
         }
         if (in->draining)
@@ -36,6 +41,8 @@ int da__next_frame(da_input *in, AVFrame *frame)
             return ret;
         if (ret < 0) {
             /* end of input, or a read error, which ends it the way the ffmpeg CLI does */
+            if (ret != AVERROR_EOF && in->fail_on_error)
+                return ret;
             in->draining = 1;
             ret = avcodec_send_packet(in->dec, NULL);
             if (ret < 0 && ret != AVERROR_EOF)
@@ -50,6 +57,7 @@ int da__next_frame(da_input *in, AVFrame *frame)
             av_packet_unref(in->pkt);
             continue;
         }
+        in->sent_pts = in->pkt->pts;
         ret = avcodec_send_packet(in->dec, in->pkt);
         av_packet_unref(in->pkt);
         if (ret < 0 && ret != AVERROR(EAGAIN)) {
@@ -57,6 +65,8 @@ int da__next_frame(da_input *in, AVFrame *frame)
                 return ret;
             if (in->decode_errors++ == 0)
                 in->first_error = ret;
+            if (in->fail_on_error)
+                return ret;
         }
     }
 }
@@ -157,6 +167,8 @@ static int reserve(sink *s, int64_t extra)
 static int setup_swr(sink *s, const AVFrame *frame)
 {
     AVChannelLayout in_layout = {0};
+    if (frame->sample_rate > MAX_RESAMPLE_RATE && frame->sample_rate != s->out_rate)
+        return AVERROR(EINVAL);
     int ret = av_channel_layout_copy(&in_layout, &frame->ch_layout);
     if (ret < 0)
         return ret;
@@ -201,6 +213,9 @@ static int write_swr(sink *s, const uint8_t **in, int count)
             space = room_left(s);
         if (space > INT32_MAX)
             space = INT32_MAX;
+        /* libswresample sizes its own buffers by the room offered: offer what can come out */
+        if (space > (want > 0 ? want : 1))
+            space = want > 0 ? want : 1;
         write_pointers(s, planes);
         int got = swr_convert(s->swr, planes, (int)space, in, count);
         if (got < 0)
@@ -528,7 +543,8 @@ static int check_options(const da_decode_options *opt)
 {
     if ((opt->dtype != DA_DTYPE_AUTO && da__dtype_size(opt->dtype) == 0) ||
         opt->sample_rate < 0 || opt->num_channels < 0 || opt->num_channels > 64 || opt->frame_offset < 0 || opt->num_frames < -1 ||
-        (opt->out_data != NULL && opt->out_capacity < 0))
+        (opt->out_data != NULL && opt->out_capacity < 0) ||
+        (opt->on_error != DA_ON_ERROR_SKIP && opt->on_error != DA_ON_ERROR_RAISE))
         return DA_ERR_ARGUMENT;
     return 0;
 }
@@ -578,6 +594,7 @@ static int job_open(job *j, const da_source *src, const da_decode_options *opt, 
     if (ret < 0)
         return ret;
     da_input *in = j->in;
+    in->fail_on_error = opt->on_error == DA_ON_ERROR_RAISE;
     sink *s = &j->s;
     int in_channels = in->dec->ch_layout.nb_channels;
     int in_rate = in->dec->sample_rate;
@@ -589,6 +606,10 @@ static int job_open(job *j, const da_source *src, const da_decode_options *opt, 
     s->planar = opt->channels_first != 0;
     s->in_rate = in_rate;
     s->out_rate = opt->sample_rate > 0 ? opt->sample_rate : in_rate;
+    if (s->out_rate != in_rate && (in_rate > MAX_RESAMPLE_RATE || s->out_rate > MAX_RESAMPLE_RATE))
+        return da__failmsg(AVERROR(EINVAL), err, err_size,
+                           "decode '%s': cannot resample %d Hz to %d Hz (rates above %d Hz are "
+                           "not resampled)", in->name, in_rate, s->out_rate, MAX_RESAMPLE_RATE);
     j->out_channels = opt->num_channels > 0 ? opt->num_channels : in_channels;
     av_channel_layout_default(&s->out_layout, j->out_channels);
     if (opt->num_channels == 0 && in->dec->ch_layout.order != AV_CHANNEL_ORDER_UNSPEC)
@@ -603,7 +624,7 @@ static int job_open(job *j, const da_source *src, const da_decode_options *opt, 
                               da__dtype_sample_fmt(j->dtype, 0),
                               opt->num_channels > 0 ? &s->out_layout : NULL, 0, err, err_size);
         if (ret < 0)
-            return ret;
+            return da__prefix(ret, err, err_size, "decode '%s': ", in->name);
         s->filtered = av_frame_alloc();
         if (s->filtered == NULL)
             return da__fail(AVERROR(ENOMEM), err, err_size, "decode '%s'", in->name);
@@ -696,7 +717,11 @@ static int job_fail(job *j, int ret, int64_t capacity, char *err, size_t err_siz
         return da__failmsg(ret, err, err_size,
                            "decode '%s': the output buffer holds %lld frames; more are needed",
                            j->in->name, (long long)capacity);
-    return da__fail(ret, err, err_size, "decode '%s'", j->in->name);
+    const da_input *in = j->in;
+    if (in->fail_on_error && in->decode_errors > 0 && in->sent_pts != AV_NOPTS_VALUE)
+        return da__fail(ret, err, err_size, "decode '%s': the packet at %.3f s", in->name,
+                        (double)in->sent_pts * av_q2d(in->stream->time_base));
+    return da__fail(ret, err, err_size, "decode '%s'", in->name);
 }
 
 int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out, char *err,

@@ -152,6 +152,9 @@ typedef struct da_decode_options {
      * phase_shift=14", "resampler=soxr:precision=28"); NULL: FFmpeg's defaults, which equal
      * `ffmpeg -ar`. With options, resampled windows are decoded from the start. */
     const char *resampler_options;
+    /* What a packet the decoder rejects does: DA_ON_ERROR_SKIP (the default) skips it and
+     * counts it in da_audio.decode_errors, as the ffmpeg CLI does; DA_ON_ERROR_RAISE fails. */
+    int32_t on_error;
 } da_decode_options;
 
 /* Decoded audio. Created by da_decode(); released by da_audio_free(). */
@@ -476,6 +479,14 @@ DA_API int da_sox_save(const char *path, const da_sox_save_options *opt, const v
  * *size bytes in all; free *names with da_names_free(). */
 DA_API int da_sox_list_formats(int write, char **names, int64_t *size, char *err,
                                size_t err_size);
+
+/* ---- Damaged input ---- */
+
+/* da_decode_options.on_error. Either way a decode in which nothing decodes fails, with the
+ * first decoder error; damage the demuxer itself drops (an Ogg page whose CRC fails) is not
+ * seen by the decoder and not counted. */
+#define DA_ON_ERROR_SKIP  0 /* skip rejected packets and count them (the ffmpeg CLI's way) */
+#define DA_ON_ERROR_RAISE 1 /* fail at the first packet the decoder rejects, or a read error */
 
 #ifdef __cplusplus
 }

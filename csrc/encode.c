@@ -357,8 +357,10 @@ int da_writer_add_audio(da_writer *w, const da_audio_stream_options *opt, int *s
                               da__dtype_sample_fmt(opt->dtype, 0), &in_layout, rate,
                               enc->sample_fmt, &enc->ch_layout, fixed ? enc->frame_size : 0,
                               err, err_size);
-        if (ret < 0)
+        if (ret < 0) {
+            da__prefix(ret, err, err_size, "add stream to '%s': ", w->name);
             goto end;
+        }
         s->filtered = av_frame_alloc();
         if (s->filtered == NULL)
             ret = AVERROR(ENOMEM);

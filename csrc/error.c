@@ -12,6 +12,9 @@
 
 /* FFmpeg's last log line of this thread at or below the log level, quoted in our messages. */
 static _Thread_local char last_log[512];
+/* The last piece logged did not end its line: FFmpeg logs some lines in several calls
+ * ("Error initializing filter 'volume'", " with args 'abc'", "\n"). */
+static _Thread_local int line_open;
 static pthread_once_t log_once = PTHREAD_ONCE_INIT;
 /* The most verbose level recorded (da_set_log_level); read by every thread's callback. */
 static atomic_int log_level = AV_LOG_ERROR;
@@ -25,16 +28,22 @@ static void log_callback(void *avcl, int level, const char *fmt, va_list vl)
     int print_prefix = 0;
     size_t n = 0;
     const AVClass *cls = avcl != NULL ? *(const AVClass **)avcl : NULL;
-    if (cls != NULL && cls->item_name != NULL)
+    if (cls != NULL && cls->item_name != NULL && !line_open)
         n = (size_t)snprintf(line, sizeof line, "%s: ", cls->item_name(avcl));
     if (n >= sizeof line)
         n = 0;
     av_log_format_line2(avcl, level, fmt, vl, line + n, (int)(sizeof line - n), &print_prefix);
     n = strlen(line);
+    int continues = line_open;
+    line_open = n > 0 && line[n - 1] != '\n';
     while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
         line[--n] = '\0';
-    if (n > 0)
+    if (continues && last_log[0] != '\0') {
+        size_t used = strlen(last_log);
+        snprintf(last_log + used, sizeof last_log - used, "%s", line);
+    } else if (n > 0) {
         memcpy(last_log, line, n + 1);
+    }
 }
 
 static void install_log(void)
@@ -50,6 +59,7 @@ void da__log_init(void)
 void da__log_reset(void)
 {
     last_log[0] = '\0';
+    line_open = 0;
 }
 
 /* Appends FFmpeg's last log line when it adds something the reason does not say. */
@@ -91,6 +101,23 @@ int da__failmsg(int code, char *err, size_t err_size, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, err_size, fmt, ap);
     va_end(ap);
+    return code;
+}
+
+int da__prefix(int code, char *err, size_t err_size, const char *fmt, ...)
+{
+    if (err == NULL || err_size == 0)
+        return code;
+    char head[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(head, sizeof head, fmt, ap);
+    va_end(ap);
+    size_t len = strlen(err);
+    if (n <= 0 || (size_t)n >= sizeof head || (size_t)n + len + 1 > err_size)
+        return code;
+    memmove(err + n, err, len + 1);
+    memcpy(err, head, (size_t)n);
     return code;
 }
 

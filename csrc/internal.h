@@ -34,6 +34,10 @@ DA_PRIVATE int da__fail(int code, char *err, size_t err_size, const char *what, 
 /* Like da__fail, but the reason is given as text rather than taken from code. */
 DA_PRIVATE int da__failmsg(int code, char *err, size_t err_size, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Puts the formatted text before the message already in err (naming the source a helper's
+ * message leaves out) and returns code. */
+DA_PRIVATE int da__prefix(int code, char *err, size_t err_size, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* ---- avio.c: opening inputs ---- */
 
@@ -49,6 +53,8 @@ typedef struct da_input {
     int64_t discard_until;    /* packets ending at or before this pts are not decoded */
     int64_t decode_errors;    /* packets rejected by the decoder and skipped */
     int first_error;          /* the first of those errors, reported if nothing decodes */
+    int fail_on_error;        /* a rejected packet or a read error fails instead */
+    int64_t sent_pts;         /* timestamp of the last packet sent to the decoder */
     const da_source *src;
     int64_t mem_pos;          /* DA_SOURCE_MEMORY read position */
     int callback_failed;      /* a caller's callback returned an error */
@@ -96,8 +102,8 @@ DA_PRIVATE void da__filter_close(da_filter **f);
 /* ---- decode.c: the one decode loop ---- */
 
 /* Returns the next decoded frame in `frame` (0), AVERROR_EOF once the decoder is drained,
- * or another negative code on failure. Skips packets the decoder rejects, counting them,
- * and packets that end before `discard_until`. */
+ * or another negative code on failure. Skips packets the decoder rejects, counting them
+ * (unless in->fail_on_error), and packets that end before `discard_until`. */
 DA_PRIVATE int da__next_frame(da_input *in, AVFrame *frame);
 
 /* ---- convert.c: sample conversion without libswresample ---- */

@@ -9,7 +9,7 @@
 from ._api import AudioMetaData, decode, get_versions, info, load
 from ._audio import Audio
 from ._backends import list_audio_backends
-from ._errors import DecodeAudioError
+from ._errors import DecodeAudioError, DecodeAudioWarning
 from ._parallel import load_many
 from ._reader import StreamReader, stream
 from ._writer import CodecConfig, StreamWriter, save
@@ -30,6 +30,7 @@ __all__ = [
     "AudioMetaData",
     "CodecConfig",
     "DecodeAudioError",
+    "DecodeAudioWarning",
     "StreamReader",
     "StreamWriter",
     "decode",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
@@ -11,8 +12,8 @@ import numpy as np
 
 from . import _backends, _lib
 from ._audio import DTYPES, Audio, dtype_code
-from ._errors import DecodeAudioError
-from ._source import Source, SourceLike
+from ._errors import DecodeAudioError, DecodeAudioWarning
+from ._source import Source, SourceLike, describe
 
 __all__ = ["AudioMetaData", "info", "decode", "load", "get_versions"]
 
@@ -250,6 +251,7 @@ def decode(
     filter_desc: Optional[str] = None,
     resample_quality: str = "default",
     backend: Optional[str] = None,
+    on_error: str = "skip",
 ) -> Audio:
     """Decodes `src` into one buffer, in the type and layout asked for.
 
@@ -297,6 +299,11 @@ def decode(
     backend : str, optional
         ``"ffmpeg"`` or ``"sox"`` (paths only; the window, `dtype` and `channels_first`
         only); default: as the dispatcher chooses (see `list_audio_backends`).
+    on_error : str
+        What a packet the decoder rejects (damaged data) does. ``"skip"`` (the default) skips
+        it, as the ffmpeg CLI does, counts it in ``Audio.decode_errors`` and issues a
+        `DecodeAudioWarning`; ``"raise"`` raises `DecodeAudioError` at the first one (or at a
+        read error). Either way an input of which nothing decodes raises.
 
     Returns
     -------
@@ -317,7 +324,8 @@ def decode(
         chosen = _backends.for_reading(backend, src, format, {
             "sample_rate": sample_rate, "num_channels": num_channels, "out": out,
             "stream_index": stream_index, "protocols": protocols, "formats": formats,
-            "filter_desc": filter_desc, "resample_quality": resample_quality}, True)
+            "filter_desc": filter_desc, "resample_quality": resample_quality,
+            "on_error": on_error}, True)
         if chosen != "ffmpeg":
             return _other_backend(chosen).decode(src, code, frame_offset=frame_offset,
                                                  num_frames=num_frames,
@@ -326,7 +334,8 @@ def decode(
                    sample_rate=sample_rate, num_channels=num_channels,
                    channels_first=channels_first, stream_index=stream_index, format=format,
                    buffer_size=buffer_size, exact=exact, protocols=protocols, formats=formats,
-                   filter_desc=filter_desc, resample_quality=resample_quality)
+                   filter_desc=filter_desc, resample_quality=resample_quality,
+                   on_error=on_error)
 
 
 def _out_buffer(out: Any, code: Optional[int], channels_first: bool) -> Tuple[int, int, int, int]:
@@ -382,6 +391,7 @@ def _fill_options(
     decoder: Optional[str] = None,
     decoder_option: Optional[Dict[str, Any]] = None,
     option: Optional[Dict[str, Any]] = None,
+    on_error: str = "skip",
 ) -> list:
     """Checks decode's options and fills a ``da_decode_options``; returns what it points to."""
     if frame_offset < 0:
@@ -392,7 +402,10 @@ def _fill_options(
         raise ValueError(f"sample_rate must be positive; got {sample_rate}")
     if num_channels is not None and not 0 < num_channels <= 64:
         raise ValueError(f"num_channels must be between 1 and 64; got {num_channels}")
+    if on_error not in _lib.ON_ERROR:
+        raise ValueError(f"on_error must be 'skip' or 'raise'; got {on_error!r}")
     _lib.da_decode_options_init(ctypes.byref(opts))
+    opts.on_error = _lib.ON_ERROR[on_error]
     keep = _open_options(opts.open, format, buffer_size, stream_index, protocols, formats,
                          decoder, decoder_option, option)
     if code is not None:
@@ -449,7 +462,17 @@ def _decode(src: SourceLike, code: Optional[int], out: Any = None, **options: An
         needed = _decode(src, code, None, **options).num_frames
         raise ValueError(
             f"out holds {opts.out_capacity} frames; {needed} are needed") from None
-    return Audio(ptr, owner=out, row_length=opts.out_capacity if out is not None else 0)
+    audio = Audio(ptr, owner=out, row_length=opts.out_capacity if out is not None else 0)
+    if audio.decode_errors:
+        warn_skipped(src, audio.decode_errors)
+    return audio
+
+
+def warn_skipped(src: SourceLike, count: int) -> None:
+    """The warning for packets that on_error="skip" skipped."""
+    warnings.warn(f"decode '{describe(src)}': skipped {count} damaged packet"
+                  f"{'s' if count != 1 else ''} the decoder rejected (on_error='skip')",
+                  DecodeAudioWarning, stacklevel=4)
 
 
 def load(
@@ -480,7 +503,8 @@ def load(
         `channels_first` and ``dtype`` only.
     **decode_kwargs
         `decode`'s other options: ``sample_rate``, ``num_channels``, ``stream_index``,
-        ``exact``, ``protocols``, ``formats``, ``filter_desc``, ``resample_quality``.
+        ``exact``, ``protocols``, ``formats``, ``filter_desc``, ``resample_quality``,
+        ``on_error``.
 
     Returns
     -------
@@ -492,7 +516,8 @@ def load(
     if dtype is not None:
         code = dtype_code(dtype)
     unknown = set(decode_kwargs) - {"sample_rate", "num_channels", "stream_index", "exact",
-                                    "protocols", "formats", "filter_desc", "resample_quality"}
+                                    "protocols", "formats", "filter_desc", "resample_quality",
+                                    "on_error"}
     if unknown:
         raise TypeError(f"load() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
     chosen = _backends.for_reading(backend, src, format, decode_kwargs)

@@ -29,6 +29,7 @@ EXTRA_OPTIONS: Dict[str, Any] = {
     "protocols": None,
     "formats": None,
     "out": None,
+    "on_error": "skip",
 }
 
 # Extensions of files SoX writes that FFmpeg 5.1 cannot open (measured with ffprobe).

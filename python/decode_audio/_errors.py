@@ -1,8 +1,8 @@
-"""The exception decode_audio raises for what FFmpeg or the library reports."""
+"""The exception decode_audio raises for what FFmpeg or the library reports, and its warning."""
 
 from __future__ import annotations
 
-__all__ = ["DecodeAudioError"]
+__all__ = ["DecodeAudioError", "DecodeAudioWarning"]
 
 
 class DecodeAudioError(RuntimeError):
@@ -23,3 +23,11 @@ class DecodeAudioError(RuntimeError):
         super().__init__(message)
         self.message = message
         self.code = code
+
+
+class DecodeAudioWarning(UserWarning):
+    """Something was wrong with the input but decoding went on.
+
+    Issued when ``on_error="skip"`` skipped packets the decoder rejected; the message names
+    the source and the number skipped (also ``Audio.decode_errors``).
+    """

@@ -91,6 +91,7 @@ class DecodeOptions(Structure):
         ("out_capacity", c_int64),
         ("filter_desc", c_char_p),
         ("resampler_options", c_char_p),
+        ("on_error", c_int32),
     ]
 
 
@@ -451,3 +452,8 @@ DECLARED += (
     "da_sox_save",
     "da_sox_list_formats",
 )
+
+# ---- Damaged input (decode_audio.h) ----
+
+# da_decode_options.on_error, by the names decode(on_error=...) takes.
+ON_ERROR = {"skip": 0, "raise": 1}

@@ -9,7 +9,7 @@ import weakref
 from typing import Any, Deque, Dict, Iterator, List, Optional, Tuple
 
 from . import _lib
-from ._api import AudioMetaData, _fill_options, info
+from ._api import AudioMetaData, _fill_options, info, warn_skipped
 from ._audio import Audio, dtype_code
 from ._source import Source, SourceLike, call_checked
 
@@ -36,6 +36,8 @@ class _Chunks:
             self._keep = _fill_options(self._opts, dtype_code(dtype), **decode_kwargs)
         except TypeError as e:
             raise TypeError(f"unexpected decode options: {e}") from None
+        self._src = src
+        self._skipped = 0
         self._source = Source(src, protocols=self._opts.open.protocols)
         self._ptr = ctypes.c_void_p()
         self._call(_lib.da_reader_open, self._source.pointer, ctypes.byref(self._opts),
@@ -53,6 +55,9 @@ class _Chunks:
         ptr = ctypes.POINTER(_lib.AudioStruct)()
         self._call(_lib.da_reader_read, self._ptr, self.frames_per_chunk, ctypes.byref(ptr))
         chunk = Audio(ptr)
+        if chunk.decode_errors > self._skipped:
+            self._skipped = chunk.decode_errors
+            warn_skipped(self._src, chunk.decode_errors)
         if chunk.num_frames < self.frames_per_chunk:
             self.ended = True
             self.close()
@@ -117,6 +122,9 @@ class StreamReader:
         Demuxer and protocol options (``{"probesize": "32768"}``).
     buffer_size : int
         I/O buffer size for bytes and file-like sources.
+    on_error : str
+        ``"skip"`` (default) or ``"raise"``: what a packet the decoder rejects does, as for
+        `decode`.
 
     Chunks are torch tensors ``(frames, channels)`` when torch is installed, `Audio` otherwise.
 
@@ -129,7 +137,11 @@ class StreamReader:
     """
 
     def __init__(self, src: SourceLike, format: Optional[str] = None,
-                 option: Optional[Dict[str, str]] = None, buffer_size: int = 4096) -> None:
+                 option: Optional[Dict[str, str]] = None, buffer_size: int = 4096,
+                 on_error: str = "skip") -> None:
+        if on_error not in ("skip", "raise"):
+            raise ValueError(f"on_error must be 'skip' or 'raise'; got {on_error!r}")
+        self._on_error = on_error
         self._src = src
         self._option = dict(option) if option else None
         self._format = format
@@ -204,7 +216,8 @@ class StreamReader:
         options = {k: v for k, v in options.items() if v is not None}
         options.update(format=self._format, buffer_size=max(self._buffer_size, 4096),
                        stream_index=stream_index, decoder=decoder,
-                       decoder_option=decoder_option, option=self._option)
+                       decoder_option=decoder_option, option=self._option,
+                       on_error=self._on_error)
         self._outputs.append(_Output(frames_per_chunk, buffer_chunk_size, options))
 
     def remove_stream(self, i: int) -> None:

@@ -195,11 +195,11 @@ class Destination:
     Call `check` after each C call to raise what the file-like raised.
     """
 
-    def __init__(self, dst: Any) -> None:
+    def __init__(self, dst: Any, name: Optional[str] = None) -> None:
         self.struct = _lib.Output()
         self.error: Optional[BaseException] = None
         self._keep: list = []
-        name = describe(dst)
+        name = describe(dst) if name is None else name
         self._name = name.encode("utf-8", "surrogateescape")
         s = self.struct
         s.name = self._name

@@ -133,8 +133,8 @@ def _set_encoder_options(opts: Any, options: Optional[Dict[str, Any]], keep: lis
 class _Writer:
     """One C writer; freed (abandoning the file) if never closed."""
 
-    def __init__(self, dst: Any, format: Optional[str]) -> None:
-        self.dst = Destination(dst)
+    def __init__(self, dst: Any, format: Optional[str], name: Optional[str] = None) -> None:
+        self.dst = Destination(dst, name)
         self.ptr = ctypes.c_void_p()
         self._call(_lib.da_writer_open, self.dst.pointer,
                    format.encode() if format else None, ctypes.byref(self.ptr))
@@ -389,7 +389,9 @@ def save(
     if not is_path:
         _encode(uri, muxer, opts, array, channels_first)
         return
-    write_in_place(uri, lambda path: _encode(path, muxer, opts, array, channels_first))
+    target = os.fspath(uri)
+    write_in_place(target, lambda path: _encode(path, muxer, opts, array, channels_first,
+                                                name=target))
 
 
 def write_in_place(target: Any, write: Callable[[str], None]) -> None:
@@ -397,8 +399,11 @@ def write_in_place(target: Any, write: Callable[[str], None]) -> None:
     failure leaves nothing there and an existing file untouched (every backend's save)."""
     target = os.fspath(target)
     directory = os.path.dirname(os.path.abspath(target))
-    fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".part",
-                                     dir=directory)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".part",
+                                         dir=directory)
+    except OSError as e:
+        raise type(e)(e.errno, f"save '{target}': {e.strerror}") from None
     os.close(fd)
     try:
         write(temporary)
@@ -412,8 +417,9 @@ def write_in_place(target: Any, write: Callable[[str], None]) -> None:
         raise
 
 
-def _encode(dst: Any, muxer: str, opts: Any, array: np.ndarray, channels_first: bool) -> None:
-    writer = _Writer(dst, muxer)
+def _encode(dst: Any, muxer: str, opts: Any, array: np.ndarray, channels_first: bool,
+            name: Optional[str] = None) -> None:
+    writer = _Writer(dst, muxer, name)
     try:
         writer.add_audio(opts)
         writer.start()
