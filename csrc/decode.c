@@ -705,9 +705,13 @@ int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out
     if (out == NULL)
         return da__failmsg(DA_ERR_ARGUMENT, err, err_size, "decode: no output pointer");
     *out = NULL;
+    /* plain PCM WAV files are read without libavformat when that gives the same bytes */
+    int ret = da__pcm_decode(src, opt, out, err, err_size);
+    if (ret != DA_PCM_UNHANDLED)
+        return ret;
     job j;
     sink *s = &j.s;
-    int ret = job_open(&j, src, opt, err, err_size);
+    ret = job_open(&j, src, opt, err, err_size);
     if (ret < 0)
         goto end;
     da_input *in = j.in;

@@ -128,4 +128,13 @@ DA_PRIVATE int da__audio_finish(da_audio *audio, int64_t used);
 /* Adds a reference (for DLPack exports). */
 DA_PRIVATE void da__audio_retain(da_audio *audio);
 
+/* ---- pcm.c: plain PCM WAV without libavformat ---- */
+
+/* Returned by da__pcm_decode when the input or the options are not its to decode. */
+#define DA_PCM_UNHANDLED 1
+/* Decodes a plain PCM WAV (path or memory) as da_decode() would, when that is certain to give
+ * the general path's bytes: 0 with *out set, DA_PCM_UNHANDLED, or a negative error code. */
+DA_PRIVATE int da__pcm_decode(const da_source *src, const da_decode_options *opt,
+                              da_audio **out, char *err, size_t err_size);
+
 #endif /* DA_INTERNAL_H */
