@@ -239,6 +239,9 @@ int da__input_open(const da_source *src, const da_open_options *opt, da_input **
             goto end;
         }
     }
+    /* a path whose extension and first bytes agree names its demuxer: no probing (sniff.c) */
+    if (ifmt == NULL && opt->formats == NULL)
+        ifmt = da__sniff_format(src);
 
     char protocols[256];
     if (opt->protocols != NULL)

@@ -130,11 +130,20 @@ DA_PRIVATE void da__audio_retain(da_audio *audio);
 
 /* ---- pcm.c: plain PCM WAV without libavformat ---- */
 
+/* Setting this environment variable to "0" turns the fast paths of pcm.c and sniff.c off. */
+#define DA_ENV_FAST_PATHS "DECODE_AUDIO_FAST_PATHS"
+
 /* Returned by da__pcm_decode when the input or the options are not its to decode. */
 #define DA_PCM_UNHANDLED 1
 /* Decodes a plain PCM WAV (path or memory) as da_decode() would, when that is certain to give
  * the general path's bytes: 0 with *out set, DA_PCM_UNHANDLED, or a negative error code. */
 DA_PRIVATE int da__pcm_decode(const da_source *src, const da_decode_options *opt,
                               da_audio **out, char *err, size_t err_size);
+
+/* ---- sniff.c: the demuxer of a path whose extension and first bytes agree ---- */
+
+/* The demuxer libavformat's probe would pick for `src`, when its extension and first bytes
+ * make that certain (MP3, WAV, FLAC, Ogg, MP4/M4A); NULL: probe. */
+DA_PRIVATE const AVInputFormat *da__sniff_format(const da_source *src);
 
 #endif /* DA_INTERNAL_H */

@@ -12,7 +12,7 @@
  * subformats, more than one data chunk, a data size of 0 or 0xFFFFFFFF (streamed files),
  * partial trailing frames, payloads in which FFmpeg's probes could find DTS, AC-3, AAC, MP3,
  * TrueHD or S/PDIF bursts, resampling, remixing, filters, caller-supplied output, any open
- * option, read errors. Setting the environment variable DECODE_AUDIO_NATIVE_PCM=0 sends every
+ * option, read errors. Setting the environment variable DECODE_AUDIO_FAST_PATHS=0 sends every
  * input to FFmpeg.
  */
 #define _GNU_SOURCE
@@ -407,7 +407,7 @@ static int native_dtype(int kind)
 static int plain_options(const da_source *src, const da_decode_options *opt)
 {
     const da_open_options *o = &opt->open;
-    const char *env = getenv("DECODE_AUDIO_NATIVE_PCM");
+    const char *env = getenv(DA_ENV_FAST_PATHS);
     if (env != NULL && strcmp(env, "0") == 0)
         return 0;
     if (src == NULL || !((src->kind == DA_SOURCE_PATH && src->path != NULL) ||

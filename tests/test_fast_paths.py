@@ -1,13 +1,15 @@
-"""The native PCM WAV reader (csrc/pcm.c) gives the same bytes as the general FFmpeg path.
+"""The fast paths give the same bytes as the general FFmpeg path: the native PCM WAV reader
+(csrc/pcm.c) and the demuxer named from a path's extension and first bytes (csrc/sniff.c).
 
-DECODE_AUDIO_NATIVE_PCM=0 sends every input through libavformat; each case decodes both ways
-and compares shape, type, rate and bytes. Inputs the native reader must leave to FFmpeg
-(compressed audio hiding in a PCM payload, RF64, resampling, ...) are compared the same way.
+DECODE_AUDIO_FAST_PATHS=0 turns both off; each case decodes both ways and compares shape, type,
+rate and bytes. Inputs the fast paths must leave to FFmpeg (compressed audio hiding in a PCM
+payload, RF64, resampling, misnamed files, ...) are compared the same way.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import struct
 import time
 
@@ -39,24 +41,24 @@ OPTIONS = [
 def both(src, **kwargs):
     """(native, general) decodes of src."""
     native = decode_audio.decode(src, **kwargs)
-    os.environ["DECODE_AUDIO_NATIVE_PCM"] = "0"
+    os.environ["DECODE_AUDIO_FAST_PATHS"] = "0"
     try:
         general = decode_audio.decode(src, **kwargs)
     finally:
-        del os.environ["DECODE_AUDIO_NATIVE_PCM"]
+        del os.environ["DECODE_AUDIO_FAST_PATHS"]
     return native, general
 
 
 def outcome(src, native=True):
     """The decode of src, or the message it fails with."""
     if not native:
-        os.environ["DECODE_AUDIO_NATIVE_PCM"] = "0"
+        os.environ["DECODE_AUDIO_FAST_PATHS"] = "0"
     try:
         return decode_audio.decode(src)
     except decode_audio.DecodeAudioError as e:
         return str(e)
     finally:
-        os.environ.pop("DECODE_AUDIO_NATIVE_PCM", None)
+        os.environ.pop("DECODE_AUDIO_FAST_PATHS", None)
 
 
 def assert_same(native, general):
@@ -80,7 +82,7 @@ def test_wav_matrix_equals_general_path(fmt, channels):
 def test_native_integer_type_equals_general_path(fmt, monkeypatch):
     path = make_input(fmt, 2, 8000)
     native, _ = decode_audio.load(path, normalize=False)
-    monkeypatch.setenv("DECODE_AUDIO_NATIVE_PCM", "0")
+    monkeypatch.setenv("DECODE_AUDIO_FAST_PATHS", "0")
     general, _ = decode_audio.load(path, normalize=False)
     assert native.dtype == general.dtype
     assert native.numpy().tobytes() == general.numpy().tobytes()
@@ -94,11 +96,11 @@ def test_native_path_is_taken():
     for _ in range(30):
         for env, times in ((None, native), ("0", general)):
             if env is not None:
-                os.environ["DECODE_AUDIO_NATIVE_PCM"] = env
+                os.environ["DECODE_AUDIO_FAST_PATHS"] = env
             t = time.perf_counter()
             decode_audio.decode(path)
             times.append(time.perf_counter() - t)
-            os.environ.pop("DECODE_AUDIO_NATIVE_PCM", None)
+            os.environ.pop("DECODE_AUDIO_FAST_PATHS", None)
     assert np.median(native) * 3 < np.median(general)
 
 
@@ -187,3 +189,22 @@ def test_rf64_resampling_and_remixing_use_ffmpeg(tmp_path):
     assert_same(*both(src, sample_rate=8000))
     assert_same(*both(src, num_channels=1))
     assert_same(*both(src, sample_rate=8000, frame_offset=100, num_frames=1000))
+
+
+@pytest.mark.parametrize("fmt", ("mp3", "flac", "vorbis", "opus", "aac", "wav_s16"))
+def test_named_demuxer_equals_probing(fmt):
+    src = make_input(fmt, 2, 48000)
+    assert_same(*both(src))
+    assert_same(*both(src, frame_offset=1000, num_frames=5000))
+    assert_same(*both(src, dtype="int16", sample_rate=16000))
+
+
+@pytest.mark.parametrize("fmt, wrong", [("wav_s16", "mp3"), ("flac", "ogg"), ("mp3", "m4a"),
+                                        ("vorbis", "flac"), ("aac", "mp3"), ("mp3", "wav")])
+def test_misnamed_files_are_probed(fmt, wrong, tmp_path):
+    src = make_input(fmt, 2, 44100 if fmt != "vorbis" else 48000)
+    misnamed = str(tmp_path / f"audio.{wrong}")
+    shutil.copy(src, misnamed)
+    a, b = decode_audio.decode(misnamed).numpy(), decode_audio.decode(src).numpy()
+    assert a.shape == b.shape and a.tobytes() == b.tobytes()
+    assert_same(*both(misnamed))
