@@ -240,8 +240,9 @@ int da__input_open(const da_source *src, const da_open_options *opt, da_input **
         }
     }
     /* a path whose extension and first bytes agree names its demuxer: no probing (sniff.c) */
+    uint32_t mpa_header = 0;
     if (ifmt == NULL && opt->formats == NULL)
-        ifmt = da__sniff_format(src);
+        ifmt = da__sniff_format(src, &mpa_header);
 
     char protocols[256];
     if (opt->protocols != NULL)
@@ -304,7 +305,15 @@ int da__input_open(const da_source *src, const da_open_options *opt, da_input **
         in->fmt->probesize = 16384;
         av_opt_set_int(in->fmt->priv_data, "max_size", 16384, 0);
     }
-    ret = avformat_find_stream_info(in->fmt, NULL);
+    if (mpa_header != 0 && strcmp(in->fmt->iformat->name, "mp3") == 0 &&
+        in->fmt->nb_streams == 1) {
+        /* an MP3 with nothing but audio: its first frame's header has what stream info
+         * would decode frames to find (probe.c still asks for the rest) */
+        ret = da__mpa_params(in->fmt->streams[0], mpa_header);
+        in->stream_info_skipped = ret >= 0;
+    } else {
+        ret = avformat_find_stream_info(in->fmt, NULL);
+    }
     if (ret < 0 || in->callback_failed) {
         ret = in->callback_failed ? DA_ERR_CALLBACK : ret;
         da__fail(ret, err, err_size, "open '%s': reading stream info", in->name);

@@ -56,6 +56,7 @@ typedef struct da_input {
      * for (an MP3's LAME tag). */
     uint8_t *head;
     int head_size;
+    int stream_info_skipped;  /* the stream's parameters came from sniff.c, not stream info */
     char name[256];           /* how messages name the source */
 } da_input;
 
@@ -143,7 +144,10 @@ DA_PRIVATE int da__pcm_decode(const da_source *src, const da_decode_options *opt
 /* ---- sniff.c: the demuxer of a path whose extension and first bytes agree ---- */
 
 /* The demuxer libavformat's probe would pick for `src`, when its extension and first bytes
- * make that certain (MP3, WAV, FLAC, Ogg, MP4/M4A); NULL: probe. */
-DA_PRIVATE const AVInputFormat *da__sniff_format(const da_source *src);
+ * make that certain (MP3, WAV, FLAC, Ogg, MP4/M4A); NULL: probe. For an MP3, *mpa_header
+ * (when not NULL) gets its first frame's header. */
+DA_PRIVATE const AVInputFormat *da__sniff_format(const da_source *src, uint32_t *mpa_header);
+/* Sets the stream parameters stream info would find from an MPEG audio frame header. */
+DA_PRIVATE int da__mpa_params(AVStream *st, uint32_t header);
 
 #endif /* DA_INTERNAL_H */

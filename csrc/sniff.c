@@ -6,6 +6,9 @@
  * named instead. Anything else (no extension, a mismatch, an ID3 tag too long to look past,
  * MPEG audio frames that do not chain) is probed as usual, and so is everything when
  * DECODE_AUDIO_FAST_PATHS=0.
+ *
+ * An MP3 found so also needs no stream info: what avformat_find_stream_info() would decode
+ * frames to learn (rate, channels, frame size) is in the first frame's header.
  */
 #include <fcntl.h>
 #include <string.h>
@@ -40,8 +43,9 @@ static int mpa_frame_size(const uint8_t *p)
     return br * 144000 / (layer == 3 ? rate << lsf : rate) + padding;
 }
 
-/* MP3: after an ID3v2 tag, if any, three MPEG audio frames in a row. */
-static int is_mp3(const uint8_t *b, int n)
+/* MP3: after an ID3v2 tag, if any, three MPEG audio frames in a row; *header gets the
+ * first one's header. */
+static int is_mp3(const uint8_t *b, int n, uint32_t *header)
 {
     int at = 0;
     if (n >= 10 && memcmp(b, "ID3", 3) == 0) {
@@ -49,6 +53,9 @@ static int is_mp3(const uint8_t *b, int n)
             return 0;
         at = 10 + (b[6] << 21 | b[7] << 14 | b[8] << 7 | b[9]) + ((b[5] & 0x10) ? 10 : 0);
     }
+    if (at + 4 <= n)
+        *header = (uint32_t)b[at] << 24 | (uint32_t)b[at + 1] << 16 | (uint32_t)b[at + 2] << 8 |
+                  b[at + 3];
     for (int frames = 0; frames < 3; frames++) {
         if (at + 4 > n)
             return 0;
@@ -60,19 +67,36 @@ static int is_mp3(const uint8_t *b, int n)
     return 1;
 }
 
-static int is_wav(const uint8_t *b, int n)
+static int is_wav(const uint8_t *b, int n, uint32_t *header)
 {
+    (void)header;
     if (n < 12 || memcmp(b, "RIFF", 4) != 0 || memcmp(b + 8, "WAVE", 4) != 0)
         return 0;
     /* what the ACT demuxer outbids WAV for (actdec.c) */
     return !(n >= 20 && b[16] == 16 && b[17] == 0 && b[18] == 0 && b[19] == 0);
 }
 
-const AVInputFormat *da__sniff_format(const da_source *src)
+int da__mpa_params(AVStream *st, uint32_t header)
+{
+    uint8_t b[4] = {header >> 24, header >> 16, header >> 8, header};
+    if (mpa_frame_size(b) == 0)
+        return AVERROR_INVALIDDATA;
+    static const int rates[3] = {44100, 48000, 32000};
+    int version = (header >> 19) & 3, layer = 4 - (int)((header >> 17) & 3);
+    int lsf = version != 3;
+    AVCodecParameters *par = st->codecpar;
+    par->sample_rate = rates[(header >> 10) & 3] >> (lsf + (version == 0));
+    av_channel_layout_uninit(&par->ch_layout);
+    av_channel_layout_default(&par->ch_layout, ((header >> 6) & 3) == 3 ? 1 : 2);
+    par->frame_size = layer == 1 ? 384 : layer == 2 || !lsf ? 1152 : 576;
+    return 0;
+}
+
+const AVInputFormat *da__sniff_format(const da_source *src, uint32_t *mpa_header)
 {
     static const struct {
         const char *ext, *demuxer;
-        int (*matches)(const uint8_t *, int);
+        int (*matches)(const uint8_t *, int, uint32_t *);
     } table[] = {
         {"mp3", "mp3", is_mp3},
         {"wav", "wav", is_wav},
@@ -98,7 +122,7 @@ const AVInputFormat *da__sniff_format(const da_source *src)
         return NULL;
     const char *ext = dot + 1;
     const char *demuxer = NULL;
-    int (*matches)(const uint8_t *, int) = NULL;
+    int (*matches)(const uint8_t *, int, uint32_t *) = NULL;
     const char *want = NULL;
     int offset = 0;
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
@@ -122,7 +146,10 @@ const AVInputFormat *da__sniff_format(const da_source *src)
     close(fd);
     if (n <= 0)
         return NULL;
-    int ok = matches != NULL ? matches(b, (int)n)
+    uint32_t header = 0;
+    int ok = matches != NULL ? matches(b, (int)n, &header)
                              : n >= offset + 4 && memcmp(b + offset, want, 4) == 0;
+    if (ok && mpa_header != NULL)
+        *mpa_header = header;
     return ok ? av_find_input_format(demuxer) : NULL;
 }

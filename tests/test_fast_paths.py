@@ -208,3 +208,11 @@ def test_misnamed_files_are_probed(fmt, wrong, tmp_path):
     a, b = decode_audio.decode(misnamed).numpy(), decode_audio.decode(src).numpy()
     assert a.shape == b.shape and a.tobytes() == b.tobytes()
     assert_same(*both(misnamed))
+
+
+@pytest.mark.parametrize("fmt", ("mp3", "flac", "vorbis", "opus", "aac", "wav_s16"))
+def test_info_equals_probing(fmt, monkeypatch):
+    src = make_input(fmt, 2, 48000)
+    fast = decode_audio.info(src)
+    monkeypatch.setenv("DECODE_AUDIO_FAST_PATHS", "0")
+    assert decode_audio.info(src) == fast
