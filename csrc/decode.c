@@ -377,7 +377,9 @@ enum { ENTER_FROM_START, ENTER_SEEK, ENTER_SKIP };
 
 /* How far before a window the decoder must start for its output to equal a full decode's,
  * and how to get there. Measured per codec (see FFMPEG-NOTES §7): PCM and FLAC need nothing;
- * Vorbis needs its previous packet; MP3's bit reservoir reaches back up to 16 codec frames.
+ * Vorbis needs its previous packet (Ogg granule positions make its seeks land exactly, with
+ * room to spare); MP3's bit reservoir reaches back up to 16 codec frames, and its seeks land
+ * by byte estimates, so its packets are skipped instead.
  * AAC (noise substitution draws from a decoder-wide random state) and Opus never converge
  * exactly, so exact windows decode them from the start. */
 static int enter_policy(const da_input *in, int exact, int64_t *preroll)
@@ -398,7 +400,7 @@ static int enter_policy(const da_input *in, int exact, int64_t *preroll)
         return ENTER_SKIP;
     case AV_CODEC_ID_VORBIS:
         *preroll = 16384;
-        return ENTER_SKIP;
+        return seekable ? ENTER_SEEK : ENTER_SKIP;
     case AV_CODEC_ID_OPUS:
         *preroll = 4 * (int64_t)(par->seek_preroll > 0 ? par->seek_preroll : 3840);
         return exact ? ENTER_FROM_START : ENTER_SKIP;

@@ -216,3 +216,20 @@ def test_info_equals_probing(fmt, monkeypatch):
     fast = decode_audio.info(src)
     monkeypatch.setenv("DECODE_AUDIO_FAST_PATHS", "0")
     assert decode_audio.info(src) == fast
+
+
+def test_vorbis_windows_entered_by_seeking_equal_full_decode(tmp_path):
+    """Seekable Ogg Vorbis is entered by seeking 16384 frames before the window; the first
+    frames are placed once two timestamps agree. Windows equal a full decode's frames."""
+    pink = str(tmp_path / "pink_q0.ogg")
+    ffmpeg("-f", "lavfi", "-i", "anoisesrc=color=pink:r=44100:d=12", "-ac", "2", "-c:a",
+           "libvorbis", "-q:a", "0", pink)
+    rng = np.random.default_rng(7)
+    for path in (make_input("vorbis", 6, 48000, 12.0), make_input("vorbis", 1, 8000, 12.0), pink):
+        full = decode_audio.decode(path).numpy()
+        offsets = [1, 2047, 2048, 16383, 16384, 16385, len(full) - 5,
+                   *rng.integers(0, len(full), 12).tolist()]
+        for offset in offsets:
+            for count in (1, 3000):
+                window = decode_audio.decode(path, frame_offset=offset, num_frames=count).numpy()
+                assert window.tobytes() == full[offset:offset + count].tobytes(), (path, offset)
