@@ -386,6 +386,10 @@ static int enter_policy(const da_input *in, int exact, int64_t *preroll)
 {
     const AVCodecParameters *par = in->stream->codecpar;
     int seekable = in->fmt->pb != NULL && (in->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL);
+    /* containers whose seeks land on packets with exact timestamps (Ogg granules, an MP4
+     * index), where the preroll of an inexact window is reached by seeking */
+    const char *demuxer = in->fmt->iformat->name;
+    int stamped = seekable && (strcmp(demuxer, "ogg") == 0 || strstr(demuxer, "mp4") != NULL);
     const AVCodecDescriptor *d = avcodec_descriptor_get(par->codec_id);
     *preroll = 0;
     if (d != NULL && strncmp(d->name, "pcm_", 4) == 0)
@@ -403,10 +407,10 @@ static int enter_policy(const da_input *in, int exact, int64_t *preroll)
         return seekable ? ENTER_SEEK : ENTER_SKIP;
     case AV_CODEC_ID_OPUS:
         *preroll = 4 * (int64_t)(par->seek_preroll > 0 ? par->seek_preroll : 3840);
-        return exact ? ENTER_FROM_START : ENTER_SKIP;
+        return exact ? ENTER_FROM_START : stamped ? ENTER_SEEK : ENTER_SKIP;
     default:
         *preroll = 8192;
-        return exact ? ENTER_FROM_START : ENTER_SKIP;
+        return exact ? ENTER_FROM_START : stamped ? ENTER_SEEK : ENTER_SKIP;
     }
 }
 
@@ -417,7 +421,7 @@ static int64_t plan_window(sink *s, int mode, int64_t preroll, int64_t frame_off
     s->used = 0;
     s->next_idx = 0;
     s->use_pts = mode != ENTER_FROM_START;
-    s->need_pair = mode == ENTER_SKIP && preroll > 0;
+    s->need_pair = mode != ENTER_FROM_START && preroll > 0;
     s->anchored = 0;
     s->prev_end = -1;
     swr_free(&s->swr);
