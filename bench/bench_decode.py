@@ -12,7 +12,7 @@ is the limit: a bare libav decode loop converting with plain loops. Rows:
   peers do. The ffmpeg CLI seeks with -ss (inexact for lossy codecs);
 - peak RSS growth over the size of the output array, each reader in a fresh process;
 - load_many scaling over threads.
-Each cell is the median of several runs; the ratio is decode_audio's time over the fastest
+Each cell is the median of several runs, the readers taking turns run by run; the ratio is decode_audio's time over the fastest
 peer's (below 1.0: decode_audio is faster; the limit column is not a peer). "-" marks a reader
 that cannot read the format.
 """
@@ -199,20 +199,30 @@ class Table:
         self.title, self.unit, self.limit, self.decimals = title, unit, limit, decimals
         self.rows: List[str] = []
 
-    def add(self, label: str, t_ours: float, peers: Dict[str, Optional[Callable]],
+    def add(self, label: str, ours_fn: Callable, peers: Dict[str, Optional[Callable]],
             calls: int = 1, pipe_calls: Optional[int] = None, limit: Optional[float] = None):
+        """Times decode_audio and the peers round-robin, run by run, so that they share the
+        machine's state; cells are medians over the runs."""
         scale = 1e6 if self.unit == "µs" else 1e3
         fmt = f"{{:.{self.decimals}f}}"
-        cells, best = [], None
+        readers = [("decode_audio", ours_fn, calls)]
         for name in PEERS:
-            fn = peers.get(name)
-            if fn is None:
-                cells.append("-")
-                continue
-            n = pipe_calls if name == "ffmpeg pipe" and pipe_calls else calls
-            t = median_time(fn, n)
-            cells.append(fmt.format(t * scale))
-            best = t if best is None else min(best, t)
+            if peers.get(name) is not None:
+                n = pipe_calls if name == "ffmpeg pipe" and pipe_calls else calls
+                readers.append((name, peers[name], n))
+        times: Dict[str, List[float]] = {name: [] for name, _, _ in readers}
+        for _, fn, _ in readers:
+            fn()  # warm the page cache and the libraries
+        for _ in range(RUNS):
+            for name, fn, n in readers:
+                t = time.perf_counter()
+                for _ in range(n):
+                    fn()
+                times[name].append((time.perf_counter() - t) / n)
+        median = {name: statistics.median(ts) for name, ts in times.items()}
+        t_ours = median.pop("decode_audio")
+        cells = [fmt.format(median[name] * scale) if name in median else "-" for name in PEERS]
+        best = min(median.values()) if median else None
         ratio = f"{t_ours / best:.2f}" if best else "-"
         row = f"| {label} | {fmt.format(t_ours * scale)} | " + " | ".join(cells) + f" | {ratio}"
         if self.limit:
@@ -238,12 +248,11 @@ def per_call_rows() -> Table:
     wav1, mp31 = make("1s_16k_mono", tone, "wav"), make("1s_16k_mono", tone, "mp3")
     speech = make("3.4s_16k_speech", SPEECH, "wav")
     calls = 200
-    table.add("WAV 1 s", median_time(ours(wav1), calls), peers_for(wav1, 16000), calls, 5)
-    table.add("WAV 1 s, int16", median_time(ours(wav1, dtype="int16"), calls),
-              peers_for(wav1, 16000, dtype="int16"), calls, 5)
-    table.add("MP3 1 s", median_time(ours(mp31), 50), peers_for(mp31, 16000), 50, 5)
-    table.add("WAV 3.4 s speech-like", median_time(ours(speech), calls),
-              peers_for(speech, 16000), calls, 5)
+    table.add("WAV 1 s", ours(wav1), peers_for(wav1, 16000), calls, 3)
+    table.add("WAV 1 s, int16", ours(wav1, dtype="int16"), peers_for(wav1, 16000, dtype="int16"),
+              calls, 3)
+    table.add("MP3 1 s", ours(mp31), peers_for(mp31, 16000), 50, 3)
+    table.add("WAV 3.4 s speech-like", ours(speech), peers_for(speech, 16000), calls, 3)
     return table
 
 
@@ -253,18 +262,17 @@ def full_rows(paths: Dict[str, Tuple[str, int]]) -> Table:
     assert np.array_equal(decode_audio.decode(wav).numpy(),
                           soundfile.read(wav, dtype="float32")[0]), "decoders disagree on the WAV"
     for name, (path, rate) in paths.items():
-        table.add(name, median_time(ours(path)), peers_for(path, rate), limit=bare_time(path))
+        table.add(name, ours(path), peers_for(path, rate), limit=bare_time(path))
     return table
 
 
 def window_rows(paths: Dict[str, Tuple[str, int]]) -> Table:
     table = Table("1 s window 60 s in, float32", "ms", decimals=2)
     for name, (path, rate) in paths.items():
-        table.add(name, median_time(ours(path, 60 * rate, rate), 5),
-                  peers_for(path, rate, 60 * rate, rate), 5, 1)
+        table.add(name, ours(path, 60 * rate, rate), peers_for(path, rate, 60 * rate, rate), 5, 1)
     for name in ("opus", "aac"):
         path, rate = paths[name]
-        table.add(f"{name}, exact=False", median_time(ours(path, 60 * rate, rate, exact=False), 5),
+        table.add(f"{name}, exact=False", ours(path, 60 * rate, rate, exact=False),
                   peers_for(path, rate, 60 * rate, rate), 5, 1)
     return table
 

@@ -56,7 +56,8 @@ typedef struct da_input {
      * for (an MP3's LAME tag). */
     uint8_t *head;
     int head_size;
-    int stream_info_skipped;  /* the stream's parameters came from sniff.c, not stream info */
+    int stream_info_skipped;  /* no stream info was read: the MP3 frame header or FLAC
+                                 STREAMINFO (through the decoder) has what decoding needs */
     char name[256];           /* how messages name the source */
 } da_input;
 
