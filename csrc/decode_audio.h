@@ -334,6 +334,14 @@ DA_API int da_get_versions(da_versions *versions);
 /* Writes FFmpeg's description of `code` into `err`; returns 0. */
 DA_API int da_strerror(int code, char *err, size_t err_size);
 
+/* ---- Fast paths ----
+ *
+ * da_decode() reads plain PCM WAV files (paths and memory) without libavformat. Every open
+ * of a path whose extension and first bytes agree (MP3, WAV, FLAC, Ogg, MP4) names its
+ * demuxer instead of probing, and decoding an MP3 or FLAC opened so skips stream info. Each
+ * gives what the general path gives, and anything unusual takes the general path. Setting
+ * the environment variable DECODE_AUDIO_FAST_PATHS=0 turns them off. */
+
 #ifdef __cplusplus
 }
 #endif
