@@ -12,9 +12,9 @@ is the limit: a bare libav decode loop converting with plain loops. Rows:
   peers do. The ffmpeg CLI seeks with -ss (inexact for lossy codecs);
 - peak RSS growth over the size of the output array, each reader in a fresh process;
 - load_many scaling over threads.
-Each cell is the median of several runs, the readers taking turns run by run; the ratio is decode_audio's time over the fastest
-peer's (below 1.0: decode_audio is faster; the limit column is not a peer). "-" marks a reader
-that cannot read the format.
+Each cell is the median of several runs, the readers taking turns run by run; the ratio
+is decode_audio's time over the fastest peer's (below 1.0: decode_audio is faster; the limit
+column is not a peer). "-" marks a reader that cannot read the format.
 """
 
 from __future__ import annotations

@@ -148,6 +148,9 @@ DA_PRIVATE int da__pcm_decode(const da_source *src, const da_decode_options *opt
  * make that certain (MP3, WAV, FLAC, Ogg, MP4/M4A); NULL: probe. For an MP3, *mpa_header
  * (when not NULL) gets its first frame's header. */
 DA_PRIVATE const AVInputFormat *da__sniff_format(const da_source *src, uint32_t *mpa_header);
+/* Length of the MPEG audio frame whose 4-byte header is at p, or 0 when it is not a valid
+ * header (as FFmpeg's mpegaudiodecheader.c decides). */
+DA_PRIVATE int da__mpa_frame_size(const uint8_t *p);
 /* Sets the stream parameters stream info would find from an MPEG audio frame header. */
 DA_PRIVATE int da__mpa_params(AVStream *st, uint32_t header);
 

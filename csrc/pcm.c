@@ -94,14 +94,19 @@ static int parse_fmt(pcm_file *f, const uint8_t *b, uint32_t size)
         if (size < 40 || rl16(b + 16) < 22)
             return -1;
         uint32_t valid = rl16(b + 18), mask = rl32(b + 20);
-        if ((valid != 0 && valid != bits) || (mask != 0 && (uint32_t)__builtin_popcount(mask) != channels) ||
+        int odd_mask = mask != 0 && (uint32_t)__builtin_popcount(mask) != channels;
+        if ((valid != 0 && valid != bits) || odd_mask ||
             memcmp(b + 28, base_guid, sizeof base_guid) != 0)
             return -1;
         tag = rl32(b + 24);
     }
     switch (tag) {
     case 1:
-        f->kind = bits == 8 ? K_U8 : bits == 16 ? K_S16 : bits == 24 ? K_S24 : bits == 32 ? K_S32 : -1;
+        f->kind = bits == 8    ? K_U8
+                  : bits == 16 ? K_S16
+                  : bits == 24 ? K_S24
+                  : bits == 32 ? K_S32
+                               : -1;
         break;
     case 3: f->kind = bits == 32 ? K_F32 : bits == 64 ? K_F64 : -1; break;
     case 6: f->kind = bits == 8 ? K_ALAW : -1; break;
@@ -181,30 +186,6 @@ static int parse_wav(pcm_file *f)
     return 0;
 }
 
-/* Length of the MPEG audio frame whose header is at p (4 bytes), or 0 (mpegaudiodecheader.c). */
-static int mpa_frame_size(const uint8_t *p)
-{
-    static const uint16_t kbps[2][3][15] = {
-        {{0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448},
-         {0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384},
-         {0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320}},
-        {{0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256},
-         {0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160},
-         {0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160}}};
-    static const int rates[3] = {44100, 48000, 32000};
-    uint32_t h = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-    int version = (h >> 19) & 3, layer = 4 - (int)((h >> 17) & 3);
-    int bitrate = (h >> 12) & 15, rate_index = (h >> 10) & 3, padding = (h >> 9) & 1;
-    if ((h & 0xFFE00000u) != 0xFFE00000u || version == 1 || layer == 4 || bitrate == 0 ||
-        bitrate == 15 || rate_index == 3)
-        return 0;
-    int lsf = version != 3, rate = rates[rate_index] >> (lsf + (version == 0));
-    int br = kbps[lsf][layer - 1][bitrate];
-    if (layer == 1)
-        return (br * 12000 / rate + padding) * 4;
-    return br * 144000 / (layer == 3 ? rate << lsf : rate) + padding;
-}
-
 /* Length of the ADTS frame at p (6 bytes), or 0 (aacdec.c's probe). */
 static int adts_frame_size(const uint8_t *p)
 {
@@ -250,7 +231,7 @@ static int suspect_at(const uint8_t *p, int64_t i, int64_t n, int full)
     if (w == 0x7FFE8001u || w == 0xFE7F0180u || w == 0x1FFFE800u || w == 0xFF1F00E8u ||
         w == 0x64582025u || (w | 1) == 0xF8726FBBu)
         return 1;
-    return chained(p + i, p + n, mpa_frame_size) || chained(p + i, p + n, adts_frame_size) ||
+    return chained(p + i, p + n, da__mpa_frame_size) || chained(p + i, p + n, adts_frame_size) ||
            chained(p + i, p + n, loas_frame_size);
 }
 
@@ -276,11 +257,13 @@ static int scan(const uint8_t *p, int64_t n, int full, unsigned *ac3)
         if (full) {
             __m128i high = _mm_cmpeq_epi8(_mm_and_si128(v1, e0), e0);
             __m128i ff = EQ(v0, 0xFF);
-            c = _mm_or_si128(c, _mm_and_si128(ff, _mm_or_si128(high, _mm_and_si128(EQ(v1, 0x1F), EQ(v2, 0x00)))));
+            __m128i ff1f00 = _mm_and_si128(EQ(v1, 0x1F), EQ(v2, 0x00));
+            c = _mm_or_si128(c, _mm_and_si128(ff, _mm_or_si128(high, ff1f00)));
             c = _mm_or_si128(c, _mm_and_si128(EQ(v0, 0x56), high));
             c = _mm_or_si128(c, _mm_and_si128(EQ(v0, 0x7F), EQ(v1, 0xFE)));
             c = _mm_or_si128(c, _mm_and_si128(EQ(v0, 0xFE), EQ(v1, 0x7F)));
-            c = _mm_or_si128(c, _mm_and_si128(_mm_and_si128(EQ(v0, 0x1F), EQ(v1, 0xFF)), EQ(v2, 0xE8)));
+            __m128i x1fff = _mm_and_si128(EQ(v0, 0x1F), EQ(v1, 0xFF));
+            c = _mm_or_si128(c, _mm_and_si128(x1fff, EQ(v2, 0xE8)));
             c = _mm_or_si128(c, _mm_and_si128(EQ(v0, 0x64), EQ(v1, 0x58)));
             c = _mm_or_si128(c, _mm_and_si128(EQ(v0, 0xF8), EQ(v1, 0x72)));
             __m128i a = _mm_or_si128(_mm_and_si128(EQ(v0, 0x0B), EQ(v1, 0x77)),
@@ -467,12 +450,13 @@ int da__pcm_decode(const da_source *src, const da_decode_options *opt, da_audio 
     int dtype = opt->dtype == DA_DTYPE_AUTO ? native_dtype(f.kind) : opt->dtype;
     ret = da__audio_alloc(dtype, f.channels, f.rate, opt->channels_first != 0, count, &a);
     if (ret < 0)
-        goto fail;
+        goto end;
     int widened = f.kind == K_S24 || f.kind == K_ALAW || f.kind == K_MULAW;
     int64_t step = HEAD_ALLOC / frame_bytes;
-    if (widened && (tmp = malloc((size_t)(step < count ? step : count) * (size_t)f.channels * 4 + 4)) == NULL) {
+    size_t tmp_size = (size_t)(step < count ? step : count) * (size_t)f.channels * 4;
+    if (widened && (tmp = malloc(tmp_size > 0 ? tmp_size : 1)) == NULL) {
         ret = AVERROR(ENOMEM);
-        goto fail;
+        goto end;
     }
     for (int64_t done = 0; done < count;) {
         int64_t n = count - done < step ? count - done : step;
@@ -488,20 +472,19 @@ int da__pcm_decode(const da_source *src, const da_decode_options *opt, da_audio 
         }
         ret = convert_frames(&f, in, n, a, done, tmp);
         if (ret < 0)
-            goto fail;
+            goto end;
         done += n;
     }
     ret = da__audio_finish(a, count);
     if (ret < 0)
-        goto fail;
+        goto end;
     *out = a;
     a = NULL;
     ret = 0;
-    goto end;
 
-fail:
-    ret = da__fail(ret, err, err_size, "decode '%s'", name);
 end:
+    if (ret < 0)
+        da__fail(ret, err, err_size, "decode '%s'", name);
     da_audio_free(&a);
     free(tmp);
     free(f.head);

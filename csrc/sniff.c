@@ -19,8 +19,7 @@
 
 #define SNIFF_BYTES 4096
 
-/* Length of the MPEG audio frame whose 4-byte header is at p, or 0 (mpegaudiodecheader.c). */
-static int mpa_frame_size(const uint8_t *p)
+int da__mpa_frame_size(const uint8_t *p)
 {
     static const uint16_t kbps[2][3][15] = {
         {{0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448},
@@ -59,7 +58,7 @@ static int is_mp3(const uint8_t *b, int n, uint32_t *header)
     for (int frames = 0; frames < 3; frames++) {
         if (at + 4 > n)
             return 0;
-        int len = mpa_frame_size(b + at);
+        int len = da__mpa_frame_size(b + at);
         if (len == 0)
             return 0;
         at += len;
@@ -72,14 +71,16 @@ static int is_wav(const uint8_t *b, int n, uint32_t *header)
     (void)header;
     if (n < 12 || memcmp(b, "RIFF", 4) != 0 || memcmp(b + 8, "WAVE", 4) != 0)
         return 0;
-    /* what the ACT demuxer outbids WAV for (actdec.c) */
-    return !(n >= 20 && b[16] == 16 && b[17] == 0 && b[18] == 0 && b[19] == 0);
+    /* what the ACT demuxer outbids WAV for (actdec.c): a 16-byte fmt chunk and its marker */
+    int act = n >= 258 && b[16] == 16 && b[17] == 0 && b[18] == 0 && b[19] == 0 &&
+              b[256] == 0x84 && b[257] == 0;
+    return !act;
 }
 
 int da__mpa_params(AVStream *st, uint32_t header)
 {
     uint8_t b[4] = {header >> 24, header >> 16, header >> 8, header};
-    if (mpa_frame_size(b) == 0)
+    if (da__mpa_frame_size(b) == 0)
         return AVERROR_INVALIDDATA;
     static const int rates[3] = {44100, 48000, 32000};
     int version = (header >> 19) & 3, layer = 4 - (int)((header >> 17) & 3);

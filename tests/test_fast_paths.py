@@ -147,8 +147,10 @@ def test_odd_headers_equal_general_path(tmp_path):
     samples = (rng.standard_normal(4000) * 3000).astype("<i2").tobytes()
     guid_tail = bytes.fromhex("000010008000 00aa00389b71".replace(" ", ""))
     cases = {
-        "list_after_data": [(b"fmt ", _fmt()), (b"data", samples), (b"LIST", b"INFOISFT\4\0\0\0abc\0")],
-        "two_data_chunks": [(b"fmt ", _fmt()), (b"data", samples[:4000]), (b"data", samples[4000:])],
+        "list_after_data": [(b"fmt ", _fmt()), (b"data", samples),
+                            (b"LIST", b"INFOISFT\4\0\0\0abc\0")],
+        "two_data_chunks": [(b"fmt ", _fmt()), (b"data", samples[:4000]),
+                            (b"data", samples[4000:])],
         "odd_data_u8": [(b"fmt ", _fmt(channels=1, bits=8)), (b"data", samples[:4001]),
                         (b"LIST", b"INFO")],
         "partial_frame": [(b"fmt ", _fmt()), (b"data", samples[:4002])],
