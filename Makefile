@@ -30,7 +30,8 @@ DA_LIBS += $(shell pkg-config --libs sox 2>/dev/null || echo -lsox)
 endif
 
 SRCS := csrc/avio.c csrc/buffer.c csrc/convert.c csrc/decode.c csrc/dlpack.c csrc/encode.c \
-        csrc/error.c csrc/filter.c csrc/probe.c csrc/sox.c csrc/utils.c csrc/video.c
+        csrc/error.c csrc/filter.c csrc/pcm.c csrc/probe.c csrc/sniff.c csrc/sox.c csrc/utils.c \
+        csrc/video.c
 HDRS := csrc/decode_audio.h csrc/internal.h
 LIB := python/decode_audio/libdecode_audio.so
 BUILD := build
@@ -55,7 +56,7 @@ $(SOX_STAMP): | $(BUILD)
 $(BUILD)/sox.o $(BUILD)/asan/sox.o: $(SOX_STAMP)
 
 # The conversion loops are worth vectorising fully; lrint needs no errno to become one instruction.
-$(BUILD)/convert.o: DA_CFLAGS += -O3 -fno-math-errno
+$(BUILD)/convert.o $(BUILD)/pcm.o: DA_CFLAGS += -O3 -fno-math-errno
 
 $(BUILD) $(BUILD)/asan:
 	mkdir -p $@
@@ -124,7 +125,7 @@ ASAN_TESTS ?= tests/test_formats.py tests/test_errors.py tests/test_zero_copy.py
               tests/test_stream_writer.py tests/test_filters.py tests/test_parallel.py \
               tests/test_reader.py tests/test_video_writer.py tests/test_backends.py \
               tests/test_ffmpeg_utils.py tests/test_on_error.py tests/test_diagnostics.py \
-              tests/test_broken.py tests/test_fuzz_regressions.py
+              tests/test_broken.py tests/test_fuzz_regressions.py tests/test_fast_paths.py
 asan-test: asan-lib
 	LD_PRELOAD=$(ASAN_RUNTIME) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

@@ -239,6 +239,11 @@ int da__input_open(const da_source *src, const da_open_options *opt, da_input **
             goto end;
         }
     }
+    /* a path whose extension and first bytes agree names its demuxer: no probing (sniff.c) */
+    uint32_t mpa_header = 0;
+    int sniffed = 0;
+    if (ifmt == NULL && opt->formats == NULL)
+        sniffed = (ifmt = da__sniff_format(src, &mpa_header)) != NULL;
 
     char protocols[256];
     if (opt->protocols != NULL)
@@ -301,7 +306,26 @@ int da__input_open(const da_source *src, const da_open_options *opt, da_input **
         in->fmt->probesize = 16384;
         av_opt_set_int(in->fmt->priv_data, "max_size", 16384, 0);
     }
-    ret = avformat_find_stream_info(in->fmt, NULL);
+    const char *demuxer = in->fmt->iformat->name;
+    if (sniffed && mpa_header != 0 && strcmp(demuxer, "mp3") == 0 && in->fmt->nb_streams == 1) {
+        /* an MP3 with nothing but audio: its first frame's header has what stream info
+         * would decode frames to find (probe.c still asks for the rest) */
+        ret = da__mpa_params(in->fmt->streams[0], mpa_header);
+        in->stream_info_skipped = ret >= 0;
+    } else if (sniffed && strcmp(demuxer, "flac") == 0 && in->fmt->nb_streams == 1 &&
+               in->fmt->streams[0]->codecpar->extradata_size >= 34) {
+        /* a FLAC with nothing but audio: the decoder sets itself up from STREAMINFO, which
+         * also has the rate and channel count that finding the stream needs */
+        AVCodecParameters *par = in->fmt->streams[0]->codecpar;
+        const uint8_t *e = par->extradata;
+        par->sample_rate = e[10] << 12 | e[11] << 4 | e[12] >> 4;
+        av_channel_layout_uninit(&par->ch_layout);
+        par->ch_layout.order = AV_CHANNEL_ORDER_UNSPEC;
+        par->ch_layout.nb_channels = ((e[12] >> 1) & 7) + 1;
+        in->stream_info_skipped = 1;
+    } else {
+        ret = avformat_find_stream_info(in->fmt, NULL);
+    }
     if (ret < 0 || in->callback_failed) {
         ret = in->callback_failed ? DA_ERR_CALLBACK : ret;
         da__fail(ret, err, err_size, "open '%s': reading stream info", in->name);

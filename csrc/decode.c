@@ -392,13 +392,19 @@ enum { ENTER_FROM_START, ENTER_SEEK, ENTER_SKIP };
 
 /* How far before a window the decoder must start for its output to equal a full decode's,
  * and how to get there. Measured per codec (see FFMPEG-NOTES §7): PCM and FLAC need nothing;
- * Vorbis needs its previous packet; MP3's bit reservoir reaches back up to 16 codec frames.
+ * Vorbis needs its previous packet (Ogg granule positions make its seeks land exactly, with
+ * room to spare); MP3's bit reservoir reaches back up to 16 codec frames, and its seeks land
+ * by byte estimates, so its packets are skipped instead.
  * AAC (noise substitution draws from a decoder-wide random state) and Opus never converge
  * exactly, so exact windows decode them from the start. */
 static int enter_policy(const da_input *in, int exact, int64_t *preroll)
 {
     const AVCodecParameters *par = in->stream->codecpar;
     int seekable = in->fmt->pb != NULL && (in->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL);
+    /* containers whose seeks land on packets with exact timestamps (Ogg granules, an MP4
+     * index), where the preroll of an inexact window is reached by seeking */
+    const char *demuxer = in->fmt->iformat->name;
+    int stamped = seekable && (strcmp(demuxer, "ogg") == 0 || strstr(demuxer, "mp4") != NULL);
     const AVCodecDescriptor *d = avcodec_descriptor_get(par->codec_id);
     *preroll = 0;
     if (d != NULL && strncmp(d->name, "pcm_", 4) == 0)
@@ -413,13 +419,13 @@ static int enter_policy(const da_input *in, int exact, int64_t *preroll)
         return ENTER_SKIP;
     case AV_CODEC_ID_VORBIS:
         *preroll = 16384;
-        return ENTER_SKIP;
+        return seekable ? ENTER_SEEK : ENTER_SKIP;
     case AV_CODEC_ID_OPUS:
         *preroll = 4 * (int64_t)(par->seek_preroll > 0 ? par->seek_preroll : 3840);
-        return exact ? ENTER_FROM_START : ENTER_SKIP;
+        return exact ? ENTER_FROM_START : stamped ? ENTER_SEEK : ENTER_SKIP;
     default:
         *preroll = 8192;
-        return exact ? ENTER_FROM_START : ENTER_SKIP;
+        return exact ? ENTER_FROM_START : stamped ? ENTER_SEEK : ENTER_SKIP;
     }
 }
 
@@ -430,7 +436,7 @@ static int64_t plan_window(sink *s, int mode, int64_t preroll, int64_t frame_off
     s->used = 0;
     s->next_idx = 0;
     s->use_pts = mode != ENTER_FROM_START;
-    s->need_pair = mode == ENTER_SKIP && preroll > 0;
+    s->need_pair = mode != ENTER_FROM_START && preroll > 0;
     s->anchored = 0;
     s->prev_end = -1;
     swr_free(&s->swr);
@@ -730,9 +736,13 @@ int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out
     if (out == NULL)
         return da__failmsg(DA_ERR_ARGUMENT, err, err_size, "decode: no output pointer");
     *out = NULL;
+    /* plain PCM WAV files are read without libavformat when that gives the same bytes */
+    int ret = da__pcm_decode(src, opt, out, err, err_size);
+    if (ret != DA_PCM_UNHANDLED)
+        return ret;
     job j;
     sink *s = &j.s;
-    int ret = job_open(&j, src, opt, err, err_size);
+    ret = job_open(&j, src, opt, err, err_size);
     if (ret < 0)
         goto end;
     da_input *in = j.in;

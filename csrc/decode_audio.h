@@ -488,6 +488,14 @@ DA_API int da_sox_list_formats(int write, char **names, int64_t *size, char *err
 #define DA_ON_ERROR_SKIP  0 /* skip rejected packets and count them (the ffmpeg CLI's way) */
 #define DA_ON_ERROR_RAISE 1 /* fail at the first packet the decoder rejects, or a read error */
 
+/* ---- Fast paths ----
+ *
+ * da_decode() reads plain PCM WAV files (paths and memory) without libavformat. Every open
+ * of a path whose extension and first bytes agree (MP3, WAV, FLAC, Ogg, MP4) names its
+ * demuxer instead of probing, and decoding an MP3 or FLAC opened so skips stream info. Each
+ * gives what the general path gives, and anything unusual takes the general path. Setting
+ * the environment variable DECODE_AUDIO_FAST_PATHS=0 turns them off. */
+
 #ifdef __cplusplus
 }
 #endif

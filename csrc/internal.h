@@ -62,6 +62,8 @@ typedef struct da_input {
      * for (an MP3's LAME tag). */
     uint8_t *head;
     int head_size;
+    int stream_info_skipped;  /* no stream info was read: the MP3 frame header or FLAC
+                                 STREAMINFO (through the decoder) has what decoding needs */
     char name[256];           /* how messages name the source */
 } da_input;
 
@@ -183,5 +185,29 @@ DA_PRIVATE int da__names_append(da__name_list *l, const char *name, const char *
 /* Hands the list over as *names and *size (an empty one too is a buffer to free) and clears
  * `l`; AVERROR(ENOMEM) leaves `l` to the caller to free. */
 DA_PRIVATE int da__names_finish(da__name_list *l, char **names, int64_t *size);
+
+/* ---- pcm.c: plain PCM WAV without libavformat ---- */
+
+/* Setting this environment variable to "0" turns the fast paths of pcm.c and sniff.c off. */
+#define DA_ENV_FAST_PATHS "DECODE_AUDIO_FAST_PATHS"
+
+/* Returned by da__pcm_decode when the input or the options are not its to decode. */
+#define DA_PCM_UNHANDLED 1
+/* Decodes a plain PCM WAV (path or memory) as da_decode() would, when that is certain to give
+ * the general path's bytes: 0 with *out set, DA_PCM_UNHANDLED, or a negative error code. */
+DA_PRIVATE int da__pcm_decode(const da_source *src, const da_decode_options *opt,
+                              da_audio **out, char *err, size_t err_size);
+
+/* ---- sniff.c: the demuxer of a path whose extension and first bytes agree ---- */
+
+/* The demuxer libavformat's probe would pick for `src`, when its extension and first bytes
+ * make that certain (MP3, WAV, FLAC, Ogg, MP4/M4A); NULL: probe. For an MP3, *mpa_header
+ * (when not NULL) gets its first frame's header. */
+DA_PRIVATE const AVInputFormat *da__sniff_format(const da_source *src, uint32_t *mpa_header);
+/* Length of the MPEG audio frame whose 4-byte header is at p, or 0 when it is not a valid
+ * header (as FFmpeg's mpegaudiodecheader.c decides). */
+DA_PRIVATE int da__mpa_frame_size(const uint8_t *p);
+/* Sets the stream parameters stream info would find from an MPEG audio frame header. */
+DA_PRIVATE int da__mpa_params(AVStream *st, uint32_t header);
 
 #endif /* DA_INTERNAL_H */

@@ -263,6 +263,11 @@ int da_probe(const da_source *src, const da_open_options *opt, int exact, da_inf
     int ret = da__input_open(src, opt, &in, err, err_size);
     if (ret < 0)
         return ret;
+    /* durations and bit rates come from stream info, which decoding can do without */
+    if (in->stream_info_skipped && (ret = avformat_find_stream_info(in->fmt, NULL)) < 0) {
+        da__fail(ret, err, err_size, "open '%s': reading stream info", in->name);
+        goto end;
+    }
 
     const AVCodecParameters *par = in->stream->codecpar;
     info->sample_rate = in->dec->sample_rate;

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import weakref
 from typing import Any, Optional, Tuple
 
 import numpy as np
@@ -29,8 +28,16 @@ _VERSIONED = b"dltensor_versioned"
 _KDL_CPU = 1
 
 
+# dtypes already looked up (names, NumPy and torch dtypes), so a call costs one dict lookup
+_CODES: dict = dict(DTYPES)
+
+
 def dtype_code(dtype: Any) -> int:
     """The C code of a dtype given as a name, a NumPy dtype or a torch dtype."""
+    try:
+        return _CODES[dtype]
+    except (KeyError, TypeError):
+        pass
     name = str(dtype).replace("torch.", "")
     try:
         name = np.dtype(name).name
@@ -39,6 +46,10 @@ def dtype_code(dtype: Any) -> int:
     code = DTYPES.get(name)
     if code is None:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
+    try:
+        _CODES[dtype] = code
+    except TypeError:
+        pass
     return code
 
 
@@ -69,7 +80,7 @@ class Audio:
     >>> x = a.numpy()                              # no copy: x.base is a
     """
 
-    __slots__ = ("_ptr", "_struct", "_finalizer", "_owner", "_row", "__weakref__")
+    __slots__ = ("_ptr", "_struct", "_owner", "_row", "_interface", "__weakref__")
 
     def __init__(self, ptr: Any, owner: Any = None, row_length: int = 0) -> None:
         self._ptr = ptr
@@ -77,7 +88,15 @@ class Audio:
         # decoding into the caller's array: keep it alive; channels-first rows keep its length
         self._owner = owner
         self._row = row_length
-        self._finalizer = weakref.finalize(self, _release, ptr)
+        self._interface: Optional[dict] = None
+
+    def __del__(self) -> None:
+        # Views (NumPy arrays, DLPack capsules) keep this object or the C buffer alive, so the
+        # last reference going is the moment to drop ours.
+        ptr = getattr(self, "_ptr", None)
+        if ptr is not None and _lib is not None:
+            self._ptr = None
+            _release(ptr)
 
     # --- description ---
     @property
@@ -134,16 +153,19 @@ class Audio:
     # --- NumPy ---
     @property
     def __array_interface__(self) -> dict:
-        strides = None
-        if self._row and self.channels_first and self._row != self.num_frames:
-            strides = (self._row * self.dtype.itemsize, self.dtype.itemsize)
-        return {
-            "version": 3,
-            "shape": self.shape,
-            "typestr": self.dtype.str,
-            "data": (self.data_ptr, False),
-            "strides": strides,
-        }
+        # the buffer never changes once decoded: describe it once
+        if self._interface is None:
+            strides = None
+            if self._row and self.channels_first and self._row != self.num_frames:
+                strides = (self._row * self.dtype.itemsize, self.dtype.itemsize)
+            self._interface = {
+                "version": 3,
+                "shape": self.shape,
+                "typestr": self.dtype.str,
+                "data": (self.data_ptr, False),
+                "strides": strides,
+            }
+        return self._interface
 
     def numpy(self) -> np.ndarray:
         """A NumPy view of the samples (no copy; it keeps this object alive)."""

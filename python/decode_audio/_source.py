@@ -171,6 +171,8 @@ def _set_path(struct: Any, path: Any, protocols: Optional[bytes]) -> bytes:
 
 def _is_url(path: str, protocols: Optional[bytes]) -> bool:
     """A string is a URL when it has a scheme://, or when the caller allowed its scheme."""
+    if ":" not in path:
+        return False
     if _URL.match(path):
         return True
     # FFmpeg's own reading of a protocol prefix: "concat:…", "data:…", "subfile,,…:…"

@@ -1,0 +1,237 @@
+"""The fast paths give the same bytes as the general FFmpeg path: the native PCM WAV reader
+(csrc/pcm.c) and the demuxer named from a path's extension and first bytes (csrc/sniff.c).
+
+DECODE_AUDIO_FAST_PATHS=0 turns both off; each case decodes both ways and compares shape, type,
+rate and bytes. Inputs the fast paths must leave to FFmpeg (compressed audio hiding in a PCM
+payload, RF64, resampling, misnamed files, ...) are compared the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import time
+
+import numpy as np
+import pytest
+
+from conftest import CACHE, ffmpeg, make_input
+
+import decode_audio
+
+WAV_FORMATS = ("wav_s16", "wav_s24", "wav_s32", "wav_f32", "wav_u8", "wav_ulaw", "wav_alaw")
+OPTIONS = [
+    {},
+    {"dtype": "int16"},
+    {"dtype": "int8"},
+    {"dtype": "uint8"},
+    {"dtype": "int32"},
+    {"dtype": "float64"},
+    {"channels_first": True},
+    {"channels_first": True, "dtype": "int16", "frame_offset": 777, "num_frames": 5000},
+    {"frame_offset": 1000, "num_frames": 300},
+    {"frame_offset": 15990, "num_frames": 300},
+    {"frame_offset": 20000},
+    {"num_frames": 0},
+    {"sample_rate": 16000, "num_channels": None},
+]
+
+
+def both(src, **kwargs):
+    """(native, general) decodes of src."""
+    native = decode_audio.decode(src, **kwargs)
+    os.environ["DECODE_AUDIO_FAST_PATHS"] = "0"
+    try:
+        general = decode_audio.decode(src, **kwargs)
+    finally:
+        del os.environ["DECODE_AUDIO_FAST_PATHS"]
+    return native, general
+
+
+def outcome(src, native=True):
+    """The decode of src, or the message it fails with."""
+    if not native:
+        os.environ["DECODE_AUDIO_FAST_PATHS"] = "0"
+    try:
+        return decode_audio.decode(src)
+    except decode_audio.DecodeAudioError as e:
+        return str(e)
+    finally:
+        os.environ.pop("DECODE_AUDIO_FAST_PATHS", None)
+
+
+def assert_same(native, general):
+    a, b = native.numpy(), general.numpy()
+    assert (a.shape, a.dtype, native.sample_rate) == (b.shape, b.dtype, general.sample_rate)
+    assert a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("fmt", WAV_FORMATS)
+@pytest.mark.parametrize("channels", (1, 2, 6))
+def test_wav_matrix_equals_general_path(fmt, channels):
+    path = make_input(fmt, channels, 16000)
+    for kwargs in OPTIONS:
+        assert_same(*both(path, **{k: v for k, v in kwargs.items() if v is not None}))
+    with open(path, "rb") as f:
+        data = f.read()
+    assert_same(*both(data, channels_first=True, frame_offset=100, num_frames=4000))
+
+
+@pytest.mark.parametrize("fmt", WAV_FORMATS)
+def test_native_integer_type_equals_general_path(fmt, monkeypatch):
+    path = make_input(fmt, 2, 8000)
+    native, _ = decode_audio.load(path, normalize=False)
+    monkeypatch.setenv("DECODE_AUDIO_FAST_PATHS", "0")
+    general, _ = decode_audio.load(path, normalize=False)
+    assert native.dtype == general.dtype
+    assert native.numpy().tobytes() == general.numpy().tobytes()
+
+
+def test_native_path_is_taken():
+    """The reason for the native path: a 1 s WAV decodes several times faster without
+    libavformat (medians of interleaved calls, so machine load affects both alike)."""
+    path = make_input("wav_s16", 1, 16000)
+    native, general = [], []
+    for _ in range(30):
+        for env, times in ((None, native), ("0", general)):
+            if env is not None:
+                os.environ["DECODE_AUDIO_FAST_PATHS"] = env
+            t = time.perf_counter()
+            decode_audio.decode(path)
+            times.append(time.perf_counter() - t)
+            os.environ.pop("DECODE_AUDIO_FAST_PATHS", None)
+    assert np.median(native) * 3 < np.median(general)
+
+
+def _wrap_as_pcm(name: str, codec_args: list, fmt: str) -> str:
+    """A 16-bit stereo WAV whose payload is another codec's bitstream, as DTS-in-WAV is."""
+    os.makedirs(CACHE, exist_ok=True)
+    raw = os.path.join(CACHE, f"hidden_{name}.{fmt}")
+    out = os.path.join(CACHE, f"hidden_{name}.wav")
+    if not os.path.exists(out):
+        ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=1", "-ac", "2",
+               *codec_args, "-f", fmt, raw)
+        ffmpeg("-f", "s16le", "-ar", "48000", "-ac", "2", "-i", raw, "-c:a", "copy", out)
+    return out
+
+
+@pytest.mark.parametrize("name, codec_args, fmt, codec", [
+    ("ac3", ["-c:a", "ac3"], "ac3", "ac3"),
+    ("mp3", ["-c:a", "libmp3lame"], "mp3", "mp3"),
+    ("dts", ["-c:a", "dca", "-strict", "-2"], "dts", "dts"),
+    ("spdif", ["-c:a", "ac3"], "spdif", "ac3"),
+])
+def test_hidden_compressed_payload_is_left_to_ffmpeg(name, codec_args, fmt, codec):
+    path = _wrap_as_pcm(name, codec_args, fmt)
+    assert decode_audio.info(path).codec == codec
+    native, general = both(path)
+    assert_same(native, general)
+    # decoded as the codec, not as the noise its bytes make as PCM
+    assert native.num_frames != os.path.getsize(path) // 4
+
+
+def _riff(chunks) -> bytes:
+    body = b"WAVE" + b"".join(tag + struct.pack("<I", len(data)) + data + b"\0" * (len(data) & 1)
+                              for tag, data in chunks)
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def _fmt(tag=1, channels=2, rate=8000, bits=16, extra=b""):
+    align = channels * bits // 8
+    return struct.pack("<HHIIHH", tag, channels, rate, rate * align, align, bits) + extra
+
+
+def test_odd_headers_equal_general_path(tmp_path):
+    rng = np.random.default_rng(0)
+    samples = (rng.standard_normal(4000) * 3000).astype("<i2").tobytes()
+    guid_tail = bytes.fromhex("000010008000 00aa00389b71".replace(" ", ""))
+    cases = {
+        "list_after_data": [(b"fmt ", _fmt()), (b"data", samples),
+                            (b"LIST", b"INFOISFT\4\0\0\0abc\0")],
+        "two_data_chunks": [(b"fmt ", _fmt()), (b"data", samples[:4000]),
+                            (b"data", samples[4000:])],
+        "odd_data_u8": [(b"fmt ", _fmt(channels=1, bits=8)), (b"data", samples[:4001]),
+                        (b"LIST", b"INFO")],
+        "partial_frame": [(b"fmt ", _fmt()), (b"data", samples[:4002])],
+        "fmt_after_junk": [(b"junk", b"x" * 7), (b"fmt ", _fmt()), (b"data", samples)],
+        "waveformat_14": [(b"fmt ", _fmt(channels=1, bits=8)[:14]), (b"data", samples)],
+        "extensible_24_in_32": [(b"fmt ", _fmt(tag=0xFFFE, bits=32, extra=struct.pack(
+            "<HHI", 22, 24, 3) + struct.pack("<I", 1) + guid_tail)), (b"data", samples)],
+        "extensible_odd_mask": [(b"fmt ", _fmt(tag=0xFFFE, extra=struct.pack(
+            "<HHI", 22, 16, 7) + struct.pack("<I", 1) + guid_tail)), (b"data", samples)],
+        "extensible_float": [(b"fmt ", _fmt(tag=0xFFFE, bits=32, extra=struct.pack(
+            "<HHI", 22, 32, 3) + struct.pack("<I", 3) + guid_tail)),
+            (b"data", np.linspace(-1, 1, 2000, dtype="<f4").tobytes())],
+        "bits_12": [(b"fmt ", _fmt(bits=12)[:12] + struct.pack("<HH", 4, 12)), (b"data", samples)],
+    }
+    for name, chunks in cases.items():
+        path = tmp_path / f"{name}.wav"
+        path.write_bytes(_riff(chunks))
+        native, general = outcome(str(path)), outcome(str(path), native=False)
+        if isinstance(native, str) or isinstance(general, str):
+            assert native == general, name  # both fail, with the same message
+        else:
+            assert_same(native, general)
+    # a data size larger than the file (a truncated recording): both read what is there
+    data = bytearray(_riff([(b"fmt ", _fmt()), (b"data", samples)]))
+    data[40:44] = struct.pack("<I", 1 << 30)
+    truncated = tmp_path / "truncated.wav"
+    truncated.write_bytes(bytes(data))
+    native, general = both(str(truncated))
+    assert_same(native, general)
+    assert native.num_frames == 2000
+
+
+def test_rf64_resampling_and_remixing_use_ffmpeg(tmp_path):
+    src = make_input("wav_s16", 2, 16000)
+    rf64 = str(tmp_path / "rf64.wav")
+    ffmpeg("-i", src, "-c:a", "pcm_s16le", "-rf64", "always", rf64)
+    assert_same(*both(rf64))
+    assert_same(*both(src, sample_rate=8000))
+    assert_same(*both(src, num_channels=1))
+    assert_same(*both(src, sample_rate=8000, frame_offset=100, num_frames=1000))
+
+
+@pytest.mark.parametrize("fmt", ("mp3", "flac", "vorbis", "opus", "aac", "wav_s16"))
+def test_named_demuxer_equals_probing(fmt):
+    src = make_input(fmt, 2, 48000)
+    assert_same(*both(src))
+    assert_same(*both(src, frame_offset=1000, num_frames=5000))
+    assert_same(*both(src, dtype="int16", sample_rate=16000))
+
+
+@pytest.mark.parametrize("fmt, wrong", [("wav_s16", "mp3"), ("flac", "ogg"), ("mp3", "m4a"),
+                                        ("vorbis", "flac"), ("aac", "mp3"), ("mp3", "wav")])
+def test_misnamed_files_are_probed(fmt, wrong, tmp_path):
+    src = make_input(fmt, 2, 44100 if fmt != "vorbis" else 48000)
+    misnamed = str(tmp_path / f"audio.{wrong}")
+    shutil.copy(src, misnamed)
+    a, b = decode_audio.decode(misnamed).numpy(), decode_audio.decode(src).numpy()
+    assert a.shape == b.shape and a.tobytes() == b.tobytes()
+    assert_same(*both(misnamed))
+
+
+@pytest.mark.parametrize("fmt", ("mp3", "flac", "vorbis", "opus", "aac", "wav_s16"))
+def test_info_equals_probing(fmt, monkeypatch):
+    src = make_input(fmt, 2, 48000)
+    fast = decode_audio.info(src)
+    monkeypatch.setenv("DECODE_AUDIO_FAST_PATHS", "0")
+    assert decode_audio.info(src) == fast
+
+
+def test_vorbis_windows_entered_by_seeking_equal_full_decode(tmp_path):
+    """Seekable Ogg Vorbis is entered by seeking 16384 frames before the window; the first
+    frames are placed once two timestamps agree. Windows equal a full decode's frames."""
+    pink = str(tmp_path / "pink_q0.ogg")
+    ffmpeg("-f", "lavfi", "-i", "anoisesrc=color=pink:r=44100:d=12", "-ac", "2", "-c:a",
+           "libvorbis", "-q:a", "0", pink)
+    rng = np.random.default_rng(7)
+    for path in (make_input("vorbis", 6, 48000, 12.0), make_input("vorbis", 1, 8000, 12.0), pink):
+        full = decode_audio.decode(path).numpy()
+        offsets = [1, 2047, 2048, 16383, 16384, 16385, len(full) - 5,
+                   *rng.integers(0, len(full), 12).tolist()]
+        for offset in offsets:
+            for count in (1, 3000):
+                window = decode_audio.decode(path, frame_offset=offset, num_frames=count).numpy()
+                assert window.tobytes() == full[offset:offset + count].tobytes(), (path, offset)
