@@ -453,7 +453,9 @@ int da__pcm_decode(const da_source *src, const da_decode_options *opt, da_audio 
         goto end;
     int widened = f.kind == K_S24 || f.kind == K_ALAW || f.kind == K_MULAW;
     int64_t step = HEAD_ALLOC / frame_bytes;
-    size_t tmp_size = (size_t)(step < count ? step : count) * (size_t)f.channels * 4;
+    /* tmp holds a block widened to s16/s32, or a block staged to align its samples */
+    int64_t tmp_frame = frame_bytes > 4 * f.channels ? frame_bytes : 4 * f.channels;
+    size_t tmp_size = (size_t)(step < count ? step : count) * (size_t)tmp_frame;
     if (widened && (tmp = malloc(tmp_size > 0 ? tmp_size : 1)) == NULL) {
         ret = AVERROR(ENOMEM);
         goto end;
@@ -469,6 +471,16 @@ int da__pcm_decode(const da_source *src, const da_decode_options *opt, da_audio 
             /* the file changed under us: FFmpeg says what happened */
             ret = DA_PCM_UNHANDLED;
             goto end;
+        }
+        /* the conversion loops read whole samples, so an unaligned block (a data chunk at
+         * an offset that is not a multiple of the sample size) is staged in aligned memory */
+        if (!widened && (uintptr_t)in % (uintptr_t)f.sample_bytes != 0) {
+            if (tmp == NULL && (tmp = malloc(tmp_size)) == NULL) {
+                ret = AVERROR(ENOMEM);
+                goto end;
+            }
+            memcpy(tmp, in, (size_t)(n * frame_bytes));
+            in = tmp;
         }
         ret = convert_frames(&f, in, n, a, done, tmp);
         if (ret < 0)

@@ -183,6 +183,27 @@ def test_odd_headers_equal_general_path(tmp_path):
     assert native.num_frames == 2000
 
 
+@pytest.mark.parametrize("bits, tag, dtype", [(32, 3, "<f4"), (64, 3, "<f8"), (32, 1, "<i4")])
+def test_unaligned_samples_equal_general_path(bits, tag, dtype, tmp_path):
+    """Samples at an offset that is not a multiple of their size (a 6-byte chunk before the
+    data, as an odd LIST chunk makes, or bytes read in place at an odd address) are staged
+    in aligned memory before the conversion loops read them."""
+    rng = np.random.default_rng(1)
+    samples = (rng.standard_normal(6000) * (0.3 if tag == 3 else 2**28)).astype(dtype)
+    wav = _riff([(b"fmt ", _fmt(tag=tag, bits=bits)), (b"junk", b"abcdef"),
+                 (b"data", samples.tobytes())])
+    path = tmp_path / "unaligned.wav"
+    path.write_bytes(wav)
+    native, general = both(str(path))
+    assert_same(native, general)
+    assert general.num_frames == 3000
+    if dtype == "<f4":
+        assert np.array_equal(native.numpy().reshape(-1), samples)
+    shifted = memoryview(bytearray(b"\0" + wav))[1:]
+    assert_same(*both(shifted, dtype="int16", channels_first=True))
+    assert_same(*both(shifted, frame_offset=1001, num_frames=999))
+
+
 def test_rf64_resampling_and_remixing_use_ffmpeg(tmp_path):
     src = make_input("wav_s16", 2, 16000)
     rf64 = str(tmp_path / "rf64.wav")
