@@ -401,6 +401,7 @@ static int plain_options(const da_source *src, const da_decode_options *opt)
            o->decoder == NULL && o->decoder_options == NULL && o->format_options == NULL &&
            opt->filter_desc == NULL && opt->out_data == NULL && opt->frame_offset >= 0 &&
            opt->num_frames >= -1 && opt->sample_rate >= 0 && opt->num_channels >= 0 &&
+           (opt->on_error == DA_ON_ERROR_SKIP || opt->on_error == DA_ON_ERROR_RAISE) &&
            (opt->dtype == DA_DTYPE_AUTO || da__dtype_size(opt->dtype) > 0);
 }
 
