@@ -140,7 +140,8 @@ FUZZ_CC := clang
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_OBJS := $(SRCS:csrc/%.c=$(FUZZ_DIR)/%.o)
-FUZZ_TARGETS := $(FUZZ_DIR)/fuzz_decode $(FUZZ_DIR)/fuzz_probe $(FUZZ_DIR)/fuzz_reader
+FUZZ_TARGETS := $(FUZZ_DIR)/fuzz_decode $(FUZZ_DIR)/fuzz_probe $(FUZZ_DIR)/fuzz_reader \
+                $(FUZZ_DIR)/fuzz_path
 .SECONDARY: $(FUZZ_OBJS)
 
 deps-fuzz: deps
@@ -163,15 +164,19 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 
 $(FUZZ_DIR)/seeds/.done: tests/fuzz/make_seeds.py tests/conftest.py
 	$(PYTHON) tests/fuzz/make_seeds.py $(FUZZ_DIR)/seeds && touch $@
+$(FUZZ_DIR)/seeds-path/.done: tests/fuzz/make_seeds.py tests/conftest.py
+	$(PYTHON) tests/fuzz/make_seeds.py $(FUZZ_DIR)/seeds-path --path && touch $@
 
 fuzz-build: deps-fuzz
-	$(MAKE) --no-print-directory lib $(FUZZ_TARGETS) $(FUZZ_DIR)/seeds/.done
+	$(MAKE) --no-print-directory lib $(FUZZ_TARGETS) $(FUZZ_DIR)/seeds/.done \
+	    $(FUZZ_DIR)/seeds-path/.done
 
 # Each harness runs FUZZ_SECONDS on its own corpus (seeded with the format matrix); a crash
 # leaves its input as build/fuzz/crash-* and fails the target.
 fuzz: fuzz-build
-	@for t in decode probe reader; do \
-	    mkdir -p $(FUZZ_DIR)/corpus-$$t && cp -n $(FUZZ_DIR)/seeds/* $(FUZZ_DIR)/corpus-$$t/ 2>/dev/null; \
+	@for t in decode probe reader path; do \
+	    seeds=$(FUZZ_DIR)/seeds; [ $$t = path ] && seeds=$(FUZZ_DIR)/seeds-path; \
+	    mkdir -p $(FUZZ_DIR)/corpus-$$t && cp -n $$seeds/* $(FUZZ_DIR)/corpus-$$t/ 2>/dev/null; \
 	    echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
 	    ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
 	    $(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
