@@ -19,7 +19,7 @@ from typing import Dict, List
 import numpy as np
 import pytest
 
-from conftest import FORMATS, ROOT, ffmpeg, make_input
+from conftest import FORMATS, ROOT, make_input
 
 WORKER = os.path.join(ROOT, "tests", "broken_worker.py")
 

@@ -320,7 +320,7 @@ def decode(
         code: Optional[int] = dtype_code(dtype)
     else:
         code = None if out is not None else dtype_code("float32")
-    if backend is not None or isinstance(src, (str, os.PathLike)):
+    if backend is not None or not _backends.surely_ffmpeg(src, format):
         chosen = _backends.for_reading(backend, src, format, {
             "sample_rate": sample_rate, "num_channels": num_channels, "out": out,
             "stream_index": stream_index, "protocols": protocols, "formats": formats,

@@ -194,10 +194,20 @@ def _refusal(b: Backend, src: Any, options: Mapping[str, Any], needs_decode: boo
     return ""
 
 
+def surely_ffmpeg(src: Any, format: Optional[str]) -> bool:
+    """Whether ``backend=None`` reads `src` with FFmpeg, decided without the options: true for
+    every source but a path (or format) ending in a name FFmpeg cannot read. Cheap, for the
+    per-call path; a false answer is settled by `for_reading`."""
+    if not isinstance(src, (str, os.PathLike)):
+        return True
+    name = format or os.fspath(src)
+    return name.rpartition(".")[2].lower() not in _FFMPEG_CANNOT_READ
+
+
 def for_reading(backend: Optional[str], src: Any, format: Optional[str],
                 options: Mapping[str, Any], needs_decode: bool = False) -> str:
     """The backend that reads `src` for info/load/decode (`options`: the extra ones given)."""
-    if backend is None and (_kind(src) != "path"
+    if backend is None and (surely_ffmpeg(src, format) or _kind(src) != "path"
                             or _extension(src, format) not in _FFMPEG_CANNOT_READ):
         return "ffmpeg"  # first, and the only one for URLs and every option
     if backend is not None:
