@@ -72,8 +72,9 @@ class Canvas:
         xlim = self.n_fft // 2 + 1
         ax.set_xlim(-1, xlim)
         ax.set_ylim(-1, 1)
-        ax.text(xlim, 0.95, f"Created with decode_audio\n{decode_audio.__version__}",
-                color="white", ha="right", va="top", backgroundcolor="black", fontsize=7)
+        ax.text(0.97, 0.95, f"Created with decode_audio\n{decode_audio.__version__}",
+                transform=ax.transAxes, color="white", ha="right", va="top",
+                backgroundcolor="black", fontsize=7)
         self.canvas.draw()
         rgba = np.asarray(self.canvas.buffer_rgba())   # (height, width, 4)
         return rgba[None, :, :, :3].transpose(0, 3, 1, 2)
