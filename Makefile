@@ -158,7 +158,7 @@ $(FUZZ_DIR)/%.o: csrc/%.c $(HDRS)
 	$(FUZZ_CC) $(DA_CFLAGS) -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
 	    -c $< -o $@
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/harness.h $(FUZZ_OBJS)
 	$(FUZZ_CC) -std=gnu11 $(WARN) -O1 -g -Icsrc -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< \
 	    $(FUZZ_OBJS) $(DA_LIBS)
 

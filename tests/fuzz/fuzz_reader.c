@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode_audio.h"
+#include "harness.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -21,18 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     src.data = data + 1;
     src.size = (int64_t)size - 1;
     da_decode_options opt;
-    da_decode_options_init(&opt);
-    opt.dtype = (int32_t)(mode % 6);
-    if (mode & 0x10)
-        opt.sample_rate = 16000;
-    if (mode & 0x20) {
-        opt.frame_offset = 100;
-        opt.num_frames = 1000;
-    }
-    if (mode & 0x40)
-        opt.num_channels = 1;
-    if (mode & 0x80)
-        opt.exact = 0;
+    fuzz_options(mode, &opt);
+    opt.channels_first = 0; /* chunks are interleaved */
     int64_t chunk_frames = 1 + (mode * 131) % 3000;
     char err[DA_ERROR_SIZE];
     da_audio *whole = NULL;
