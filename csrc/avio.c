@@ -93,7 +93,9 @@ static int64_t seek_packet(void *opaque, int64_t offset, int whence)
         case SEEK_END: pos = src->size + offset; break;
         default: return AVERROR(EINVAL);
         }
-        if (pos < 0 || pos > src->size)
+        /* past the end is allowed, as lseek allows it: reads there find the end, which is
+         * what a demuxer skipping a chunk that claims more bytes than there are expects */
+        if (pos < 0)
             return AVERROR(EINVAL);
         in->mem_pos = pos;
         return pos;

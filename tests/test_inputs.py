@@ -253,3 +253,27 @@ def test_cli_reads_stdin(tmp_path):
         r = subprocess.run([sys.executable, "-m", "decode_audio", "-i", "-", "-o", "-",
                             "-f", "f32le"], stdin=f, capture_output=True, env=env, check=True)
     assert r.stdout == reference(path, "f32le")
+
+
+def test_a_chunk_claiming_more_than_the_file_ends_bytes_as_it_ends_a_path(tmp_path, monkeypatch):
+    """After the data chunk, a chunk whose size runs past the end of the input: the WAV
+    demuxer skips it by seeking past the end, which must find the end for bytes as it does
+    for a file, not leave the demuxer reading chunk headers out of the payload."""
+    rng = np.random.default_rng(3)
+    samples = rng.integers(-2**15, 2**15, 800, dtype="<i2").tobytes()
+    fmt = (1).to_bytes(2, "little") + (1).to_bytes(2, "little") + (8000).to_bytes(4, "little") \
+        + (16000).to_bytes(4, "little") + (2).to_bytes(2, "little") + (16).to_bytes(2, "little")
+    # the claimed chunk's body holds what reads as another data chunk if it is not skipped
+    tail = b"junk" + (2**31).to_bytes(4, "little") + b"data" + (600).to_bytes(4, "little") \
+        + bytes(600)
+    body = b"WAVE" + b"fmt " + len(fmt).to_bytes(4, "little") + fmt + b"data" \
+        + len(samples).to_bytes(4, "little") + samples + tail
+    wav = b"RIFF" + len(body).to_bytes(4, "little") + body
+    path = tmp_path / "claims.wav"
+    path.write_bytes(wav)
+    cli = np.frombuffer(ffmpeg("-i", str(path), "-f", "s16le", "-"), "<i2")
+    assert len(cli) == 800
+    monkeypatch.setenv("DECODE_AUDIO_FAST_PATHS", "0")  # FFmpeg's demuxer for every source
+    for src in (str(path), wav, io.BytesIO(wav)):
+        got = decode_audio.decode(src, dtype="int16").numpy().reshape(-1)
+        assert got.tobytes() == cli.tobytes(), type(src).__name__
