@@ -407,8 +407,14 @@ static int enter_policy(const da_input *in, int exact, int64_t *preroll)
     int stamped = seekable && (strcmp(demuxer, "ogg") == 0 || strstr(demuxer, "mp4") != NULL);
     const AVCodecDescriptor *d = avcodec_descriptor_get(par->codec_id);
     *preroll = 0;
-    if (d != NULL && strncmp(d->name, "pcm_", 4) == 0)
-        return seekable ? ENTER_SEEK : ENTER_SKIP;
+    if (d != NULL && strncmp(d->name, "pcm_", 4) == 0) {
+        /* PCM demuxers seek by the header's byte rate; where it disagrees with the sample
+         * rate and size, a seek lands elsewhere than its timestamps say, so such input is
+         * entered by skipping packets, whose timestamps count their samples */
+        int64_t bit_rate = (int64_t)par->sample_rate * par->ch_layout.nb_channels *
+                           av_get_bits_per_sample(par->codec_id);
+        return seekable && par->bit_rate == bit_rate && bit_rate > 0 ? ENTER_SEEK : ENTER_SKIP;
+    }
     switch (par->codec_id) {
     case AV_CODEC_ID_FLAC:
     case AV_CODEC_ID_WAVPACK:
