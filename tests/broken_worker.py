@@ -20,17 +20,7 @@ import warnings
 import numpy as np
 
 import decode_audio
-
-
-class _NonSeekable(io.RawIOBase):
-    def __init__(self, data: bytes) -> None:
-        self._f = io.BytesIO(data)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:  # type: ignore[override]
-        return self._f.readinto(b)
+from filelikes import NonSeekable
 
 
 def _source(job: dict):
@@ -43,7 +33,7 @@ def _source(job: dict):
         return data
     if kind == "file":
         return io.BytesIO(data)
-    return _NonSeekable(data)
+    return NonSeekable(data)
 
 
 def _run(job: dict) -> dict:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import os
 import subprocess
 import sys
 from typing import Dict, List, Tuple
 
 import pytest
+
+from filelikes import NonSeekable, ReadOnly, WriteOnly  # noqa: F401  (tests import them from here)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "python"))
@@ -86,39 +87,3 @@ def reference(path: str, raw_format: str, *extra: str) -> bytes:
     return ffmpeg("-i", path, *extra, "-f", raw_format, "-")
 
 
-class NonSeekable(io.RawIOBase):
-    """A stream that can only be read, like an HTTP body."""
-
-    def __init__(self, data: bytes) -> None:
-        self._f = io.BytesIO(data)
-        self.bytes_read = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:  # type: ignore[override]
-        n = self._f.readinto(b)
-        self.bytes_read += n
-        return n
-
-
-class ReadOnly:
-    """An object with nothing but read(n), like boto3's StreamingBody."""
-
-    def __init__(self, data: bytes) -> None:
-        self._f = io.BytesIO(data)
-
-    def read(self, n: int = -1) -> bytes:
-        return self._f.read(n)
-
-
-class WriteOnly:
-    """A destination with nothing but write(b), like a socket or a pipe; `data` holds what
-    was written."""
-
-    def __init__(self) -> None:
-        self.data = bytearray()
-
-    def write(self, b) -> int:
-        self.data += b
-        return len(b)

@@ -187,7 +187,7 @@ def test_empty_inputs_raise_naming_the_source_through_every_call(tmp_path):
             for kind in ("path", "bytes", "file", "nonseekable")]
     results = run_jobs(jobs, tmp_path)
     names = {"path": "empty.wav", "bytes": "<bytes of 0 bytes>", "file": "<BytesIO>",
-             "nonseekable": "<_NonSeekable>"}
+             "nonseekable": "<NonSeekable>"}
     for job in jobs:
         kind = job["as"]
         assert_error_names(results[job["id"]], names[kind], "Invalid data found")

@@ -12,35 +12,20 @@ is a stream whose chunks do not add up to the decode of the same input.
 from __future__ import annotations
 
 import io
+import os
 import sys
 import warnings
 
 import atheris
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from filelikes import NonSeekable, ReadOnly  # noqa: E402
 
 with atheris.instrument_imports():
     import decode_audio
     from decode_audio import DecodeAudioError, DecodeAudioWarning
 
 DTYPES = ["uint8", "int8", "int16", "int32", "float32", "float64"]
-
-
-class NonSeekable(io.RawIOBase):
-    def __init__(self, data: bytes) -> None:
-        self._f = io.BytesIO(data)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:  # type: ignore[override]
-        return self._f.readinto(b)
-
-
-class ReadOnly:
-    def __init__(self, data: bytes) -> None:
-        self._f = io.BytesIO(data)
-
-    def read(self, n: int = -1) -> bytes:
-        return self._f.read(n)
 
 
 SOURCES = [bytes, io.BytesIO, NonSeekable, ReadOnly]

@@ -4,7 +4,6 @@
  * converter, the resampler and the window code are reached as well as the demuxers and
  * decoders. Any crash, leak, or sanitizer report is a finding; errors returned are not. */
 #include <stdint.h>
-#include <string.h>
 
 #include "harness.h"
 
@@ -14,10 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     uint8_t mode = data[0];
     da_source src;
-    memset(&src, 0, sizeof src);
-    src.kind = DA_SOURCE_MEMORY;
-    src.data = data + 1;
-    src.size = (int64_t)size - 1;
+    fuzz_memory_source(data, size, &src);
     da_decode_options opt;
     fuzz_options(mode, &opt);
     da_audio *audio = NULL;

@@ -16,10 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     uint8_t mode = data[0];
     da_source src;
-    memset(&src, 0, sizeof src);
-    src.kind = DA_SOURCE_MEMORY;
-    src.data = data + 1;
-    src.size = (int64_t)size - 1;
+    fuzz_memory_source(data, size, &src);
     da_decode_options opt;
     fuzz_options(mode, &opt);
     opt.channels_first = 0; /* chunks are interleaved */

@@ -5,8 +5,18 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "decode_audio.h"
+
+/* The input after its mode byte, as bytes given to decode(). */
+static inline void fuzz_memory_source(const uint8_t *data, size_t size, da_source *src)
+{
+    memset(src, 0, sizeof *src);
+    src->kind = DA_SOURCE_MEMORY;
+    src->data = data + 1;
+    src->size = (int64_t)size - 1;
+}
 
 /* Options from the first input byte: bits 0-2 the dtype (mod 6), bit 3 channels-first,
  * bit 4 resampling to 16 kHz, bit 5 the window [100, 1100), bit 6 a remix to mono, bit 7
