@@ -39,7 +39,7 @@ BUILD := build
 OBJS := $(SRCS:csrc/%.c=$(BUILD)/%.o)
 ASAN_OBJS := $(SRCS:csrc/%.c=$(BUILD)/asan/%.o)
 
-.PHONY: all lib deps deps-system deps-python golden demo test asan-lib asan-test bench clean \
+.PHONY: all lib deps deps-system deps-python golden demo test asan-lib asan-test bench clean abi-probe \
         deps-valgrind valgrind-test deps-fuzz fuzz-build fuzz
 
 all: lib decode_audio_ffmpeg
@@ -66,6 +66,12 @@ $(LIB): $(OBJS)
 
 decode_audio_ffmpeg: csrc/decode_audio_ffmpeg.c $(OBJS)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -Icsrc -o $@ $< $(OBJS) $(DA_LIBS)
+
+# The C compiler's view of the structs and constants _lib.py mirrors (tests/test_abi.py).
+abi-probe: $(BUILD)/abi_probe
+
+$(BUILD)/abi_probe: tests/c/abi_probe.c csrc/decode_audio.h | $(BUILD)
+	$(CC) -std=gnu11 $(WARN) -Icsrc -o $@ $<
 
 # The same library with AddressSanitizer and UBSan, for the sanitizer tests.
 $(BUILD)/asan/%.o: csrc/%.c $(HDRS) | $(BUILD)/asan
@@ -114,7 +120,7 @@ demo: deps
 	diff golden/golden.raw out.raw && echo "demo: out.raw is identical to golden/golden.raw"
 
 test: deps
-	$(MAKE) --no-print-directory all asan-lib golden
+	$(MAKE) --no-print-directory all asan-lib golden abi-probe
 	PYTHONPATH=python $(PYTHON) -m pytest -q tests
 	$(MAKE) --no-print-directory asan-test
 

@@ -6,20 +6,22 @@
 >>> waveform, sr = decode_audio.load("speech.wav") # torchaudio-style: (channels, frames)
 """
 
-from ._api import AudioMetaData, decode, get_versions, info, load
+from . import backends, ffmpeg_utils, sox_utils
 from ._audio import Audio
-from ._backends import list_audio_backends
+from ._decode import decode, info, load
 from ._errors import DecodeAudioError, DecodeAudioWarning
+from ._metadata import AudioMetaData
 from ._parallel import load_many
 from ._reader import StreamReader, stream
+from ._registry import list_audio_backends
 from ._writer import CodecConfig, StreamWriter, save
-from . import ffmpeg_utils, sox_utils
 from .ffmpeg_utils import (
     get_audio_decoders,
     get_audio_encoders,
     get_demuxers,
     get_log_level,
     get_muxers,
+    get_versions,
     set_log_level,
 )
 

@@ -6,7 +6,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterable, List, Optional, Union
 
-from ._api import decode
+from ._decode import decode
 from ._audio import Audio
 
 __all__ = ["load_many"]

@@ -6,55 +6,24 @@ import ctypes
 import math
 import numbers
 import os
-import tempfile
 import weakref
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from . import _backends, _lib
-from ._audio import DTYPES, dtype_code
-from ._errors import DecodeAudioError
+from . import _lib
+from ._arrays import as_array, layout
+from ._dtypes import DTYPE_NAMES, DTYPES, WRITER_SAMPLE_FORMATS, dtype_code
+from ._files import write_in_place
+from ._formats import (DEFAULT_BITS, DEFAULT_ENCODERS, IMAGE_ENCODERS, MUXERS, PCM_BYTE_ORDER,
+                       PCM_ENCODERS, PIXEL_FORMATS, SAVE_DTYPES)
+from ._options import key_values
+from ._registry import BACKENDS, for_writing
 from ._source import Destination, call_checked
 
 __all__ = ["save", "StreamWriter", "CodecConfig"]
-
-# File extension (or format= name) -> FFmpeg muxer.
-MUXERS = {
-    "wav": "wav", "flac": "flac", "mp3": "mp3", "ogg": "ogg", "oga": "ogg", "vorbis": "ogg",
-    "opus": "opus", "m4a": "ipod", "mp4": "mp4", "aac": "adts", "adts": "adts", "aiff": "aiff",
-    "aif": "aiff", "au": "au", "gsm": "gsm", "amr": "amr", "amr-nb": "amr", "w64": "w64",
-    "caf": "caf", "mka": "matroska", "mkv": "matroska", "webm": "webm", "wv": "wv", "ac3": "ac3",
-}
-# Muxer -> (its audio encoder, its encoding name for torchaudio's `encoding`).
-DEFAULT_ENCODERS = {
-    "wav": ("pcm_s16le", "PCM_S"), "flac": ("flac", "FLAC"), "mp3": ("libmp3lame", "MP3"),
-    "ogg": ("libvorbis", "VORBIS"), "opus": ("libopus", "OPUS"), "ipod": ("aac", "AAC"),
-    "mp4": ("aac", "AAC"), "adts": ("aac", "AAC"), "aiff": ("pcm_s16be", "PCM_S"),
-    "au": ("pcm_s16be", "PCM_S"), "gsm": ("libgsm", "GSM"), "amr": ("libopencore_amrnb", "AMR_NB"),
-    "w64": ("pcm_s16le", "PCM_S"), "caf": ("pcm_s16be", "PCM_S"),
-}
-# PCM containers: (encoding, bits) -> encoder, per byte order.
-_PCM = {
-    "le": {("PCM_S", 16): "pcm_s16le", ("PCM_S", 24): "pcm_s24le", ("PCM_S", 32): "pcm_s32le",
-           ("PCM_U", 8): "pcm_u8", ("PCM_F", 32): "pcm_f32le", ("PCM_F", 64): "pcm_f64le",
-           ("ULAW", 8): "pcm_mulaw", ("ALAW", 8): "pcm_alaw"},
-    "be": {("PCM_S", 8): "pcm_s8", ("PCM_S", 16): "pcm_s16be", ("PCM_S", 24): "pcm_s24be",
-           ("PCM_S", 32): "pcm_s32be", ("PCM_F", 32): "pcm_f32be", ("PCM_F", 64): "pcm_f64be",
-           ("ULAW", 8): "pcm_mulaw", ("ALAW", 8): "pcm_alaw"},
-}
-_PCM_ORDER = {"wav": "le", "w64": "le", "aiff": "be", "au": "be", "caf": "be"}
-_DEFAULT_BITS = {"PCM_S": 16, "PCM_U": 8, "PCM_F": 32, "ULAW": 8, "ALAW": 8}
-# torchaudio's sample format names for StreamWriter -> our dtype names.
-SAMPLE_FORMATS = {"u8": "uint8", "s16": "int16", "s32": "int32", "flt": "float32",
-                  "dbl": "float64"}
-_SAVE_DTYPES = ("uint8", "int16", "int32", "float32", "float64")
-# Pixel formats of video chunks -> channels.
-PIXEL_FORMATS = {"rgb24": 3, "bgr24": 3, "gray8": 1, "yuv444p": 3}
-# Still-image format= names -> their encoder; written by image2 (paths) or image2pipe.
-_IMAGE_ENCODERS = {"png": "png", "jpg": "mjpeg", "jpeg": "mjpeg", "bmp": "bmp", "tiff": "tiff"}
 
 
 @dataclass
@@ -84,50 +53,12 @@ class CodecConfig:
     max_b_frames: int = -1
 
 
-def _as_array(src: Any) -> np.ndarray:
-    """A NumPy view of torch/NumPy/DLPack/buffer samples (never a copy)."""
-    if hasattr(src, "detach") and hasattr(src, "device"):  # torch.Tensor
-        if src.device.type != "cpu":
-            raise ValueError(f"samples must be on the CPU; got a tensor on {src.device}")
-        return src.detach().numpy()
-    if isinstance(src, np.ndarray):
-        return src
-    if hasattr(src, "__dlpack__"):
-        return np.from_dlpack(src)
-    try:
-        return np.asarray(memoryview(src))
-    except TypeError:
-        raise TypeError(f"samples must be a tensor, an array or a buffer; got "
-                        f"{type(src).__name__}") from None
-
-
-def _layout(array: np.ndarray, channels_first: bool) -> Tuple[int, int, int, int]:
-    """(frames, channels, frame step, channel step), steps in elements."""
-    if array.ndim != 2:
-        raise ValueError(f"samples must be 2-D ({'channels, frames' if channels_first else 'frames, channels'}); got shape {array.shape}")
-    steps = [s // array.itemsize for s in array.strides]
-    if channels_first:
-        return array.shape[1], array.shape[0], steps[1], steps[0]
-    return array.shape[0], array.shape[1], steps[0], steps[1]
-
-
-def _encoder_options(options: Optional[Dict[str, Any]]) -> Tuple[Any, list]:
-    """A NULL-terminated key/value array for C, and what it points to."""
-    if not options:
-        return None, []
-    items: List[bytes] = []
-    for key, value in options.items():
-        items += [str(key).encode(), str(value).encode()]
-    array = (ctypes.c_char_p * (len(items) + 1))(*items, None)
-    return array, items
-
-
 def _set_encoder_options(opts: Any, options: Optional[Dict[str, Any]], keep: list) -> None:
     """Points a stream's C options at `options`; `keep` holds the memory until it is added."""
-    array, items = _encoder_options(options)
-    if array is not None:
-        opts.encoder_options = ctypes.cast(array, ctypes.POINTER(ctypes.c_char_p))
-        keep += [array, items]
+    pointer = key_values(options)
+    if pointer is not None:
+        opts.encoder_options = pointer
+        keep.append(pointer)
 
 
 class _Writer:
@@ -135,7 +66,7 @@ class _Writer:
 
     def __init__(self, dst: Any, format: Optional[str], name: Optional[str] = None) -> None:
         self.dst = Destination(dst, name)
-        self.ptr = ctypes.c_void_p()
+        self.ptr = _lib.WriterHandle()
         self._call(_lib.da_writer_open, self.dst.pointer,
                    format.encode() if format else None, ctypes.byref(self.ptr))
         self._finalizer = weakref.finalize(self, _lib.da_writer_free, ctypes.byref(self.ptr))
@@ -186,16 +117,15 @@ class _Writer:
         self._call(_lib.da_writer_set_metadata, self.ptr, key.encode(), value.encode())
 
     def start(self, options: Optional[Dict[str, Any]] = None) -> None:
-        array, keep = _encoder_options(options)  # noqa: F841 - kept alive for the call
-        self._call(_lib.da_writer_start, self.ptr, array)
+        self._call(_lib.da_writer_start, self.ptr, key_values(options))
 
     def write(self, index: int, array: np.ndarray, channels_first: bool) -> None:
-        frames, channels, frame_step, channel_step = _layout(array, channels_first)
+        frames, channels, frame_step, channel_step = layout(array, channels_first)
         if channels != self.channels[index]:
             raise ValueError(f"stream {index} has {self.channels[index]} channels; the chunk "
                              f"has {channels}")
         if dtype_code(array.dtype) != self.dtypes[index]:
-            raise ValueError(f"stream {index} takes {_NAMES[self.dtypes[index]]} samples; the "
+            raise ValueError(f"stream {index} takes {DTYPE_NAMES[self.dtypes[index]]} samples; the "
                              f"chunk is {array.dtype}")
         if frames == 0:
             return
@@ -213,8 +143,6 @@ class _Writer:
     def abandon(self) -> None:
         self._finalizer()
 
-
-_NAMES = {code: name for name, code in DTYPES.items()}
 
 
 def _frame_rate(value: Any, name: str) -> Fraction:
@@ -234,14 +162,14 @@ def _plan(muxer: str, encoding: Optional[str], bits: Optional[int],
     """(encoder, stream settings) for save(); raises ValueError before anything is written."""
     settings: Dict[str, Any] = {}
     encoding = encoding.upper() if encoding else None
-    if muxer in _PCM_ORDER:
+    if muxer in PCM_BYTE_ORDER:
         if compression is not None:
             raise ValueError(f"compression does not apply to {muxer}")
         if encoding is None:
             encoding = "PCM_U" if bits == 8 and muxer != "aiff" and muxer != "au" else "PCM_S"
         if bits is None:
-            bits = _DEFAULT_BITS.get(encoding)
-        encoder = _PCM[_PCM_ORDER[muxer]].get((encoding, bits))
+            bits = DEFAULT_BITS.get(encoding)
+        encoder = PCM_ENCODERS[PCM_BYTE_ORDER[muxer]].get((encoding, bits))
         if encoder is None:
             raise ValueError(f"{muxer} cannot hold encoding={encoding} with "
                              f"bits_per_sample={bits}")
@@ -357,20 +285,18 @@ def save(
     --------
     >>> decode_audio.save("out.flac", waveform, 16000, bits_per_sample=24)   # doctest: +SKIP
     """
-    chosen = _backends.for_writing(backend, uri, format)
+    chosen = for_writing(backend, uri, format)
     if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
         raise ValueError(f"sample_rate must be a positive integer; got {sample_rate!r}")
-    array = _as_array(src)
-    if array.dtype.name not in _SAVE_DTYPES:
-        raise ValueError(f"samples must be one of {', '.join(_SAVE_DTYPES)}; got {array.dtype}")
-    frames, channels, _, _ = _layout(array, channels_first)
+    array = as_array(src)
+    if array.dtype.name not in SAVE_DTYPES:
+        raise ValueError(f"samples must be one of {', '.join(SAVE_DTYPES)}; got {array.dtype}")
+    frames, channels, _, _ = layout(array, channels_first)
     if not 0 < channels <= 64:
         raise ValueError(f"samples must have 1 to 64 channels; got {channels}"
                          + ("" if channels_first else " (is channels_first right?)"))
     if chosen != "ffmpeg":
-        from ._api import _other_backend
-
-        _other_backend(chosen).save(uri, array, int(sample_rate), channels_first, format,
+        BACKENDS[chosen].save(uri, array, int(sample_rate), channels_first, format,
                                     encoding, bits_per_sample, compression)
         return
     is_path = isinstance(uri, (str, os.PathLike))
@@ -392,29 +318,6 @@ def save(
     target = os.fspath(uri)
     write_in_place(target, lambda path: _encode(path, muxer, opts, array, channels_first,
                                                 name=target))
-
-
-def write_in_place(target: Any, write: Callable[[str], None]) -> None:
-    """Calls ``write(temporary_path)`` beside `target`, then renames it over `target`, so a
-    failure leaves nothing there and an existing file untouched (every backend's save)."""
-    target = os.fspath(target)
-    directory = os.path.dirname(os.path.abspath(target))
-    try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".part",
-                                         dir=directory)
-    except OSError as e:
-        raise type(e)(e.errno, f"save '{target}': {e.strerror}") from None
-    os.close(fd)
-    try:
-        write(temporary)
-        os.replace(temporary, target)
-    except BaseException as e:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        if isinstance(e, DecodeAudioError) and temporary in e.message:
-            # the message names the file the caller asked for, not the temporary one
-            raise DecodeAudioError(e.message.replace(temporary, target), e.code) from None
-        raise
 
 
 def _encode(dst: Any, muxer: str, opts: Any, array: np.ndarray, channels_first: bool,
@@ -459,7 +362,7 @@ class StreamWriter:
         self._dst = dst
         self._format = MUXERS.get(format.lower(), format) if format else None
         # a still-image format names its encoder; the muxer writes one file or a pipe
-        self._image_encoder = _IMAGE_ENCODERS.get(format.lower()) if format else None
+        self._image_encoder = IMAGE_ENCODERS.get(format.lower()) if format else None
         if self._image_encoder is not None:
             self._format = "image2" if isinstance(dst, (str, os.PathLike)) else "image2pipe"
         self._writer: Optional[_Writer] = None
@@ -510,8 +413,8 @@ class StreamWriter:
         """
         if self._opened:
             raise RuntimeError("add streams before open()")
-        if format not in SAMPLE_FORMATS:
-            raise ValueError(f"format must be one of {', '.join(SAMPLE_FORMATS)}; got {format!r}")
+        if format not in WRITER_SAMPLE_FORMATS:
+            raise ValueError(f"format must be one of {', '.join(WRITER_SAMPLE_FORMATS)}; got {format!r}")
         if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
             raise ValueError(f"sample_rate must be a positive integer; got {sample_rate!r}")
         if not 0 < num_channels <= 64:
@@ -529,7 +432,7 @@ class StreamWriter:
             if codec_config.qscale is not None and not math.isnan(codec_config.qscale):
                 settings["quality"] = codec_config.qscale
         opts, keep = _stream_options(int(sample_rate), int(num_channels),
-                                     DTYPES[SAMPLE_FORMATS[format]], encoder, settings)
+                                     DTYPES[WRITER_SAMPLE_FORMATS[format]], encoder, settings)
         self._ensure_writer().add_audio(opts)
         self._keep.append(keep)
 
@@ -564,7 +467,7 @@ class StreamWriter:
             raise ValueError(f"no stream {i}")
         if i in self._writer.video:
             raise ValueError(f"stream {i} is a video stream; use write_video_chunk")
-        self._writer.write(i, _as_array(chunk), channels_first=False)
+        self._writer.write(i, as_array(chunk), channels_first=False)
 
     def add_video_stream(
         self,
@@ -695,7 +598,7 @@ class StreamWriter:
             frame_pts = math.floor(pts * self._writer.video[i][3] + 0.5)
             if frame_pts >= 2**53:  # ctypes would cut a larger count to 64 bits silently
                 raise ValueError(f"pts is out of range; got {pts!r}")
-        self._writer.write_video(i, _as_array(chunk), frame_pts)
+        self._writer.write_video(i, as_array(chunk), frame_pts)
 
     def flush(self) -> None:
         """Encodes what the streams still hold; nothing more can be written afterwards."""
