@@ -196,7 +196,7 @@ OPTIONS: Dict[str, Option] = {o.name: o for o in (
     _o("frame_offset", 0, "frame_offset", _frame_offset, ALL_BACKENDS, DECODERS),
     _o("num_frames", -1, "num_frames", _num_frames, ALL_BACKENDS, DECODERS),
     # the entry points make it a C code (dtype_code; load's normalize; the sample format)
-    _o("dtype", None, "dtype", None, ALL_BACKENDS, DECODERS),
+    _o("dtype", None, "dtype", None, ALL_BACKENDS, DECODERS, defaults={"stream": "float32"}),
     _o("sample_rate", None, "sample_rate", _sample_rate, FFMPEG,
        DECODERS | {"add_basic_audio_stream"}),
     _o("num_channels", None, "num_channels", _num_channels, FFMPEG,

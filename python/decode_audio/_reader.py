@@ -20,6 +20,7 @@ __all__ = ["stream", "StreamReader"]
 
 # stream()'s options by keyword
 _STREAM_OPTIONS = accepted("stream")
+_DTYPE_DEFAULT = OPTIONS["dtype"].default_for("stream")
 
 
 class _Chunks:
@@ -30,7 +31,7 @@ class _Chunks:
             raise ValueError(f"frames_per_chunk must be a positive integer; got "
                              f"{frames_per_chunk!r}")
         self.frames_per_chunk = frames_per_chunk
-        dtype = decode_kwargs.pop("dtype", "float32")
+        dtype = decode_kwargs.pop("dtype", _DTYPE_DEFAULT)
         unknown = [k for k in decode_kwargs if k not in _STREAM_OPTIONS]
         if unknown:
             raise TypeError(f"unexpected decode options: {', '.join(unknown)}")
