@@ -204,8 +204,9 @@ def decode(
     return decode_with_ffmpeg(src, values, out)
 
 
-def _out_buffer(out: Any, code: Optional[int], channels_first: bool) -> Tuple[int, int, int, int]:
-    """(dtype code, data address, frames, channels) of a caller's output array or tensor."""
+def _out_array(out: Any, code: Optional[int], channels_first: bool) -> Tuple[int, int, int, int]:
+    """(dtype code, data address, capacity in frames, channel count) of the caller's `out`
+    array or tensor: what da_decode_options' out_data, out_capacity and out_channels take."""
     if hasattr(out, "data_ptr") and hasattr(out, "is_contiguous"):  # torch.Tensor
         if out.device.type != "cpu" or not out.is_contiguous() or out.dim() != 2:
             raise ValueError("out must be a C-contiguous 2-D CPU tensor")
@@ -244,8 +245,7 @@ def decode_with_ffmpeg(src: SourceLike, values: Dict[str, Any], out: Any = None)
     opts = new_options()
     fill_struct(opts, values)
     if out is not None:
-        # the caller's array: its type, address, capacity in frames and channel count
-        opts.dtype, opts.out_data, opts.out_capacity, opts.out_channels = _out_buffer(
+        opts.dtype, opts.out_data, opts.out_capacity, opts.out_channels = _out_array(
             out, values.get("dtype"), values.get("channels_first", False))
     ptr = ctypes.POINTER(_lib.AudioStruct)()
     start = _position(src) if out is not None else None

@@ -290,6 +290,7 @@ def _errcheck(result: int, func: Any, args: tuple) -> int:
 
 
 def _declare(name: str, restype: Any, argtypes: list, check: bool = False) -> Any:
+    """Declares one function of decode_audio.h (recording it in DECLARED)."""
     try:
         fn = getattr(lib, name)
     except AttributeError:
@@ -307,68 +308,40 @@ def _declare(name: str, restype: Any, argtypes: list, check: bool = False) -> An
 
 ERR = [ctypes.c_char_p, c_size_t]
 
+
+def _checked(name: str, argtypes: list) -> Any:
+    """Declares a function that returns 0 or a negative error code and writes its message
+    into the (err, err_size) arguments that follow `argtypes`."""
+    return _declare(name, c_int, [*argtypes, *ERR], check=True)
+
+
 da_decode_options_init = _declare("da_decode_options_init", c_int, [POINTER(DecodeOptions)])
-da_probe = _declare(
-    "da_probe",
-    c_int,
-    [POINTER(Source), POINTER(OpenOptions), c_int, POINTER(InfoStruct), *ERR],
-    check=True,
-)
+da_probe = _checked("da_probe",
+                    [POINTER(Source), POINTER(OpenOptions), c_int, POINTER(InfoStruct)])
 da_info_clear = _declare("da_info_clear", None, [POINTER(InfoStruct)])
-da_decode = _declare(
-    "da_decode",
-    c_int,
-    [POINTER(Source), POINTER(DecodeOptions), POINTER(POINTER(AudioStruct)), *ERR],
-    check=True,
-)
+da_decode = _checked("da_decode",
+                     [POINTER(Source), POINTER(DecodeOptions), POINTER(POINTER(AudioStruct))])
 da_audio_free = _declare("da_audio_free", None, [POINTER(POINTER(AudioStruct))])
-da_audio_to_dlpack = _declare(
-    "da_audio_to_dlpack",
-    c_int,
-    [POINTER(AudioStruct), c_int, POINTER(DLPackHandle), *ERR],
-    check=True,
-)
+da_audio_to_dlpack = _checked("da_audio_to_dlpack",
+                              [POINTER(AudioStruct), c_int, POINTER(DLPackHandle)])
 da_dlpack_release = _declare("da_dlpack_release", None, [c_void_p, c_int])
 da_live_buffers = _declare("da_live_buffers", c_int, [POINTER(c_int64)])
 da_get_versions = _declare("da_get_versions", c_int, [POINTER(Versions)])
-da_reader_open = _declare(
-    "da_reader_open",
-    c_int,
-    [POINTER(Source), POINTER(DecodeOptions), POINTER(ReaderHandle), *ERR],
-    check=True,
-)
-da_reader_read = _declare(
-    "da_reader_read",
-    c_int,
-    [ReaderHandle, c_int64, POINTER(POINTER(AudioStruct)), *ERR],
-    check=True,
-)
+da_reader_open = _checked("da_reader_open",
+                          [POINTER(Source), POINTER(DecodeOptions), POINTER(ReaderHandle)])
+da_reader_read = _checked("da_reader_read", [ReaderHandle, c_int64, POINTER(POINTER(AudioStruct))])
 da_reader_free = _declare("da_reader_free", None, [POINTER(ReaderHandle)])
-da_writer_open = _declare(
-    "da_writer_open", c_int, [POINTER(Output), c_char_p, POINTER(WriterHandle), *ERR], check=True
-)
-da_audio_stream_options_init = _declare(
-    "da_audio_stream_options_init", c_int, [POINTER(AudioStreamOptions)]
-)
-da_writer_add_audio = _declare(
-    "da_writer_add_audio",
-    c_int,
-    [WriterHandle, POINTER(AudioStreamOptions), POINTER(c_int), *ERR],
-    check=True,
-)
-da_writer_set_metadata = _declare(
-    "da_writer_set_metadata", c_int, [WriterHandle, c_char_p, c_char_p, *ERR], check=True
-)
-da_writer_start = _declare("da_writer_start", c_int, [WriterHandle, POINTER(c_char_p), *ERR],
-                           check=True)
-da_writer_write_audio = _declare(
-    "da_writer_write_audio",
-    c_int,
-    [WriterHandle, c_int, c_void_p, c_int64, c_int64, c_int64, *ERR],
-    check=True,
-)
-da_writer_flush = _declare("da_writer_flush", c_int, [WriterHandle, *ERR], check=True)
-da_writer_close = _declare("da_writer_close", c_int, [POINTER(WriterHandle), *ERR], check=True)
+da_writer_open = _checked("da_writer_open", [POINTER(Output), c_char_p, POINTER(WriterHandle)])
+da_audio_stream_options_init = _declare("da_audio_stream_options_init",
+                                        c_int, [POINTER(AudioStreamOptions)])
+da_writer_add_audio = _checked("da_writer_add_audio",
+                               [WriterHandle, POINTER(AudioStreamOptions), POINTER(c_int)])
+da_writer_set_metadata = _checked("da_writer_set_metadata", [WriterHandle, c_char_p, c_char_p])
+da_writer_start = _checked("da_writer_start", [WriterHandle, POINTER(c_char_p)])
+da_writer_write_audio = _checked("da_writer_write_audio",
+                                 [WriterHandle, c_int, c_void_p, c_int64, c_int64, c_int64])
+da_writer_flush = _checked("da_writer_flush", [WriterHandle])
+da_writer_close = _checked("da_writer_close", [POINTER(WriterHandle)])
 da_writer_free = _declare("da_writer_free", None, [POINTER(WriterHandle)])
 da_strerror = _declare("da_strerror", c_int, [c_int, *ERR])
 
@@ -413,31 +386,19 @@ class VideoStreamOptions(Structure):
     ]
 
 
-da_video_stream_options_init = _declare(
-    "da_video_stream_options_init", c_int, [POINTER(VideoStreamOptions)]
-)
-da_writer_add_video = _declare(
-    "da_writer_add_video",
-    c_int,
-    [WriterHandle, POINTER(VideoStreamOptions), POINTER(c_int), *ERR],
-    check=True,
-)
-da_writer_write_video = _declare(
-    "da_writer_write_video",
-    c_int,
-    [WriterHandle, c_int, c_void_p, c_int64, c_int64, c_int64, c_int64, c_int64, c_int64, *ERR],
-    check=True,
-)
+da_video_stream_options_init = _declare("da_video_stream_options_init",
+                                        c_int, [POINTER(VideoStreamOptions)])
+da_writer_add_video = _checked("da_writer_add_video",
+                               [WriterHandle, POINTER(VideoStreamOptions), POINTER(c_int)])
+da_writer_write_video = _checked("da_writer_write_video",
+                                 [WriterHandle, c_int, c_void_p, c_int64, c_int64, c_int64,
+                                  c_int64, c_int64, c_int64])
 
 
 # ---- FFmpeg utilities: what this build contains, and its log (csrc/utils.c, error.c) ----
 
-da_list_components = _declare(
-    "da_list_components",
-    c_int,
-    [c_int, POINTER(NamesBuffer), POINTER(c_int64), *ERR],
-    check=True,
-)
+da_list_components = _checked("da_list_components",
+                              [c_int, POINTER(NamesBuffer), POINTER(c_int64)])
 da_names_free = _declare("da_names_free", None, [POINTER(NamesBuffer)])
 da_get_build_config = _declare("da_get_build_config", c_int, [POINTER(c_char_p)])
 da_set_log_level = _declare("da_set_log_level", c_int, [c_int])
@@ -461,24 +422,10 @@ class SoxSaveOptions(Structure):
 
 
 da_sox_available = _declare("da_sox_available", c_int, [])
-da_sox_probe = _declare(
-    "da_sox_probe", c_int, [c_char_p, c_char_p, POINTER(InfoStruct), *ERR], check=True
-)
-da_sox_decode = _declare(
-    "da_sox_decode",
-    c_int,
-    [c_char_p, POINTER(DecodeOptions), POINTER(POINTER(AudioStruct)), *ERR],
-    check=True,
-)
-da_sox_save = _declare(
-    "da_sox_save",
-    c_int,
-    [c_char_p, POINTER(SoxSaveOptions), c_void_p, c_int64, c_int64, c_int64, *ERR],
-    check=True,
-)
-da_sox_list_formats = _declare(
-    "da_sox_list_formats",
-    c_int,
-    [c_int, POINTER(NamesBuffer), POINTER(c_int64), *ERR],
-    check=True,
-)
+da_sox_probe = _checked("da_sox_probe", [c_char_p, c_char_p, POINTER(InfoStruct)])
+da_sox_decode = _checked("da_sox_decode",
+                         [c_char_p, POINTER(DecodeOptions), POINTER(POINTER(AudioStruct))])
+da_sox_save = _checked("da_sox_save",
+                       [c_char_p, POINTER(SoxSaveOptions), c_void_p, c_int64, c_int64, c_int64])
+da_sox_list_formats = _checked("da_sox_list_formats",
+                               [c_int, POINTER(NamesBuffer), POINTER(c_int64)])
