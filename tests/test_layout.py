@@ -25,7 +25,7 @@ LAYERS: Dict[str, int] = {
     "_metadata": LEAVES, "_options": LEAVES, "_components": LEAVES, "_arrays": LEAVES,
     "_files": LEAVES, "_registry": LEAVES,
     "_audio": BUFFERS, "_source": BUFFERS,
-    "_decode": OPERATIONS, "_reader": OPERATIONS, "_writer": OPERATIONS,
+    "_decode": OPERATIONS, "_reader": OPERATIONS, "_save": OPERATIONS, "_writer": OPERATIONS,
     "_parallel": OPERATIONS, "ffmpeg_utils": OPERATIONS, "sox_utils": OPERATIONS,
     "backends": BACKENDS, "backends.ffmpeg": BACKENDS, "backends.sox": BACKENDS,
     "backends.soundfile": BACKENDS,

@@ -6,7 +6,8 @@
 >>> waveform, sr = decode_audio.load("speech.wav") # torchaudio-style: (channels, frames)
 """
 
-from . import backends, ffmpeg_utils, sox_utils
+from . import backends  # noqa: F401 - registers FFmpeg, SoX and soundfile with the dispatcher
+from . import ffmpeg_utils, sox_utils
 from ._audio import Audio
 from ._decode import decode, info, load
 from ._errors import DecodeAudioError, DecodeAudioWarning
@@ -14,7 +15,8 @@ from ._metadata import AudioMetaData
 from ._parallel import load_many
 from ._reader import StreamReader, stream
 from ._registry import list_audio_backends
-from ._writer import CodecConfig, StreamWriter, save
+from ._save import save
+from ._writer import CodecConfig, StreamWriter
 from .ffmpeg_utils import (
     get_audio_decoders,
     get_audio_encoders,
