@@ -17,8 +17,8 @@ from typing import Any, Callable, Dict, FrozenSet, Mapping, Optional, Sequence, 
 from . import _lib
 from ._dtypes import READER_SAMPLE_FORMATS
 
-__all__ = ["Option", "OPTIONS", "ALL_BACKENDS", "FFMPEG", "RESAMPLE_QUALITY", "ON_ERROR", "Names", "accepted",
-           "fill_struct", "key_values", "check_on_error"]
+__all__ = ["Option", "OPTIONS", "ALL_BACKENDS", "FFMPEG", "RESAMPLE_QUALITY", "ON_ERROR",
+           "Names", "accepted", "fill_struct", "key_values"]
 
 Names = Union[str, Sequence[str], None]
 
@@ -115,8 +115,7 @@ def _resample_quality(value: Any) -> Optional[bytes]:
     return None if options is None else options.encode()
 
 
-def check_on_error(value: Any) -> int:
-    """da_decode_options.on_error for an ``on_error=`` value."""
+def _on_error(value: Any) -> int:
     if value not in ON_ERROR:
         raise ValueError(f"on_error must be 'skip' or 'raise'; got {value!r}")
     return ON_ERROR[value]
@@ -221,7 +220,7 @@ OPTIONS: Dict[str, Option] = {o.name: o for o in (
     _o("resample_quality", "default", "resampler_options", _resample_quality, FFMPEG,
        DECODERS),
     _o("backend", None, None, None, ALL_BACKENDS, {"decode", "load", "info", "load_many"}),
-    _o("on_error", "skip", "on_error", check_on_error, FFMPEG, DECODERS | {"StreamReader"}),
+    _o("on_error", "skip", "on_error", _on_error, FFMPEG, DECODERS | {"StreamReader"}),
     _o("decoder", None, "open.decoder", _text, FFMPEG, _CHUNKS),
     _o("decoder_option", None, "open.decoder_options", key_values, FFMPEG, _CHUNKS),
     _o("format_options", None, "open.format_options", key_values, FFMPEG,
@@ -233,7 +232,7 @@ OPTIONS: Dict[str, Option] = {o.name: o for o in (
     _o("normalize", True, None, None, ALL_BACKENDS, {"load"}),
 )}
 
-# The C fields in the order they are filled: the order of the checks, as above.
+# option name -> (its check, whether its field is in `open`, the field's name)
 _FIELDS: Dict[str, Tuple[Callable[[Any], Any], bool, str]] = {
     o.name: (o.check or (lambda value: value), o.field.startswith("open."),
              o.field.rpartition(".")[2])

@@ -13,7 +13,7 @@ from ._audio import Audio
 from ._decode import info, new_options, warn_skipped
 from ._dtypes import READER_SAMPLE_FORMATS, dtype_code
 from ._metadata import AudioMetaData
-from ._options import OPTIONS, accepted, check_on_error, fill_struct
+from ._options import OPTIONS, accepted, fill_struct
 from ._source import Source, SourceLike, call_checked
 
 __all__ = ["stream", "StreamReader"]
@@ -141,7 +141,7 @@ class StreamReader:
     def __init__(self, src: SourceLike, format: Optional[str] = None,
                  option: Optional[Dict[str, str]] = None, buffer_size: int = 4096,
                  on_error: str = "skip") -> None:
-        check_on_error(on_error)
+        OPTIONS["on_error"].check(on_error)
         self._on_error = on_error
         self._src = src
         self._option = dict(option) if option else None
