@@ -19,7 +19,7 @@ PACKAGE = "decode_audio"
 PACKAGE_DIR = os.path.join(ROOT, "python", PACKAGE)
 
 # module (as in `decode_audio.<module>`; "" is the package) -> layer
-LEAVES, BUFFERS, OPERATIONS, BACKENDS, TOP = 0, 1, 2, 3, 4
+LEAVES, BUFFERS, OPERATIONS, BACKENDS, ADAPTERS, TOP = 0, 1, 2, 3, 4, 5
 LAYERS: Dict[str, int] = {
     "_errors": LEAVES, "_lib": LEAVES, "_dtypes": LEAVES, "_formats": LEAVES,
     "_metadata": LEAVES, "_options": LEAVES, "_components": LEAVES, "_arrays": LEAVES,

@@ -4,6 +4,7 @@ backends through the registry."""
 from __future__ import annotations
 
 import ctypes
+import inspect
 import os
 import warnings
 from typing import Any, Dict, Optional, Tuple
@@ -21,11 +22,8 @@ from ._source import Source, SourceLike, describe
 
 __all__ = ["info", "decode", "load", "decode_with_ffmpeg", "new_options", "warn_skipped"]
 
-# load()'s options by keyword, and those it passes on to decode beyond its own parameters
+# load()'s options by keyword
 _LOAD_OPTIONS = accepted("load")
-_LOAD_KEYWORDS = frozenset(_LOAD_OPTIONS) - {
-    "frame_offset", "num_frames", "normalize", "channels_first", "format", "buffer_size",
-    "backend"}
 
 
 def new_options() -> Any:
@@ -340,3 +338,7 @@ def load(
         "channels_first": channels_first, "format": format, "buffer_size": buffer_size,
         **given})
     return audio.torch(), audio.sample_rate
+
+
+# the keywords load() passes on to decode: its options other than its own parameters
+_LOAD_KEYWORDS = frozenset(_LOAD_OPTIONS) - set(inspect.signature(load).parameters)
