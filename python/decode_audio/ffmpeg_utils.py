@@ -13,7 +13,6 @@ from typing import Any, Dict, List, Tuple, Union
 
 from . import _lib
 from ._components import ffmpeg_components
-from ._metadata import text
 
 __all__ = [
     "get_versions",
@@ -66,7 +65,7 @@ def get_versions() -> Dict[str, Any]:
         "libavfilter": split(v.avfilter),
         "libswresample": split(v.swresample),
     }
-    out["ffmpeg"] = text(v.ffmpeg)
+    out["ffmpeg"] = v.ffmpeg.decode("utf-8", "replace")
     return out
 
 
