@@ -325,6 +325,22 @@ static int16_t mulaw_sample(uint8_t v)
     return (int16_t)((v & 0x80) ? 0x84 - t : t - 0x84);
 }
 
+/* The sample format FFmpeg's decoder gives for `kind` (24-bit and the logarithmic codes
+ * widened, as its pcm decoders do). */
+static enum AVSampleFormat decoded_fmt(int kind)
+{
+    switch (kind) {
+    case K_U8: return AV_SAMPLE_FMT_U8;
+    case K_S16:
+    case K_ALAW:
+    case K_MULAW: return AV_SAMPLE_FMT_S16;
+    case K_S24:
+    case K_S32: return AV_SAMPLE_FMT_S32;
+    case K_F32: return AV_SAMPLE_FMT_FLT;
+    default: return AV_SAMPLE_FMT_DBL;
+    }
+}
+
 /* Converts `frames` frames at `in` into the output at frame `at`. `tmp` holds as many frames
  * of s16/s32 for the formats that are widened first. */
 static int convert_frames(const pcm_file *f, const uint8_t *in, int64_t frames, da_audio *a,
@@ -332,32 +348,20 @@ static int convert_frames(const pcm_file *f, const uint8_t *in, int64_t frames, 
 {
     int ch = f->channels;
     int64_t count = frames * ch;
-    enum AVSampleFormat fmt;
-    switch (f->kind) {
-    case K_U8: fmt = AV_SAMPLE_FMT_U8; break;
-    case K_S16: fmt = AV_SAMPLE_FMT_S16; break;
-    case K_S32: fmt = AV_SAMPLE_FMT_S32; break;
-    case K_F32: fmt = AV_SAMPLE_FMT_FLT; break;
-    case K_F64: fmt = AV_SAMPLE_FMT_DBL; break;
-    case K_S24: {
+    enum AVSampleFormat fmt = decoded_fmt(f->kind);
+    if (f->kind == K_S24) {
         int32_t *w = tmp;
         for (int64_t i = 0; i < count; i++)
             w[i] = (int32_t)((uint32_t)in[3 * i] << 8 | (uint32_t)in[3 * i + 1] << 16 |
                              (uint32_t)in[3 * i + 2] << 24);
         in = tmp;
-        fmt = AV_SAMPLE_FMT_S32;
-        break;
-    }
-    default: {
+    } else if (f->kind == K_ALAW || f->kind == K_MULAW) {
         int16_t table[256], *w = tmp;
         for (int v = 0; v < 256; v++)
             table[v] = f->kind == K_ALAW ? alaw_sample((uint8_t)v) : mulaw_sample((uint8_t)v);
         for (int64_t i = 0; i < count; i++)
             w[i] = table[in[i]];
         in = tmp;
-        fmt = AV_SAMPLE_FMT_S16;
-        break;
-    }
     }
     size_t isz = (size_t)av_get_bytes_per_sample(fmt), osz = (size_t)a->itemsize;
     uint8_t *out = a->data;
@@ -373,20 +377,8 @@ static int convert_frames(const pcm_file *f, const uint8_t *in, int64_t frames, 
     return 0;
 }
 
-static int native_dtype(int kind)
-{
-    switch (kind) {
-    case K_U8: return DA_DTYPE_UINT8;
-    case K_S16:
-    case K_ALAW:
-    case K_MULAW: return DA_DTYPE_INT16;
-    case K_S24:
-    case K_S32: return DA_DTYPE_INT32;
-    default: return DA_DTYPE_FLOAT32;
-    }
-}
-
-/* Whether the options leave nothing for FFmpeg to do beyond reading and converting. */
+/* Whether the options (already checked by da_decode) leave nothing for FFmpeg to do beyond
+ * reading and converting. */
 static int plain_options(const da_source *src, const da_decode_options *opt)
 {
     const da_open_options *o = &opt->open;
@@ -399,10 +391,7 @@ static int plain_options(const da_source *src, const da_decode_options *opt)
     return (o->format == NULL || strcmp(o->format, "wav") == 0) && o->protocols == NULL &&
            o->formats == NULL && (o->stream_index == -1 || o->stream_index == 0) &&
            o->decoder == NULL && o->decoder_options == NULL && o->format_options == NULL &&
-           opt->filter_desc == NULL && opt->out_data == NULL && opt->frame_offset >= 0 &&
-           opt->num_frames >= -1 && opt->sample_rate >= 0 && opt->num_channels >= 0 &&
-           (opt->on_error == DA_ON_ERROR_SKIP || opt->on_error == DA_ON_ERROR_RAISE) &&
-           (opt->dtype == DA_DTYPE_AUTO || da__dtype_size(opt->dtype) > 0);
+           opt->filter_desc == NULL && opt->out_data == NULL;
 }
 
 int da__pcm_decode(const da_source *src, const da_decode_options *opt, da_audio **out,
@@ -448,7 +437,7 @@ int da__pcm_decode(const da_source *src, const da_decode_options *opt, da_audio 
     int64_t count = f.frames - first;
     if (opt->num_frames >= 0 && opt->num_frames < count)
         count = opt->num_frames;
-    int dtype = opt->dtype == DA_DTYPE_AUTO ? native_dtype(f.kind) : opt->dtype;
+    int dtype = opt->dtype == DA_DTYPE_AUTO ? da__native_dtype(1, decoded_fmt(f.kind)) : opt->dtype;
     ret = da__audio_alloc(dtype, f.channels, f.rate, opt->channels_first != 0, count, &a);
     if (ret < 0)
         goto end;
@@ -498,7 +487,7 @@ int da__pcm_decode(const da_source *src, const da_decode_options *opt, da_audio 
 end:
     if (ret < 0)
         da__fail(ret, err, err_size, "decode '%s'", name);
-    da_audio_free(&a);
+    da_audio_release(&a);
     free(tmp);
     free(f.head);
     if (f.fd >= 0)

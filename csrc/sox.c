@@ -153,20 +153,18 @@ static int encoding_from_name(const char *name, sox_encoding_t *e)
     return DA_ERR_ARGUMENT;
 }
 
-/* The integer type of integer PCM (as DA_DTYPE_AUTO decodes with FFmpeg), else float32. */
+/* The type DA_DTYPE_AUTO decodes to, as with FFmpeg: integer PCM's own, else float32. */
 static int auto_dtype(const sox_format_t *ft)
 {
     unsigned bits = ft->encoding.bits_per_sample;
     sox_encoding_t e = ft->encoding.encoding;
-    if (e == SOX_ENCODING_SIGN2 || e == SOX_ENCODING_UNSIGNED) {
-        if (bits == 8)
-            return DA_DTYPE_UINT8;
-        if (bits == 16)
-            return DA_DTYPE_INT16;
-        if (bits == 24 || bits == 32)
-            return DA_DTYPE_INT32;
-    }
-    return DA_DTYPE_FLOAT32;
+    int integer = e == SOX_ENCODING_SIGN2 || e == SOX_ENCODING_UNSIGNED;
+    /* the sample format FFmpeg's decoder gives for that many bits (24 widened to 32) */
+    enum AVSampleFormat fmt = bits == 8                 ? AV_SAMPLE_FMT_U8
+                              : bits == 16              ? AV_SAMPLE_FMT_S16
+                              : bits == 24 || bits == 32 ? AV_SAMPLE_FMT_S32
+                                                        : AV_SAMPLE_FMT_NONE;
+    return da__native_dtype(integer, fmt);
 }
 
 /* Whether libsox's seek lands on the exact frame: uncompressed PCM and FLAC. */
@@ -298,8 +296,8 @@ int da_sox_decode(const char *path, const da_decode_options *opt, da_audio **out
         return da__failmsg(DA_ERR_ARGUMENT, err, err_size, "sox decode: no options or output");
     *out = NULL;
     if (opt->sample_rate || opt->num_channels || opt->filter_desc || opt->out_data ||
-        opt->resampler_options || opt->open.stream_index > 0 || opt->frame_offset < 0 ||
-        opt->num_frames < -1)
+        opt->resampler_options || opt->open.stream_index > 0 ||
+        !da__window_valid(opt->frame_offset, opt->num_frames))
         return da__failmsg(DA_ERR_ARGUMENT, err, err_size,
                            "sox decode '%s': libsox decodes the whole stream as it is (no "
                            "resampling, remixing, filters, out buffers or stream choice)",
@@ -395,7 +393,7 @@ int da_sox_decode(const char *path, const da_decode_options *opt, da_audio **out
     audio = NULL;
 end:
     free(chunk);
-    da_audio_free(&audio);
+    da_audio_release(&audio);
     if (ft != NULL)
         sox_close(ft);
     leave();

@@ -220,7 +220,7 @@ class Audio:
 
 
 def _release(ptr: Any) -> None:
-    _lib.da_audio_free(ctypes.byref(ptr))
+    _lib.da_audio_release(ctypes.byref(ptr))
 
 
 def live_buffers() -> int:

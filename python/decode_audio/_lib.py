@@ -245,7 +245,7 @@ da_decode = _declare(
     [POINTER(Source), POINTER(DecodeOptions), POINTER(POINTER(AudioStruct)), *ERR],
     check=True,
 )
-da_audio_free = _declare("da_audio_free", None, [POINTER(POINTER(AudioStruct))])
+da_audio_release = _declare("da_audio_release", None, [POINTER(POINTER(AudioStruct))])
 da_audio_to_dlpack = _declare(
     "da_audio_to_dlpack",
     c_int,
@@ -302,7 +302,7 @@ DECLARED = (
     "da_probe",
     "da_info_clear",
     "da_decode",
-    "da_audio_free",
+    "da_audio_release",
     "da_audio_to_dlpack",
     "da_dlpack_release",
     "da_live_buffers",
