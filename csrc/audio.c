@@ -313,22 +313,20 @@ static int convert_into_fifo(astream *s, const uint8_t *in, int count)
     return got;
 }
 
-/* Encodes what the filter graph hands out until it needs more input (or ends). */
-static int drain_filter(da_writer *w, int i, astream *s)
+/* Where the frames of an audio stream's filter graph go. */
+typedef struct graph_out {
+    da_writer *w;
+    int index;
+    astream *s;
+} graph_out;
+
+/* Encodes a frame the filter graph handed out. */
+static int take_filtered(void *ctx, AVFrame *frame)
 {
-    for (;;) {
-        int ret = da__filter_pull(s->filter, s->filtered);
-        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
-            return 0;
-        if (ret < 0)
-            return ret;
-        s->filtered->pts = s->next_pts;
-        s->next_pts += s->filtered->nb_samples;
-        ret = da__writer_encode(w, i, s->filtered);
-        av_frame_unref(s->filtered);
-        if (ret < 0)
-            return ret;
-    }
+    graph_out *o = ctx;
+    frame->pts = o->s->next_pts;
+    o->s->next_pts += frame->nb_samples;
+    return da__writer_encode(o->w, o->index, frame);
 }
 
 /* Feeds `count` interleaved frames (NULL: the end) through the filter graph to the encoder. */
@@ -354,7 +352,8 @@ static int filter_chunk(da_writer *w, int i, astream *s, const uint8_t *in, int 
     if (ret >= 0)
         ret = da__filter_push(s->filter, frame);
     av_frame_free(&frame);
-    return ret < 0 ? ret : drain_filter(w, i, s);
+    graph_out o = {w, i, s};
+    return ret < 0 ? ret : da__filter_drain(s->filter, s->filtered, take_filtered, &o);
 }
 
 int da_writer_write_audio(da_writer *w, int stream_index, const void *data, int64_t num_frames,

@@ -110,9 +110,24 @@ int da__filter_push(da_filter *f, AVFrame *frame)
     return av_buffersrc_add_frame_flags(f->src, frame, frame ? AV_BUFFERSRC_FLAG_KEEP_REF : 0);
 }
 
-int da__filter_pull(da_filter *f, AVFrame *frame)
+int da__graph_drain(AVFilterContext *buffersink, AVFrame *frame, da_take_fn take, void *ctx)
 {
-    return av_buffersink_get_frame(f->sink, frame);
+    for (;;) {
+        int ret = av_buffersink_get_frame(buffersink, frame);
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
+            return 0;
+        if (ret < 0)
+            return ret;
+        ret = take(ctx, frame);
+        av_frame_unref(frame);
+        if (ret != 0)
+            return ret < 0 ? ret : 0;
+    }
+}
+
+int da__filter_drain(da_filter *f, AVFrame *frame, da_take_fn take, void *ctx)
+{
+    return da__graph_drain(f->sink, frame, take, ctx);
 }
 
 void da__filter_close(da_filter **fp)

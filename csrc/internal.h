@@ -7,6 +7,7 @@
 #include <stdarg.h>
 
 #include <libavcodec/avcodec.h>
+#include <libavfilter/avfilter.h>
 #include <libavformat/avformat.h>
 #include <libavutil/channel_layout.h>
 #include <libavutil/samplefmt.h>
@@ -213,8 +214,15 @@ DA_PRIVATE int da__filter_open(da_filter **f, const char *desc, int in_rate,
 DA_PRIVATE void da__filter_output(const da_filter *f, int *sample_rate, int *num_channels);
 /* Feeds a frame (a reference is taken); NULL ends the input. */
 DA_PRIVATE int da__filter_push(da_filter *f, AVFrame *frame);
-/* Takes the next output frame: 0, AVERROR(EAGAIN) when more input is needed, AVERROR_EOF. */
-DA_PRIVATE int da__filter_pull(da_filter *f, AVFrame *frame);
+/* What a drain does with each frame a graph hands out: 0 goes on, a positive value stops
+ * (without error), a negative one fails. The frame is unreferenced after. */
+typedef int (*da_take_fn)(void *ctx, AVFrame *frame);
+/* Hands every frame the graph ending in `buffersink` has ready to take(ctx, frame), until
+ * the graph needs more input or has ended (0), or take stops it. */
+DA_PRIVATE int da__graph_drain(AVFilterContext *buffersink, AVFrame *frame, da_take_fn take,
+                               void *ctx);
+/* The same for a graph of da__filter_open. */
+DA_PRIVATE int da__filter_drain(da_filter *f, AVFrame *frame, da_take_fn take, void *ctx);
 DA_PRIVATE void da__filter_close(da_filter **f);
 
 /* ---- sink.c: where decoded frames go ---- */

@@ -163,27 +163,19 @@ static int write_plain(da_sink *s, const AVFrame *frame, int first, int count)
     return 0;
 }
 
-/* Writes what the filter graph hands out, less the frames before the window. */
-static int drain_filter(da_sink *s)
+/* Writes a frame the filter graph handed out, less the frames before the window; stops the
+ * drain once the window is full. */
+static int take_filtered(void *ctx, AVFrame *frame)
 {
-    while (da__sink_room(s) > 0) {
-        int ret = da__filter_pull(s->filter, s->filtered);
-        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
-            return 0;
-        if (ret < 0)
-            return ret;
-        int first = 0, n = s->filtered->nb_samples;
-        if (s->out_skip > 0) {
-            first = s->out_skip < n ? (int)s->out_skip : n;
-            s->out_skip -= first;
-        }
-        int64_t count = n - first < da__sink_room(s) ? n - first : da__sink_room(s);
-        ret = count > 0 ? write_plain(s, s->filtered, first, (int)count) : 0;
-        av_frame_unref(s->filtered);
-        if (ret < 0)
-            return ret;
+    da_sink *s = ctx;
+    int first = 0, n = frame->nb_samples;
+    if (s->out_skip > 0) {
+        first = s->out_skip < n ? (int)s->out_skip : n;
+        s->out_skip -= first;
     }
-    return 0;
+    int64_t count = n - first < da__sink_room(s) ? n - first : da__sink_room(s);
+    int ret = count > 0 ? write_plain(s, frame, first, (int)count) : 0;
+    return ret < 0 ? ret : da__sink_room(s) <= 0;
 }
 
 /* Feeds frames [first, last) of `frame` (NULL: the end) through the filter graph. */
@@ -216,7 +208,9 @@ static int filter_frame(da_sink *s, const AVFrame *frame, int64_t first, int64_t
     if (ret >= 0)
         ret = da__filter_push(s->filter, in);
     av_frame_free(&in);
-    return ret < 0 ? ret : drain_filter(s);
+    if (ret < 0 || da__sink_room(s) <= 0)
+        return ret;
+    return da__filter_drain(s->filter, s->filtered, take_filtered, s);
 }
 
 int da__sink_frame(da_sink *s, const AVFrame *frame)

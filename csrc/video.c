@@ -456,24 +456,29 @@ static int convert_picture(vstream *v, const picture *pic, AVFrame *dst)
     return ret < 0 ? ret : 0;
 }
 
+/* Where the frames of a video stream's filter graph go. */
+typedef struct graph_out {
+    da_writer *w;
+    int index;
+    vstream *v;
+    AVRational time_base;         /* of the graph's output */
+} graph_out;
+
+/* Encodes a frame the filter graph handed out, in the encoder's time base. */
+static int take_filtered(void *ctx, AVFrame *frame)
+{
+    graph_out *o = ctx;
+    frame->pts = av_rescale_q(frame->pts, o->time_base, o->v->enc->time_base);
+    frame->pict_type = AV_PICTURE_TYPE_NONE;
+    frame->quality = o->v->enc->global_quality;
+    return da__writer_encode(o->w, o->index, frame);
+}
+
 /* Encodes what the filter graph hands out until it needs more input (or ends). */
 static int drain_graph(da_writer *w, int i, vstream *v)
 {
-    AVRational tb = av_buffersink_get_time_base(v->sink);
-    for (;;) {
-        int ret = av_buffersink_get_frame(v->sink, v->filtered);
-        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
-            return 0;
-        if (ret < 0)
-            return ret;
-        v->filtered->pts = av_rescale_q(v->filtered->pts, tb, v->enc->time_base);
-        v->filtered->pict_type = AV_PICTURE_TYPE_NONE;
-        v->filtered->quality = v->enc->global_quality;
-        ret = da__writer_encode(w, i, v->filtered);
-        av_frame_unref(v->filtered);
-        if (ret < 0)
-            return ret;
-    }
+    graph_out o = {w, i, v, av_buffersink_get_time_base(v->sink)};
+    return da__graph_drain(v->sink, v->filtered, take_filtered, &o);
 }
 
 /* Converts one frame and sends it on: to the encoder, or through the filter graph. */
