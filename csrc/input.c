@@ -330,13 +330,11 @@ static int is_mov(const da_input *in)
  * when it can seek, so a streamed MP3 would otherwise keep up to one codec frame of it. */
 static int64_t lame_frames(const uint8_t *p, int size)
 {
+    /* the first frame header, right after the ID3v2 tag where FFmpeg looks for it: sync, a
+     * known version, layer III */
     int pos = da__id3v2_size(p, size);
-    /* the first frame header: sync, a known version, layer III */
-    for (; pos + 4 <= size; pos++)
-        if (p[pos] == 0xff && (p[pos + 1] & 0xe0) == 0xe0 && ((p[pos + 1] >> 3) & 3) != 1 &&
-            ((p[pos + 1] >> 1) & 3) == 1)
-            break;
-    if (pos + 4 > size)
+    if (pos + 4 > size || p[pos] != 0xff || (p[pos + 1] & 0xe0) != 0xe0 ||
+        ((p[pos + 1] >> 3) & 3) == 1 || ((p[pos + 1] >> 1) & 3) != 1)
         return -1;
     int mpeg1 = ((p[pos + 1] >> 3) & 3) == 3;
     int mono = ((p[pos + 3] >> 6) & 3) == 3;
