@@ -7,19 +7,19 @@
 /* Initial room is capped: headers can claim anything, and real data grows the buffer. */
 #define MAX_INITIAL_BYTES ((int64_t)256 << 20)
 
-/* Frames the output will probably hold, or -1 when unknown; `exact` says if it is certain. */
-static int64_t estimate_frames(const da_input *in, int out_rate, int *exact)
+/* Frames the output will probably hold, or -1 when unknown; `certain` says if it is. */
+static int64_t estimate_frames(const da_input *in, int out_rate, int *certain)
 {
     const AVStream *st = in->stream;
     int in_rate = in->dec->sample_rate;
     int64_t n = -1;
-    *exact = 0;
+    *certain = 0;
     if (st->duration != AV_NOPTS_VALUE && st->duration > 0) {
         n = av_rescale_q(st->duration, st->time_base, (AVRational){1, in_rate});
         /* PCM and FLAC headers count samples exactly */
         enum AVCodecID id = st->codecpar->codec_id;
         const AVCodecDescriptor *d = avcodec_descriptor_get(id);
-        *exact = id == AV_CODEC_ID_FLAC ||
+        *certain = id == AV_CODEC_ID_FLAC ||
                  (da__codec_is_pcm(id) && (d->props & AV_CODEC_PROP_LOSSLESS));
     } else if (in->fmt->duration != AV_NOPTS_VALUE && in->fmt->duration > 0) {
         n = av_rescale(in->fmt->duration, in_rate, AV_TIME_BASE);
@@ -28,7 +28,7 @@ static int64_t estimate_frames(const da_input *in, int out_rate, int *exact)
         return -1;
     if (out_rate != in_rate) {
         n = av_rescale(n, out_rate, in_rate);
-        *exact = 0;
+        *certain = 0;
     }
     return n;
 }
@@ -188,11 +188,11 @@ int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out
         ret = da__audio_wrap(s->dtype, s->num_channels, s->out_rate, s->planar, opt->out_data,
                              opt->out_capacity, &s->audio);
     } else {
-        int exact = 0;
-        int64_t cap = estimate_frames(in, s->out_rate, &exact);
+        int certain = 0;
+        int64_t cap = estimate_frames(in, s->out_rate, &certain);
         if (cap >= 0) {
             cap -= opt->frame_offset;
-            if (!exact)
+            if (!certain)
                 cap += cap / 50 + 4096;
         }
         if (cap < 0)

@@ -395,7 +395,7 @@ DA_API int da_writer_write_video(da_writer *w, int stream_index, const void *dat
                                  int64_t row_step, int64_t column_step, int64_t pts,
                                  char *err, size_t err_size);
 
-/* ---- FFmpeg utilities: what this build contains, and its log (csrc/utils.c, error.c) ---- */
+/* ---- FFmpeg utilities: what this build has, and its log (csrc/components.c, error.c) ---- */
 
 /* What da_list_components() lists. */
 typedef enum da_component_kind {

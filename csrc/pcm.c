@@ -32,7 +32,7 @@
 /* The head buffer: the header and HEAD_BYTES of payload; later it stages the rest of the
  * samples, read and converted this many bytes at a time. */
 #define HEAD_ALLOC (HEAD_BYTES + 8192)
-/* FFmpeg's payload probe of an s16 WAV sees its first packet (probesize 16 KiB, see avio.c). */
+/* FFmpeg's payload probe of an s16 WAV sees its first packet (probesize 16 KiB, see input.c). */
 #define PROBE_BYTES 16384
 #define MAX_CHUNKS 4096
 
