@@ -20,8 +20,9 @@ int da__id3v2_size(const uint8_t *p, int n)
     return 10 + size + ((p[5] & 0x10) ? 10 : 0);
 }
 
-/* The fields of a header the sizes and parameters are computed from; 0 when it is invalid. */
-static int parse_header(uint32_t h, int *version, int *layer, int *rate)
+/* The fields of a header the sizes and parameters are computed from; 0 when it is invalid.
+ * Inlined: the payload scans of pcm.c call da__mpa_frame_size at every sync-like byte. */
+static inline __attribute__((always_inline)) int parse_header(uint32_t h, int *version, int *layer, int *rate)
 {
     *version = (h >> 19) & 3;
     *layer = 4 - (int)((h >> 17) & 3);
