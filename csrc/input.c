@@ -320,7 +320,7 @@ int da__next_frame(da_input *in, AVFrame *frame)
 
 /* ---- stream facts ---- */
 
-static int is_mov(const da_input *in)
+int da__input_is_mov(const da_input *in)
 {
     return strncmp(in->fmt->iformat->name, "mov,", 4) == 0;
 }
@@ -363,21 +363,16 @@ int64_t da__stream_end(const da_input *in)
     int rate = in->dec->sample_rate;
     if (st->codecpar->codec_id == AV_CODEC_ID_MP3 && in->io.head != NULL)
         return lame_frames(in->io.head, in->io.head_size);
-    if (!is_mov(in) || st->codecpar->codec_id != AV_CODEC_ID_AAC || rate <= 0 ||
+    if (!da__input_is_mov(in) || st->codecpar->codec_id != AV_CODEC_ID_AAC || rate <= 0 ||
         st->duration == AV_NOPTS_VALUE || st->duration <= 0)
         return -1;
     return av_rescale_q(st->duration, st->time_base, (AVRational){1, rate});
 }
 
-int da__input_is_mov(const da_input *in)
-{
-    return is_mov(in);
-}
-
 int da__index_unreachable(const da_input *in)
 {
     int seekable = in->fmt->pb != NULL && (in->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL);
-    if (!is_mov(in) || seekable || in->fmt->pb == NULL)
+    if (!da__input_is_mov(in) || seekable || in->fmt->pb == NULL)
         return 0;
     /* with the index after the audio, reading the header went past the first packet */
     AVStream *st = in->stream;
