@@ -214,6 +214,11 @@ DA_PRIVATE int da__filter_open(da_filter **f, const char *desc, int in_rate,
 DA_PRIVATE void da__filter_output(const da_filter *f, int *sample_rate, int *num_channels);
 /* Feeds a frame (a reference is taken); NULL ends the input. */
 DA_PRIVATE int da__filter_push(da_filter *f, AVFrame *frame);
+/* Builds `*graph` as "<source>(source_args) -> desc -> <sink>" (filter names "in" and "out")
+ * and configures it; the caller frees the graph, also on failure. */
+DA_PRIVATE int da__graph_open(AVFilterGraph **graph, const char *source, const char *source_args,
+                              const char *sink, const char *desc, AVFilterContext **source_ctx,
+                              AVFilterContext **sink_ctx);
 /* What a drain does with each frame a graph hands out: 0 goes on, a positive value stops
  * (without error), a negative one fails. The frame is unreferenced after. */
 typedef int (*da_take_fn)(void *ctx, AVFrame *frame);

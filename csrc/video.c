@@ -104,56 +104,25 @@ static int open_graph(vstream *v, const char *desc, AVRational out_rate, int out
                       int out_height, enum AVPixelFormat out_fmt, const char *name, char *err,
                       size_t err_size)
 {
-    int ret = 0;
     char args[256], fps[64] = "", scale[64] = "";
-    char *full = NULL;
-    AVFilterInOut *inputs = NULL, *outputs = NULL;
-    v->graph = avfilter_graph_alloc();
-    if (v->graph == NULL) {
-        ret = AVERROR(ENOMEM);
-        goto end;
-    }
-    /* one graph per stream, run on the caller's thread */
-    v->graph->nb_threads = 1;
     snprintf(args, sizeof args,
              "video_size=%dx%d:pix_fmt=%s:time_base=%d/%d:frame_rate=%d/%d:pixel_aspect=1/1",
              v->width, v->height, av_get_pix_fmt_name(v->in->planar), v->rate.den, v->rate.num,
              v->rate.num, v->rate.den);
-    ret = avfilter_graph_create_filter(&v->src, avfilter_get_by_name("buffer"), "in", args,
-                                       NULL, v->graph);
-    if (ret >= 0)
-        ret = avfilter_graph_create_filter(&v->sink, avfilter_get_by_name("buffersink"), "out",
-                                           NULL, NULL, v->graph);
-    if (ret < 0)
-        goto end;
     if (out_rate.num > 0)
         snprintf(fps, sizeof fps, ",fps=%d/%d", out_rate.num, out_rate.den);
     if (out_width > 0)
         snprintf(scale, sizeof scale, ",scale=%d:%d", out_width, out_height);
-    full = av_asprintf("%s%s%s,format=pix_fmts=%s", desc ? desc : "null", fps, scale,
-                       av_get_pix_fmt_name(out_fmt));
-    outputs = avfilter_inout_alloc();
-    inputs = avfilter_inout_alloc();
-    if (full == NULL || outputs == NULL || inputs == NULL) {
-        ret = AVERROR(ENOMEM);
-        goto end;
-    }
-    outputs->name = av_strdup("in");
-    outputs->filter_ctx = v->src;
-    inputs->name = av_strdup("out");
-    inputs->filter_ctx = v->sink;
-    ret = avfilter_graph_parse_ptr(v->graph, full, &inputs, &outputs, NULL);
-    if (ret >= 0)
-        ret = avfilter_graph_config(v->graph, NULL);
+    char *full = av_asprintf("%s%s%s,format=pix_fmts=%s", desc ? desc : "null", fps, scale,
+                             av_get_pix_fmt_name(out_fmt));
+    int ret = full == NULL ? AVERROR(ENOMEM)
+                           : da__graph_open(&v->graph, "buffer", args, "buffersink", full,
+                                            &v->src, &v->sink);
     if (ret >= 0 && (v->filtered = av_frame_alloc()) == NULL)
         ret = AVERROR(ENOMEM);
-
-end:
     if (ret < 0)
         da__fail(ret, err, err_size, "add video stream to '%s': filter '%s'", name,
                  desc ? desc : full ? full : "null");
-    avfilter_inout_free(&inputs);
-    avfilter_inout_free(&outputs);
     av_free(full);
     return ret;
 }
