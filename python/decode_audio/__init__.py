@@ -27,7 +27,7 @@ from .ffmpeg_utils import (
     set_log_level,
 )
 
-__version__ = "0.1.0"
+__version__ = ".".join(str(n) for n in get_versions()["decode_audio"])  # pyproject.toml's
 
 __all__ = [
     "Audio",

@@ -184,7 +184,7 @@ class Audio:
 
 
 def _release(ptr: Any) -> None:
-    _lib.da_audio_free(ctypes.byref(ptr))
+    _lib.da_audio_release(ctypes.byref(ptr))
 
 
 def live_buffers() -> int:

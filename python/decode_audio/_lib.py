@@ -321,7 +321,7 @@ da_probe = _checked("da_probe",
 da_info_clear = _declare("da_info_clear", None, [POINTER(InfoStruct)])
 da_decode = _checked("da_decode",
                      [POINTER(Source), POINTER(DecodeOptions), POINTER(POINTER(AudioStruct))])
-da_audio_free = _declare("da_audio_free", None, [POINTER(POINTER(AudioStruct))])
+da_audio_release = _declare("da_audio_release", None, [POINTER(POINTER(AudioStruct))])
 da_audio_to_dlpack = _checked("da_audio_to_dlpack",
                               [POINTER(AudioStruct), c_int, POINTER(DLPackHandle)])
 da_dlpack_release = _declare("da_dlpack_release", None, [c_void_p, c_int])
@@ -395,7 +395,7 @@ da_writer_write_video = _checked("da_writer_write_video",
                                   c_int64, c_int64, c_int64])
 
 
-# ---- FFmpeg utilities: what this build contains, and its log (csrc/utils.c, error.c) ----
+# ---- FFmpeg utilities: what this build contains, and its log (csrc/components.c, error.c) ----
 
 da_list_components = _checked("da_list_components",
                               [c_int, POINTER(NamesBuffer), POINTER(c_int64)])

@@ -1,5 +1,6 @@
 """`StreamWriter`: audio and video encoded and muxed chunk by chunk, thin over the C writer
-(csrc/encode.c); also the one C writer and audio stream options that `save` uses."""
+(csrc/writer.c, audio.c, video.c); also the one C writer and audio stream options that `save`
+uses."""
 
 from __future__ import annotations
 
