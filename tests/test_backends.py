@@ -193,7 +193,7 @@ def test_without_sox_htk_goes_to_soundfile_then_nowhere(without):
     without("soundfile")
     with pytest.raises(RuntimeError, match="no available backend .*'a.htk'"):
         _backends.for_reading(None, "a.htk", None, {})
-    with pytest.raises(RuntimeError, match="can write format 'htk'"):
+    with pytest.raises(ValueError, match="can write format 'htk'"):
         _backends.for_writing(None, "a.htk", None)
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Dict, FrozenSet, Optional, Tuple
 
 __all__ = ["MUXERS", "DEFAULT_ENCODERS", "PCM_ENCODERS", "PCM_BYTE_ORDER", "DEFAULT_BITS",
-           "SAVE_DTYPES", "PIXEL_FORMATS", "IMAGE_ENCODERS", "FFMPEG_CANNOT_READ"]
+           "SAVE_DTYPES", "PIXEL_FORMATS", "IMAGE_ENCODERS", "FFMPEG_CANNOT_READ",
+           "flac_bits"]
 
 # File extension (or format= name) -> FFmpeg muxer.
 MUXERS: Dict[str, str] = {
@@ -51,3 +52,15 @@ FFMPEG_CANNOT_READ: FrozenSet[str] = frozenset({
     "cdda", "cvsd", "cvu", "dat", "dvms", "fap", "htk", "ima", "lpc", "mat", "paf", "prc",
     "smp", "sndt", "sou", "txw", "vms", "vox",
 })
+
+
+def flac_bits(encoding: Optional[str], bits: Optional[int]) -> Optional[int]:
+    """The bits per sample of a FLAC save, the same rule on every backend: FLAC holds signed
+    integers, so `encoding` may be None, ``FLAC`` or ``PCM_S``, with 16 or 24 bits (None: the
+    backend's default). Raises ValueError for anything else."""
+    if encoding is not None and encoding.upper() not in ("FLAC", "PCM_S"):
+        raise ValueError(f"FLAC holds signed integer samples: encoding must be FLAC or PCM_S "
+                         f"(or None); got {encoding!r}")
+    if bits not in (None, 16, 24):
+        raise ValueError(f"FLAC takes bits_per_sample 16 or 24; got {bits}")
+    return bits

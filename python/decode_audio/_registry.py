@@ -185,7 +185,7 @@ def for_writing(backend: Optional[str], uri: Any, format: Optional[str]) -> str:
     for b in BACKENDS.values():
         if b.available() and not _refusal(b, uri, {}, False) and b.writes(fmt):
             return b.name
-    raise RuntimeError(f"no available backend ({', '.join(list_audio_backends())}) can write "
+    raise ValueError(f"no available backend ({', '.join(list_audio_backends())}) can write "
                        f"format {fmt!r} to {uri!r}")
 
 

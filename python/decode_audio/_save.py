@@ -12,7 +12,7 @@ from ._arrays import as_array, layout
 from ._dtypes import dtype_code
 from ._files import write_in_place
 from ._formats import (DEFAULT_BITS, DEFAULT_ENCODERS, MUXERS, PCM_BYTE_ORDER, PCM_ENCODERS,
-                       SAVE_DTYPES)
+                       SAVE_DTYPES, flac_bits)
 from ._registry import BACKENDS, for_writing
 from ._writer import Writer, stream_options
 
@@ -36,13 +36,14 @@ def _plan(muxer: str, encoding: Optional[str], bits: Optional[int],
             raise ValueError(f"{muxer} cannot hold encoding={encoding} with "
                              f"bits_per_sample={bits}")
         return encoder, settings
+    if muxer == "flac":
+        bits = flac_bits(encoding, bits)
+        encoding = None
     encoder, name = DEFAULT_ENCODERS.get(muxer, (None, None))
     if encoding is not None and encoding != name:
         raise ValueError(f"{muxer} files hold {name or 'their own'} audio; encoding={encoding} "
                          "does not apply")
     if muxer == "flac":
-        if bits not in (None, 16, 24):
-            raise ValueError(f"FLAC takes bits_per_sample 16 or 24; got {bits}")
         settings["encoder_format"] = "s32" if bits == 24 else "s16"
         if bits == 24:
             settings["bits_per_raw_sample"] = 24
@@ -80,6 +81,7 @@ def save(
     buffer_size: int = 65536,
     backend: Optional[str] = None,
     compression: Any = None,
+    durable: bool = False,
 ) -> None:
     """Encodes samples to a file or file-like object, like ``torchaudio.save``.
 
@@ -112,6 +114,9 @@ def save(
     compression : number, optional
         FFmpeg: FLAC level 0-12 (default 5); MP3, Opus, AAC: bit rate in kbit/s; Vorbis:
         quality -1..10 (default 3). sox: its ``-C`` value. soundfile: FLAC level 0-8.
+    durable : bool
+        Paths: fsync the file before renaming it over the target, and its directory after,
+        so the new file is on disk when save returns (see the README for the cost).
 
     Examples
     --------
@@ -129,7 +134,7 @@ def save(
                          + ("" if channels_first else " (is channels_first right?)"))
     if chosen != "ffmpeg":
         BACKENDS[chosen].save(uri, array, int(sample_rate), channels_first, format,
-                                    encoding, bits_per_sample, compression)
+                              encoding, bits_per_sample, compression, durable)
         return
     is_path = isinstance(uri, (str, os.PathLike))
     if format is None:
@@ -139,6 +144,8 @@ def save(
         if not format:
             raise ValueError(f"cannot tell the format of {uri!r} from its name; pass format=")
     key = format.lower()
+    if not BACKENDS["ffmpeg"].writes(key):
+        raise ValueError(f"FFmpeg has no muxer for format {key!r}; see get_muxers()")
     muxer = MUXERS.get(key, key)
     encoder, settings = _plan(muxer, encoding, bits_per_sample, compression, array.dtype.name)
     # `keep` holds what the C options point to until the file is written
@@ -149,7 +156,7 @@ def save(
         return
     target = os.fspath(uri)
     write_in_place(target, lambda path: _encode(path, muxer, opts, array, channels_first,
-                                                name=target))
+                                                name=target), durable)
 
 
 def _encode(dst: Any, muxer: str, opts: Any, array: np.ndarray, channels_first: bool,

@@ -169,6 +169,12 @@ def _set_path(struct: Any, path: Any, protocols: Optional[bytes]) -> bytes:
     return encoded
 
 
+def is_url(path: Any) -> bool:
+    """Whether a path-like names a protocol URL (``udp://…``) rather than a file."""
+    path = os.fspath(path)
+    return _is_url(os.fsdecode(path) if isinstance(path, bytes) else path, None)
+
+
 def _is_url(path: str, protocols: Optional[bytes]) -> bool:
     """A string is a URL when it has a scheme://, or when the caller allowed its scheme."""
     if ":" not in path:

@@ -11,7 +11,7 @@ from typing import Any, Dict, FrozenSet, Optional, Tuple
 import numpy as np
 
 from .._files import write_in_place
-from .._formats import DEFAULT_BITS
+from .._formats import DEFAULT_BITS, flac_bits
 from .._metadata import AudioMetaData
 from .._options import OPTIONS
 from .._registry import Backend, register
@@ -149,7 +149,7 @@ def load(src: Any, frame_offset: int, num_frames: int, normalize: bool, channels
 
 def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
          format: Optional[str], encoding: Optional[str], bits_per_sample: Optional[int],
-         compression: Any) -> None:
+         compression: Any, durable: bool = False) -> None:
     sf = _module()
     major = major_format(format, uri)
     if major is None:
@@ -158,6 +158,9 @@ def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
         raise ValueError(f"libsndfile does not write {major}; its formats: "
                          f"{', '.join(sorted(formats()))}")
     subtype = None
+    if major == "FLAC":
+        bits_per_sample = flac_bits(encoding, bits_per_sample)
+        encoding = None
     if encoding is not None or bits_per_sample is not None:
         enc = (encoding or "PCM_S").upper()
         bits = bits_per_sample or DEFAULT_BITS.get(enc)
@@ -184,7 +187,7 @@ def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
                  compression_level=level)
 
     if isinstance(uri, (str, os.PathLike)):
-        write_in_place(uri, write)
+        write_in_place(uri, write, durable)
     else:
         write(uri)
 

@@ -15,6 +15,7 @@ from .._arrays import layout
 from .._components import sox_formats
 from .._dtypes import dtype_code
 from .._files import write_in_place
+from .._formats import flac_bits
 from .._metadata import AudioMetaData, from_info
 from .._options import fill_struct
 from .._registry import Backend, register
@@ -72,13 +73,19 @@ def decode(src: Any, code: Optional[int], frame_offset: int = 0, num_frames: int
 
 def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
          format: Optional[str], encoding: Optional[str], bits_per_sample: Optional[int],
-         compression: Any) -> None:
+         compression: Any, durable: bool = False) -> None:
     """Writes `array` (2-D, any strides) to the path `uri` through libsox."""
     if format is None:
         format = os.path.splitext(os.fspath(uri))[1].lstrip(".")
         if not format:
             raise ValueError(f"cannot tell the format of {uri!r} from its name; pass format=")
     sox_type = _SOX_TYPES.get(format.lower(), format.lower())
+    if sox_type not in formats(True):
+        raise ValueError(f"SoX does not write format {format!r}; see "
+                         "sox_utils.list_write_formats()")
+    if sox_type == "flac":
+        bits_per_sample = flac_bits(encoding, bits_per_sample)
+        encoding = None
     if encoding is not None:
         encoding = encoding.upper()
         if encoding not in ENCODINGS:
@@ -106,7 +113,7 @@ def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
         _lib.da_sox_save(_path(path), ctypes.byref(opts), data, frames, frame_step,
                          channel_step, _lib.error_buffer(), _lib.ERROR_SIZE)
 
-    write_in_place(uri, write)
+    write_in_place(uri, write, durable)
 
 
 BACKEND = register(Backend(
