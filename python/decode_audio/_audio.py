@@ -8,6 +8,7 @@ from typing import Any, Optional, Tuple
 import numpy as np
 
 from . import _lib
+from ._arrays import import_torch
 from ._dtypes import DTYPE_NAMES, NUMPY_DTYPES
 
 __all__ = ["Audio", "live_buffers"]
@@ -138,9 +139,7 @@ class Audio:
     # --- torch ---
     def torch(self) -> Any:
         """A torch tensor sharing the samples (no copy), through DLPack."""
-        import torch
-
-        return torch.from_dlpack(self)
+        return import_torch("Audio.torch()").from_dlpack(self)
 
     # --- DLPack ---
     def __dlpack_device__(self) -> Tuple[int, int]:

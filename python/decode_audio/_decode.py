@@ -12,6 +12,7 @@ from typing import Any, Dict, Optional, Tuple
 import numpy as np
 
 from . import _lib
+from ._arrays import import_torch
 from ._audio import Audio
 from ._dtypes import DTYPE_NAMES, dtype_code
 from ._errors import DecodeAudioError, DecodeAudioWarning
@@ -318,6 +319,7 @@ def load(
     (torch.Tensor, int)
         The samples, sharing the decoded buffer, and the sample rate.
     """
+    import_torch("load()")
     dtype = decode_kwargs.pop("dtype", None)
     code = _lib.DTYPE_AUTO if not normalize else _lib.DTYPE_FLOAT32
     if dtype is not None:

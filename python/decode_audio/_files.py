@@ -1,4 +1,4 @@
-"""Files written in place of others: every backend's `save` and `StreamWriter` write a
+"""File objects opened in text mode refused; files written in place of others: every backend's `save` and `StreamWriter` write a
 temporary file beside the target and rename it over the target at the end.
 
 What the user had stays: a new file gets the mode the umask gives (as ``open()`` would), an
@@ -9,6 +9,7 @@ replaced), and every error names the path the user gave.
 from __future__ import annotations
 
 import errno
+import io
 import os
 import stat
 import tempfile
@@ -17,7 +18,7 @@ from typing import Any, Callable, Optional
 
 from ._errors import DecodeAudioError
 
-__all__ = ["write_in_place", "InPlace", "umask"]
+__all__ = ["write_in_place", "InPlace", "umask", "refuse_text_mode"]
 
 _UMASK_LOCK = threading.Lock()
 
@@ -145,3 +146,14 @@ def write_in_place(target: Any, write: Callable[[str], None], durable: bool = Fa
             raise renamed from None
         raise
     place.commit()
+
+
+def refuse_text_mode(f: Any, what: str) -> None:
+    """Raises TypeError for a file-like opened in text mode (it reads or writes str)."""
+    mode = getattr(f, "mode", None)
+    if isinstance(f, io.TextIOBase) or (isinstance(mode, str) and "b" not in mode
+                                        and hasattr(f, "encoding")):
+        name = getattr(f, "name", None)
+        shown = f" {name!r}" if isinstance(name, str) else ""
+        raise TypeError(f"the file object{shown} is open in text mode; audio is bytes: open it "
+                        f"in binary mode, e.g. open(path, {'rb' if what == 'read' else 'wb'!r})")

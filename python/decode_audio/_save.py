@@ -10,9 +10,10 @@ import numpy as np
 
 from ._arrays import as_array, layout
 from ._dtypes import dtype_code
-from ._files import write_in_place
+from ._files import refuse_text_mode, write_in_place
 from ._formats import (DEFAULT_BITS, DEFAULT_ENCODERS, MUXERS, PCM_BYTE_ORDER, PCM_ENCODERS,
                        SAVE_DTYPES, flac_bits)
+from ._options import MAX_CHANNELS, positive_rate
 from ._registry import BACKENDS, for_writing
 from ._writer import Writer, stream_options
 
@@ -122,15 +123,16 @@ def save(
     --------
     >>> decode_audio.save("out.flac", waveform, 16000, bits_per_sample=24)   # doctest: +SKIP
     """
+    if not isinstance(uri, (str, os.PathLike)):
+        refuse_text_mode(uri, "write")
     chosen = for_writing(backend, uri, format)
-    if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
-        raise ValueError(f"sample_rate must be a positive integer; got {sample_rate!r}")
+    sample_rate = positive_rate(sample_rate)
     array = as_array(src)
     if array.dtype.name not in SAVE_DTYPES:
         raise ValueError(f"samples must be one of {', '.join(SAVE_DTYPES)}; got {array.dtype}")
     frames, channels, _, _ = layout(array, channels_first)
-    if not 0 < channels <= 64:
-        raise ValueError(f"samples must have 1 to 64 channels; got {channels}"
+    if not 0 < channels <= MAX_CHANNELS:
+        raise ValueError(f"samples must have 1 to {MAX_CHANNELS} channels; got {channels}"
                          + ("" if channels_first else " (is channels_first right?)"))
     if chosen != "ffmpeg":
         BACKENDS[chosen].save(uri, array, int(sample_rate), channels_first, format,

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import _lib
 from ._errors import DecodeAudioError
+from ._files import refuse_text_mode
 
 __all__ = ["SourceLike", "Source", "Destination", "call_checked"]
 
@@ -81,6 +82,7 @@ class Source:
             )
 
     def _open_file(self, f: Any) -> None:
+        refuse_text_mode(f, "read")
         self._file = f
         s = self.struct
         s.kind = _lib.SOURCE_CALLBACKS
@@ -217,6 +219,7 @@ class Destination:
         if not hasattr(dst, "write"):
             raise TypeError(f"dst must be a path, a URL or a file-like object with write(); "
                             f"got {type(dst).__name__}")
+        refuse_text_mode(dst, "write")
         write = dst.write
 
         def write_cb(_opaque: Any, buf: int, size: int) -> int:

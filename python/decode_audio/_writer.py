@@ -19,7 +19,7 @@ from . import _lib
 from ._arrays import as_array, layout
 from ._dtypes import DTYPE_NAMES, DTYPES, WRITER_SAMPLE_FORMATS, dtype_code
 from ._formats import IMAGE_ENCODERS, MUXERS, PIXEL_FORMATS
-from ._options import key_values
+from ._options import channel_count, key_values, positive_rate
 from ._files import InPlace
 from ._source import Destination, call_checked, is_url
 
@@ -290,10 +290,8 @@ class StreamWriter:
             raise RuntimeError("add streams before open()")
         if format not in WRITER_SAMPLE_FORMATS:
             raise ValueError(f"format must be one of {', '.join(WRITER_SAMPLE_FORMATS)}; got {format!r}")
-        if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
-            raise ValueError(f"sample_rate must be a positive integer; got {sample_rate!r}")
-        if not 0 < num_channels <= 64:
-            raise ValueError(f"num_channels must be between 1 and 64; got {num_channels}")
+        sample_rate = positive_rate(sample_rate)
+        num_channels = channel_count(num_channels)
         settings: Dict[str, Any] = {
             "encoder_format": encoder_format,
             "encoder_sample_rate": encoder_sample_rate,

@@ -10,7 +10,9 @@ from typing import Any, Dict, FrozenSet, Optional, Tuple
 
 import numpy as np
 
-from .._files import write_in_place
+from .._arrays import import_torch
+from .._dtypes import DTYPE_NAMES, dtype_code
+from .._files import refuse_text_mode, write_in_place
 from .._formats import DEFAULT_BITS, flac_bits
 from .._metadata import AudioMetaData
 from .._options import OPTIONS
@@ -85,6 +87,8 @@ def _opened(src: Any) -> Any:
         return io.BytesIO(src)
     if isinstance(src, os.PathLike):
         return os.fspath(src)
+    if not isinstance(src, str):
+        refuse_text_mode(src, "read")
     if not isinstance(src, str) and not (hasattr(src, "seekable") and src.seekable()):
         raise ValueError("the soundfile backend reads seekable file-like objects only; use "
                          "backend='ffmpeg' for streams")
@@ -119,14 +123,13 @@ def _raw_format(format: Optional[str]) -> Optional[str]:
 
 def load(src: Any, frame_offset: int, num_frames: int, normalize: bool, channels_first: bool,
          format: Optional[str], dtype: Any = None) -> Tuple[Any, int]:
-    import torch
-
-    for name, value in (("frame_offset", frame_offset), ("num_frames", num_frames)):
-        OPTIONS[name].check(value)
+    torch = import_torch("load()")
+    frame_offset = OPTIONS["frame_offset"].check(frame_offset)
+    num_frames = OPTIONS["num_frames"].check(num_frames)
     sf = _module()
     with sf.SoundFile(_opened(src), format=_raw_format(format)) as s:
         if dtype is not None:
-            name = np.dtype(str(dtype).replace("torch.", "")).name
+            name = DTYPE_NAMES[dtype_code(dtype)]
         elif normalize or s.format in ("FLAC", "OGG", "MP3"):
             name = "float32"  # integers only for integer PCM, as with FFmpeg
         else:
