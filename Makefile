@@ -118,6 +118,7 @@ deps-python:
 	    $(PYTHON) -m pip install -q numpy pytest requests scipy
 	@$(PYTHON) -c "import matplotlib" 2>/dev/null || $(PYTHON) -m pip install -q matplotlib
 	@$(PYTHON) -c "import soundfile" 2>/dev/null || $(PYTHON) -m pip install -q soundfile
+	@$(PYTHON) -c "import IPython" 2>/dev/null || $(PYTHON) -m pip install -q ipython
 	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q "$(TORCH_REQ)" || \
 	    echo "warning: $(TORCH_REQ) could not be installed; torch tests will be skipped"
 

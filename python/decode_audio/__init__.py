@@ -9,7 +9,7 @@
 from . import backends  # noqa: F401 - registers FFmpeg, SoX and soundfile with the dispatcher
 from . import ffmpeg_utils, sox_utils
 from ._audio import Audio
-from ._decode import decode, info, load
+from ._decode import decode, info, load, resample
 from ._errors import DecodeAudioError, DecodeAudioWarning
 from ._metadata import AudioMetaData
 from ._parallel import load_many
@@ -49,6 +49,7 @@ __all__ = [
     "list_audio_backends",
     "load",
     "load_many",
+    "resample",
     "save",
     "set_log_level",
     "sox_utils",
