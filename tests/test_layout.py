@@ -27,6 +27,7 @@ LAYERS: Dict[str, int] = {
     "_audio": BUFFERS, "_source": BUFFERS,
     "_decode": OPERATIONS, "_reader": OPERATIONS, "_save": OPERATIONS, "_writer": OPERATIONS,
     "_parallel": OPERATIONS, "ffmpeg_utils": OPERATIONS, "sox_utils": OPERATIONS,
+    "io": OPERATIONS,
     "backends": BACKENDS, "backends.ffmpeg": BACKENDS, "backends.sox": BACKENDS,
     "backends.soundfile": BACKENDS,
     "": TOP, "__main__": TOP,

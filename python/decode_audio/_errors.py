@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["DecodeAudioError", "DecodeAudioWarning"]
+__all__ = ["DecodeAudioError", "DecodeAudioFileNotFoundError", "DecodeAudioWarning"]
 
 
 class DecodeAudioError(RuntimeError):
@@ -23,6 +23,11 @@ class DecodeAudioError(RuntimeError):
         super().__init__(message)
         self.message = message
         self.code = code
+
+
+class DecodeAudioFileNotFoundError(FileNotFoundError, RuntimeError):
+    """A file to read is not there: both a `FileNotFoundError` (``errno.ENOENT``) and a
+    `RuntimeError`, which code written for torchaudio catches."""
 
 
 class DecodeAudioWarning(UserWarning):

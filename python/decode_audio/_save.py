@@ -4,7 +4,7 @@ other backends through the registry."""
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -15,7 +15,7 @@ from ._formats import (DEFAULT_BITS, DEFAULT_ENCODERS, MUXERS, PCM_BYTE_ORDER, P
                        SAVE_DTYPES, flac_bits)
 from ._options import MAX_CHANNELS, positive_rate
 from ._registry import BACKENDS, for_writing
-from ._writer import Writer, stream_options
+from ._writer import CodecConfig, Writer, stream_options
 
 __all__ = ["save"]
 
@@ -83,6 +83,7 @@ def save(
     backend: Optional[str] = None,
     compression: Any = None,
     durable: bool = False,
+    tags: Optional[Mapping[str, Any]] = None,
 ) -> None:
     """Encodes samples to a file or file-like object, like ``torchaudio.save``.
 
@@ -112,12 +113,19 @@ def save(
         ``"ffmpeg"``, ``"sox"`` (paths only; also writes sph, amb, htk and SoX's other
         types) or ``"soundfile"``; default: FFmpeg when it has a muxer for the format, else
         the first other available backend that writes it.
-    compression : number, optional
+    compression : number or CodecConfig, optional
         FFmpeg: FLAC level 0-12 (default 5); MP3, Opus, AAC: bit rate in kbit/s; Vorbis:
         quality -1..10 (default 3). sox: its ``-C`` value. soundfile: FLAC level 0-8.
+        A `CodecConfig` (torchaudio's): ``compression_level`` is the FLAC level, ``qscale``
+        the Vorbis (or MP3 VBR) quality, ``bit_rate`` the bit rate in bit/s; the other
+        backends take its one value that applies as their number.
     durable : bool
         Paths: fsync the file before renaming it over the target, and its directory after,
         so the new file is on disk when save returns (see the README for the cost).
+    tags : dict, optional
+        Metadata, e.g. ``{"title": ..., "artist": ...}``: any keys with FFmpeg; libsndfile's
+        (title, copyright, software, artist, comment, date, album, license, tracknumber,
+        genre) with soundfile; none with sox.
 
     Examples
     --------
@@ -131,12 +139,20 @@ def save(
     if array.dtype.name not in SAVE_DTYPES:
         raise ValueError(f"samples must be one of {', '.join(SAVE_DTYPES)}; got {array.dtype}")
     frames, channels, _, _ = layout(array, channels_first)
-    if not 0 < channels <= MAX_CHANNELS:
-        raise ValueError(f"samples must have 1 to {MAX_CHANNELS} channels; got {channels}"
-                         + ("" if channels_first else " (is channels_first right?)"))
+    limit = SAVE_CHANNELS[chosen]
+    if not 0 < channels <= limit:
+        others = "" if chosen != "ffmpeg" else (
+            f" (the FFmpeg backend's limit; backend='sox' or 'soundfile' take up to "
+            f"{SAVE_CHANNELS['sox']} for WAV, FLAC and other PCM files)")
+        raise ValueError(f"samples must have 1 to {limit} channels; got {channels}"
+                         + ("" if channels_first else " (is channels_first right?)") + others)
+    if tags is not None and not isinstance(tags, Mapping):
+        raise TypeError(f"tags must be a dict of names to values; got {type(tags).__name__}")
     if chosen != "ffmpeg":
+        if isinstance(compression, CodecConfig):
+            compression = _config_number(compression)
         BACKENDS[chosen].save(uri, array, int(sample_rate), channels_first, format,
-                              encoding, bits_per_sample, compression, durable)
+                              encoding, bits_per_sample, compression, durable, tags or {})
         return
     is_path = isinstance(uri, (str, os.PathLike))
     if format is None:
@@ -149,23 +165,68 @@ def save(
     if not BACKENDS["ffmpeg"].writes(key):
         raise ValueError(f"FFmpeg has no muxer for format {key!r}; see get_muxers()")
     muxer = MUXERS.get(key, key)
+    config = None
+    if isinstance(compression, CodecConfig):
+        config, compression = compression, None
     encoder, settings = _plan(muxer, encoding, bits_per_sample, compression, array.dtype.name)
+    if config is not None:
+        settings.update(_config_settings(muxer, config))
     # `keep` holds what the C options point to until the file is written
     opts, keep = stream_options(int(sample_rate), channels, dtype_code(array.dtype), encoder,
                                  settings)
+    tags = {str(k): str(v) for k, v in (tags or {}).items()}
     if not is_path:
-        _encode(uri, muxer, opts, array, channels_first)
+        _encode(uri, muxer, opts, array, channels_first, tags)
         return
     target = os.fspath(uri)
-    write_in_place(target, lambda path: _encode(path, muxer, opts, array, channels_first,
+    write_in_place(target, lambda path: _encode(path, muxer, opts, array, channels_first, tags,
                                                 name=target), durable)
 
 
+# The most channels each backend's save takes: the C library's limit for FFmpeg; 256 as
+# torchaudio's sox backend for libsox and libsndfile.
+SAVE_CHANNELS = {"ffmpeg": MAX_CHANNELS, "sox": 256, "soundfile": 256}
+
+
+def _config_settings(muxer: str, config: CodecConfig) -> Dict[str, Any]:
+    """A CodecConfig as save()'s stream settings: compression_level, qscale, bit_rate."""
+    settings: Dict[str, Any] = {}
+    if muxer in PCM_BYTE_ORDER:
+        if config != CodecConfig():
+            raise ValueError(f"compression does not apply to {muxer}; got {config}")
+        return settings
+    if config.compression_level is not None and config.compression_level >= 0:
+        if muxer == "flac" and not 0 <= config.compression_level <= 12:
+            raise ValueError(f"FLAC compression_level is a level from 0 to 12; got "
+                             f"{config.compression_level}")
+        settings["compression_level"] = int(config.compression_level)
+    if config.qscale is not None and config.qscale == config.qscale:  # not NaN
+        if muxer == "ogg" and not -1 <= config.qscale <= 10:
+            raise ValueError(f"Vorbis qscale is a quality from -1 to 10; got {config.qscale}")
+        settings["quality"] = float(config.qscale)
+    if config.bit_rate is not None and config.bit_rate > 0:
+        settings["bit_rate"] = int(config.bit_rate)
+    return settings
+
+
+def _config_number(config: CodecConfig) -> Any:
+    """The one number the sox and soundfile backends take for a CodecConfig (None: none)."""
+    if config.compression_level is not None and config.compression_level >= 0:
+        return config.compression_level
+    if config.qscale is not None and config.qscale == config.qscale:
+        return config.qscale
+    if config.bit_rate is not None and config.bit_rate > 0:
+        return config.bit_rate / 1000
+    return None
+
+
 def _encode(dst: Any, muxer: str, opts: Any, array: np.ndarray, channels_first: bool,
-            name: Optional[str] = None) -> None:
+            tags: Dict[str, str], name: Optional[str] = None) -> None:
     writer = Writer(dst, muxer, name)
     try:
         writer.add_audio(opts)
+        for key, value in tags.items():
+            writer.set_metadata(key, value)
         writer.start()
         writer.write(0, array, channels_first)
         writer.close()

@@ -3,6 +3,7 @@ only when first used."""
 
 from __future__ import annotations
 
+import errno
 import functools
 import io
 import os
@@ -12,8 +13,9 @@ import numpy as np
 
 from .._arrays import import_torch
 from .._dtypes import DTYPE_NAMES, dtype_code
+from .._errors import DecodeAudioFileNotFoundError
 from .._files import refuse_text_mode, write_in_place
-from .._formats import DEFAULT_BITS, flac_bits
+from .._formats import DEFAULT_BITS, DTYPE_ENCODINGS, DTYPE_FLAC_BITS, flac_bits
 from .._metadata import AudioMetaData
 from .._options import OPTIONS
 from .._registry import Backend, register
@@ -38,6 +40,9 @@ _SAVE_SUBTYPES = {
     ("PCM_F", 64): "DOUBLE", ("ULAW", 8): "ULAW", ("ALAW", 8): "ALAW",
 }
 _READ_DTYPES = ("float32", "float64", "int16", "int32")
+# The tags libsndfile writes.
+_TAGS = ("title", "copyright", "software", "artist", "comment", "date", "album", "license",
+         "tracknumber", "genre")
 # Extensions and format names -> libsndfile's major formats, where they differ.
 _FORMATS = {"aif": "AIFF", "aifc": "AIFF", "oga": "OGG", "vorbis": "OGG", "opus": "OGG",
             "sph": "NIST", "snd": "AU", "mp3": "MP3"}
@@ -85,8 +90,12 @@ def _opened(src: Any) -> Any:
     bytearray or memoryview is copied into it once)."""
     if isinstance(src, (bytes, bytearray, memoryview)):
         return io.BytesIO(src)
-    if isinstance(src, os.PathLike):
-        return os.fspath(src)
+    if isinstance(src, (str, os.PathLike)):
+        path = os.fspath(src)
+        if not os.path.exists(path):
+            raise DecodeAudioFileNotFoundError(errno.ENOENT,
+                                               f"open '{path}': No such file or directory")
+        return path
     if not isinstance(src, str):
         refuse_text_mode(src, "read")
     if not isinstance(src, str) and not (hasattr(src, "seekable") and src.seekable()):
@@ -152,8 +161,13 @@ def load(src: Any, frame_offset: int, num_frames: int, normalize: bool, channels
 
 def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
          format: Optional[str], encoding: Optional[str], bits_per_sample: Optional[int],
-         compression: Any, durable: bool = False) -> None:
+         compression: Any, durable: bool = False,
+         tags: Optional[Dict[str, Any]] = None) -> None:
     sf = _module()
+    unknown = sorted(set(tags or {}) - set(_TAGS))
+    if unknown:
+        raise ValueError(f"the soundfile backend writes the tags {', '.join(_TAGS)}; got "
+                         f"{', '.join(unknown)} (backend='ffmpeg' writes any)")
     major = major_format(format, uri)
     if major is None:
         raise ValueError("format is required when saving to a file-like object")
@@ -164,6 +178,10 @@ def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
     if major == "FLAC":
         bits_per_sample = flac_bits(encoding, bits_per_sample)
         encoding = None
+        if bits_per_sample is None:
+            bits_per_sample = DTYPE_FLAC_BITS[array.dtype.name]
+    elif major in ("WAV", "W64", "WAVEX", "RF64") and encoding is None and bits_per_sample is None:
+        encoding, bits_per_sample = DTYPE_ENCODINGS[array.dtype.name]
     if encoding is not None or bits_per_sample is not None:
         enc = (encoding or "PCM_S").upper()
         bits = bits_per_sample or DEFAULT_BITS.get(enc)
@@ -186,8 +204,11 @@ def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
     frames_first = array.T if channels_first else array
 
     def write(dst: Any) -> None:
-        sf.write(dst, frames_first, int(sample_rate), subtype=subtype, format=major,
-                 compression_level=level)
+        with sf.SoundFile(dst, "w", int(sample_rate), frames_first.shape[1], subtype=subtype,
+                          format=major, compression_level=level) as f:
+            for key, value in (tags or {}).items():
+                setattr(f, key, str(value))
+            f.write(frames_first)
 
     if isinstance(uri, (str, os.PathLike)):
         write_in_place(uri, write, durable)

@@ -15,7 +15,7 @@ from .._arrays import layout
 from .._components import sox_formats
 from .._dtypes import dtype_code
 from .._files import write_in_place
-from .._formats import flac_bits
+from .._formats import DTYPE_ENCODINGS, DTYPE_FLAC_BITS, FIXED_SIGNAL, flac_bits
 from .._metadata import AudioMetaData, from_info
 from .._options import fill_struct
 from .._registry import Backend, register
@@ -73,8 +73,12 @@ def decode(src: Any, code: Optional[int], frame_offset: int = 0, num_frames: int
 
 def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
          format: Optional[str], encoding: Optional[str], bits_per_sample: Optional[int],
-         compression: Any, durable: bool = False) -> None:
+         compression: Any, durable: bool = False,
+         tags: Optional[Dict[str, Any]] = None) -> None:
     """Writes `array` (2-D, any strides) to the path `uri` through libsox."""
+    if tags:
+        raise ValueError("the sox backend writes no tags; use backend='ffmpeg' (any tags) or "
+                         "'soundfile'")
     if format is None:
         format = os.path.splitext(os.fspath(uri))[1].lstrip(".")
         if not format:
@@ -86,6 +90,17 @@ def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
     if sox_type == "flac":
         bits_per_sample = flac_bits(encoding, bits_per_sample)
         encoding = None
+        if bits_per_sample is None:
+            bits_per_sample = DTYPE_FLAC_BITS[array.dtype.name]
+    elif sox_type in ("wav", "w64", "amb") and encoding is None and bits_per_sample is None:
+        encoding, bits_per_sample = DTYPE_ENCODINGS[array.dtype.name]
+    frames, channels, frame_step, channel_step = layout(array, channels_first)
+    if sox_type in FIXED_SIGNAL and (sample_rate, channels) != FIXED_SIGNAL[sox_type]:
+        rate, count = FIXED_SIGNAL[sox_type]
+        raise ValueError(f"{sox_type} files hold {rate} Hz {'mono' if count == 1 else ''} "
+                         f"audio only; got {channels} channel{'s' if channels != 1 else ''} at "
+                         f"{sample_rate} Hz (resample and downmix first, e.g. with decode(..., "
+                         f"sample_rate={rate}, num_channels={count}))")
     if encoding is not None:
         encoding = encoding.upper()
         if encoding not in ENCODINGS:
@@ -98,7 +113,6 @@ def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
                                     or not isinstance(compression, (int, float, np.number))):
         raise ValueError(f"the sox backend takes compression as a number (sox -C); got "
                          f"{compression!r}")
-    frames, channels, frame_step, channel_step = layout(array, channels_first)
     opts = _lib.SoxSaveOptions()
     opts.sample_rate = int(sample_rate)
     opts.num_channels = channels
