@@ -157,3 +157,16 @@ def test_durable_saves_write_the_same_file(tmp_path, backend):
     decode_audio.save(tmp_path / "a.wav", TONE, 16000, backend=_backend(backend), durable=True)
     decode_audio.save(tmp_path / "b.wav", TONE, 16000, backend=backend, durable=False)
     assert (tmp_path / "a.wav").read_bytes() == (tmp_path / "b.wav").read_bytes()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("ext, bits, expected", [
+    ("wav", 8, ("PCM_U", 8)), ("wav", 64, ("PCM_F", 64)), ("wav", 32, ("PCM_S", 32)),
+    ("au", 8, ("PCM_S", 8)), ("w64", 24, ("PCM_S", 24)),
+])
+def test_bits_alone_mean_the_same_encoding_on_every_backend(tmp_path, backend, ext, bits,
+                                                            expected):
+    path = tmp_path / f"x.{ext}"
+    decode_audio.save(path, TONE, 16000, bits_per_sample=bits, backend=_backend(backend))
+    meta = decode_audio.info(path)
+    assert (meta.encoding, meta.bits_per_sample) == expected

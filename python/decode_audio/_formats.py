@@ -8,7 +8,7 @@ from typing import Dict, FrozenSet, Optional, Tuple
 
 __all__ = ["MUXERS", "DEFAULT_ENCODERS", "PCM_ENCODERS", "PCM_BYTE_ORDER", "DEFAULT_BITS",
            "SAVE_DTYPES", "PIXEL_FORMATS", "IMAGE_ENCODERS", "FFMPEG_CANNOT_READ",
-           "flac_bits", "DTYPE_ENCODINGS", "DTYPE_FLAC_BITS", "FIXED_SIGNAL"]
+           "flac_bits", "pcm_encoding", "DTYPE_ENCODINGS", "DTYPE_FLAC_BITS", "FIXED_SIGNAL"]
 
 # File extension (or format= name) -> FFmpeg muxer.
 MUXERS: Dict[str, str] = {
@@ -75,3 +75,12 @@ def flac_bits(encoding: Optional[str], bits: Optional[int]) -> Optional[int]:
     if bits not in (None, 16, 24):
         raise ValueError(f"FLAC takes bits_per_sample 16 or 24; got {bits}")
     return bits
+
+
+def pcm_encoding(container: str, bits: Optional[int]) -> str:
+    """The encoding of a PCM save given `bits_per_sample` but no `encoding`, the same on every
+    backend: 8 bits are unsigned in WAV and W64 (signed in AIFF, AU and CAF), 64 bits are
+    float, the others signed integers."""
+    if bits == 8:
+        return "PCM_U" if container.lower() in ("wav", "w64", "wavex", "rf64") else "PCM_S"
+    return "PCM_F" if bits == 64 else "PCM_S"

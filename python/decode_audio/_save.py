@@ -12,7 +12,7 @@ from ._arrays import as_array, layout
 from ._dtypes import dtype_code
 from ._files import refuse_text_mode, write_in_place
 from ._formats import (DEFAULT_BITS, DEFAULT_ENCODERS, MUXERS, PCM_BYTE_ORDER, PCM_ENCODERS,
-                       SAVE_DTYPES, flac_bits)
+                       SAVE_DTYPES, flac_bits, pcm_encoding)
 from ._options import MAX_CHANNELS, positive_rate
 from ._registry import BACKENDS, for_writing
 from ._writer import CodecConfig, Writer, stream_options
@@ -29,7 +29,7 @@ def _plan(muxer: str, encoding: Optional[str], bits: Optional[int],
         if compression is not None:
             raise ValueError(f"compression does not apply to {muxer}")
         if encoding is None:
-            encoding = "PCM_U" if bits == 8 and muxer != "aiff" and muxer != "au" else "PCM_S"
+            encoding = pcm_encoding(muxer, bits)
         if bits is None:
             bits = DEFAULT_BITS.get(encoding)
         encoder = PCM_ENCODERS[PCM_BYTE_ORDER[muxer]].get((encoding, bits))

@@ -15,7 +15,8 @@ from .._arrays import import_torch
 from .._dtypes import DTYPE_NAMES, dtype_code
 from .._errors import DecodeAudioFileNotFoundError
 from .._files import refuse_text_mode, write_in_place
-from .._formats import DEFAULT_BITS, DTYPE_ENCODINGS, DTYPE_FLAC_BITS, flac_bits
+from .._formats import (DEFAULT_BITS, DTYPE_ENCODINGS, DTYPE_FLAC_BITS, flac_bits,
+                        pcm_encoding)
 from .._metadata import AudioMetaData
 from .._options import OPTIONS
 from .._registry import Backend, register
@@ -183,7 +184,7 @@ def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
     elif major in ("WAV", "W64", "WAVEX", "RF64") and encoding is None and bits_per_sample is None:
         encoding, bits_per_sample = DTYPE_ENCODINGS[array.dtype.name]
     if encoding is not None or bits_per_sample is not None:
-        enc = (encoding or "PCM_S").upper()
+        enc = (encoding or pcm_encoding(major, bits_per_sample)).upper()
         bits = bits_per_sample or DEFAULT_BITS.get(enc)
         subtype = _SAVE_SUBTYPES.get((enc, bits))
         if subtype is None or not sf.check_format(major, subtype):

@@ -15,7 +15,8 @@ from .._arrays import layout
 from .._components import sox_formats
 from .._dtypes import dtype_code
 from .._files import write_in_place
-from .._formats import DTYPE_ENCODINGS, DTYPE_FLAC_BITS, FIXED_SIGNAL, flac_bits
+from .._formats import (DTYPE_ENCODINGS, DTYPE_FLAC_BITS, FIXED_SIGNAL, flac_bits,
+                        pcm_encoding)
 from .._metadata import AudioMetaData, from_info
 from .._options import fill_struct
 from .._registry import Backend, register
@@ -107,6 +108,9 @@ def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
             raise ValueError(f"encoding must be one of {', '.join(ENCODINGS)}; got {encoding!r}")
     if bits_per_sample is not None and bits_per_sample not in (8, 16, 24, 32, 64):
         raise ValueError(f"bits_per_sample must be 8, 16, 24, 32 or 64; got {bits_per_sample}")
+    if (encoding is None and bits_per_sample is not None
+            and sox_type in ("wav", "w64", "amb", "aiff", "aifc", "au", "caf")):
+        encoding = pcm_encoding(sox_type, bits_per_sample)
     if bits_per_sample is None and encoding is not None:
         bits_per_sample = ENCODINGS[encoding]
     if compression is not None and (isinstance(compression, bool)
