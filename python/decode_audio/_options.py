@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import numbers
+import operator
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, Mapping, Optional, Sequence, Tuple, Union
 
@@ -57,11 +58,28 @@ def whole(name: str, value: Any, accepted: str, low: int, high: int = 2**31 - 1)
             raise ValueError(f"{name} must be {accepted}; got {value!r}, which is not a whole "
                              "number")
         number = int(value)
+    elif (hasattr(value, "__index__") and not isinstance(value, (str, bytes))
+          and _index(value) is not None):
+        number = operator.index(value)  # an integer tensor of one element, say
     else:
-        raise TypeError(f"{name} must be {accepted}; got {value!r} ({type(value).__name__})")
+        try:  # a float tensor of one element, say
+            real = None if isinstance(value, (str, bytes)) else float(value)
+        except (TypeError, ValueError):
+            real = None
+        if real is None:
+            raise TypeError(f"{name} must be {accepted}; got {value!r} "
+                            f"({type(value).__name__})") from None
+        return whole(name, real, accepted, low, high)
     if not low <= number <= high:
         raise ValueError(f"{name} must be {accepted}; got {value!r}")
     return number
+
+
+def _index(value: Any) -> Optional[int]:
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
 
 
 def positive_rate(value: Any, name: str = "sample_rate") -> int:
