@@ -158,3 +158,12 @@ def test_resample_refuses_what_it_cannot_do():
         decode_audio.resample(x, "8k", 16000)
     with pytest.raises(ValueError, match="uint8, int8, int16, int32, float32 or float64"):
         decode_audio.resample(x.astype(np.complex64), 8000, 16000)
+
+
+def test_ipython_shows_the_player(tmp_path):
+    formatters = pytest.importorskip("IPython.core.formatters")
+    a = decode_audio.decode(stereo(tmp_path))
+    shown, _ = formatters.DisplayFormatter().format(a)
+    assert shown["text/plain"] == repr(a)
+    back = decode_audio.decode(_wav_of_data_uri(shown["text/html"]), dtype="int16")
+    assert back.shape == (8000, 2)
