@@ -170,3 +170,18 @@ def test_bits_alone_mean_the_same_encoding_on_every_backend(tmp_path, backend, e
     decode_audio.save(path, TONE, 16000, bits_per_sample=bits, backend=_backend(backend))
     meta = decode_audio.info(path)
     assert (meta.encoding, meta.bits_per_sample) == expected
+
+
+@pytest.mark.parametrize("backend", ["ffmpeg", "sox"])
+def test_a_pipe_is_written_to_not_replaced(tmp_path, backend):
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()), daemon=True)
+    reader.start()
+    decode_audio.save(fifo, TONE, 16000, format="au", backend=_backend(backend))
+    reader.join(30)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and os.listdir(tmp_path) == ["pipe"]
+    assert got and got[0][:4] == b".snd"
