@@ -1,5 +1,6 @@
-"""File objects opened in text mode refused; files written in place of others: every backend's `save` and `StreamWriter` write a
-temporary file beside the target and rename it over the target at the end.
+"""Files written in place of others: every backend's `save` and `StreamWriter` write a
+temporary file beside the target and rename it over the target at the end. Also the refusal
+of file objects opened in text mode.
 
 What the user had stays: a new file gets the mode the umask gives (as ``open()`` would), an
 overwritten file keeps its mode, a symlink keeps pointing where it did (its target is
