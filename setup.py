@@ -22,6 +22,7 @@ FFMPEG = os.environ.get("DECODE_AUDIO_FFMPEG", "system")
 if FFMPEG not in ("system", "bundled"):
     raise SystemExit(f"DECODE_AUDIO_FFMPEG must be 'system' or 'bundled', not {FFMPEG!r}")
 BUNDLED_LIB = os.path.join("build", "bundled", "libdecode_audio.so")
+BUNDLED_LICENSES = os.path.join("build", "bundled", "ffmpeg-prefix", "share", "licenses")
 
 
 class BuildWithLibrary(build_py):
@@ -32,6 +33,10 @@ class BuildWithLibrary(build_py):
             target = os.path.join(self.build_lib, "decode_audio", "libdecode_audio.so")
             os.makedirs(os.path.dirname(target), exist_ok=True)
             shutil.copyfile(BUNDLED_LIB, target)
+            # The licence texts of what the library carries (FFmpeg, LAME, libopus, ...).
+            licenses = os.path.join(self.build_lib, "decode_audio", "licenses")
+            shutil.rmtree(licenses, ignore_errors=True)
+            shutil.copytree(BUNDLED_LICENSES, licenses)
 
 
 class BinaryDistribution(Distribution):

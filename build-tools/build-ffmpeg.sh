@@ -74,33 +74,28 @@ key_text() {
 }
 key=$(key_text | sha256sum | cut -c1-12)
 prefix=$cache/ffmpeg-$FFMPEG_VERSION-$key
-if [ -f "$prefix/.complete" ]; then
-    echo "$prefix"
-    exit 0
-fi
-
 log() { echo "build-ffmpeg: $*" >&2; }
 work=$cache/src-$key
-rm -rf "$work" "$prefix"
-mkdir -p "$work" "$prefix"
-start=$(date +%s)
 
 # ---- sources: apt-get source with a private sources list and state ----
-apt_dir=$cache/apt
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
-: > "$apt_dir/status"
-: > "$apt_dir/sources.list"
-for s in $SUITES; do
-    echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MIRROR $s main" \
-        >> "$apt_dir/sources.list"
-done
-APT=(-o "Dir::Etc::sourcelist=$apt_dir/sources.list" -o Dir::Etc::sourceparts=-
-     -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::State::status=$apt_dir/status"
-     -o "Dir::Cache=$apt_dir/cache" -o APT::Sandbox::User=root -qq)
-log "fetching sources into $work"
-apt-get "${APT[@]}" update >&2
-(cd "$work" && apt-get "${APT[@]}" source "ffmpeg=$FFMPEG_DEB" "lame=$LAME_DEB" \
-    "opus=$OPUS_DEB" "libvorbis=$VORBIS_DEB" "libogg=$OGG_DEB" "zlib=$ZLIB_DEB" >&2)
+fetch_sources() {
+    rm -rf "$work"
+    mkdir -p "$work"
+    apt_dir=$cache/apt
+    mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
+    : > "$apt_dir/status"
+    : > "$apt_dir/sources.list"
+    for s in $SUITES; do
+        echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MIRROR $s main" \
+            >> "$apt_dir/sources.list"
+    done
+    APT=(-o "Dir::Etc::sourcelist=$apt_dir/sources.list" -o Dir::Etc::sourceparts=-
+         -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::State::status=$apt_dir/status"
+         -o "Dir::Cache=$apt_dir/cache" -o APT::Sandbox::User=root -qq)
+    apt-get "${APT[@]}" update >&2
+    (cd "$work" && apt-get "${APT[@]}" source "ffmpeg=$FFMPEG_DEB" "lame=$LAME_DEB" \
+        "opus=$OPUS_DEB" "libvorbis=$VORBIS_DEB" "libogg=$OGG_DEB" "zlib=$ZLIB_DEB" >&2)
+}
 
 srcdir() { find "$work" -maxdepth 1 -mindepth 1 -type d -name "$1-*" | head -1; }
 
@@ -133,11 +128,38 @@ build_ffmpeg() {
         && make -j"$jobs" && make install) >&2
 }
 
+# The licence texts the wheel ships beside the library: each upstream's and Debian's copyright.
+install_licenses() {
+    local d=$prefix/share/licenses name dir f
+    rm -rf "$d" && mkdir -p "$d"
+    for name in ffmpeg lame opus libvorbis libogg zlib; do
+        dir=$(srcdir "$name")
+        for f in COPYING COPYING.LGPLv2.1 LICENSE LICENSE.md; do
+            [ -f "$dir/$f" ] && cp "$dir/$f" "$d/$name.$f"
+        done
+        cp "$dir/debian/copyright" "$d/$name.debian-copyright"
+    done
+}
+
+if [ -f "$prefix/.complete" ]; then
+    if [ ! -d "$prefix/share/licenses" ]; then  # a build from before the licences were kept
+        fetch_sources && install_licenses && rm -rf "$work"
+    fi
+    echo "$prefix"
+    exit 0
+fi
+
+rm -rf "$prefix"
+mkdir -p "$prefix"
+start=$(date +%s)
+log "fetching sources into $work"
+fetch_sources
 log "building zlib, libogg, libvorbis, libopus, LAME"
 build_deps
 log "dependencies took $(( $(date +%s) - start )) s"
 log "building FFmpeg $FFMPEG_VERSION"
 build_ffmpeg
+install_licenses
 rm -rf "$work"
 echo "$(( $(date +%s) - start ))" > "$prefix/build-seconds"
 touch "$prefix/.complete"
