@@ -296,7 +296,8 @@ wheel: bundled-lib $(WHEEL_PY)
 	    -w $(BUILD)/wheel-raw .
 	$(WHEEL_PY) -m auditwheel show $(BUILD)/wheel-raw/*.whl
 	rm -f dist/decode_audio-*.whl
-	$(WHEEL_PY) -m auditwheel repair --only-plat -w dist $(BUILD)/wheel-raw/*.whl
+	PATH=$(abspath $(WHEEL_VENV))/bin:$$PATH $(WHEEL_PY) -m auditwheel repair --only-plat \
+	    -w dist $(BUILD)/wheel-raw/*.whl
 	$(WHEEL_PY) build-tools/check_wheel.py dist/decode_audio-*.whl
 
 # A minimal Debian (Python, venv and pip; no FFmpeg, libsox or compiler), made once.
