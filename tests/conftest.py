@@ -32,6 +32,19 @@ except ImportError:
 needs_torch = pytest.mark.skipif(not HAVE_TORCH, reason="torch is not installed")
 
 
+def _has_libx264() -> bool:
+    from decode_audio import ffmpeg_utils
+
+    return "--enable-libx264" in ffmpeg_utils.get_build_config()
+
+
+# The self-contained wheel's FFmpeg is LGPL, without libx264: mp4 and matroska then default to
+# mpeg4 video, and the tests of libx264 itself are skipped.
+HAVE_LIBX264 = _has_libx264()
+needs_libx264 = pytest.mark.skipif(not HAVE_LIBX264, reason="this FFmpeg has no libx264")
+DEFAULT_VIDEO_CODEC = "h264" if HAVE_LIBX264 else "mpeg4"
+
+
 def ffmpeg(*args: str) -> bytes:
     """Runs the ffmpeg CLI and returns its standard output."""
     cmd = [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args]

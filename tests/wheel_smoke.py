@@ -96,8 +96,16 @@ def run(data: str) -> int:
             with open(os.path.join(data, "matrix", fmt + ".f32le"), "rb") as f:
                 expected = f.read()
             full = decode_audio.decode(path).numpy()
-            check(f"decode {fmt}", full.tobytes() == expected,
-                  f"{full.nbytes} bytes vs {len(expected)}")
+            got = full.tobytes()
+            if fmt == "aac":
+                # MP4 declares the stream's length, which decode_audio keeps to; the CLI also
+                # writes the encoder's end padding (tests/test_formats.py, assert_matches_cli).
+                frame = 4 * m["channels"]
+                check("decode aac", len(full) == m["sample_rate"] and len(got) < len(expected)
+                      <= len(got) + 2048 * frame and expected[:len(got)] == got,
+                      f"{len(got)} bytes vs {len(expected)}")
+            else:
+                check(f"decode {fmt}", got == expected, f"{len(got)} bytes vs {len(expected)}")
             meta = decode_audio.info(path)
             check(f"info {fmt}", (meta.sample_rate, meta.num_channels)
                   == (m["sample_rate"], m["channels"]), str(meta))
