@@ -16,10 +16,14 @@ python=${PYTHON:-python3}
 smoke=$root/smoke
 rm -rf "$smoke"
 mkdir -p "$smoke"
-DECODE_AUDIO_TEST_FFMPEG=$ffmpeg "$python" "$here/tests/wheel_smoke.py" prepare "$smoke/data"
+DECODE_AUDIO_TEST_FFMPEG=$ffmpeg DECODE_AUDIO_LIBRARY=$here/build/bundled/libdecode_audio.so \
+    "$python" "$here/tests/wheel_smoke.py" prepare "$smoke/data"
 cp "$here/tests/wheel_smoke.py" "$smoke/"
 cp "$wheel" "$smoke/"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# pip in the root trusts what the host's pip trusts (the same bundle, or one a proxy needs).
+ca=${PIP_CERT:-${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}}
+cp "$ca" "$smoke/ca.crt"
 
 # /proc and /dev only for the run, and unmounted whatever happens.
 mounted=()
@@ -32,6 +36,7 @@ mount -t proc proc "$root/proc" && mounted+=("$root/proc")
 mount --bind /dev "$root/dev" && mounted+=("$root/dev")
 
 chroot "$root" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 \
+    PIP_CERT=/smoke/ca.crt PIP_DEFAULT_TIMEOUT=${PIP_DEFAULT_TIMEOUT:-60} \
     /bin/sh -ec "
         cd /smoke
         python3 --version
