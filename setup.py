@@ -29,13 +29,14 @@ class BuildWithLibrary(build_py):
     def run(self):
         subprocess.check_call(["make", "bundled-lib" if FFMPEG == "bundled" else "lib"])
         super().run()
+        package = os.path.join(self.build_lib, "decode_audio")
+        # The licence texts of what the bundled library carries (FFmpeg, LAME, libopus, ...);
+        # a system build carries none, even where an earlier bundled build left them.
+        licenses = os.path.join(package, "licenses")
+        shutil.rmtree(licenses, ignore_errors=True)
         if FFMPEG == "bundled":
-            target = os.path.join(self.build_lib, "decode_audio", "libdecode_audio.so")
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            shutil.copyfile(BUNDLED_LIB, target)
-            # The licence texts of what the library carries (FFmpeg, LAME, libopus, ...).
-            licenses = os.path.join(self.build_lib, "decode_audio", "licenses")
-            shutil.rmtree(licenses, ignore_errors=True)
+            os.makedirs(package, exist_ok=True)
+            shutil.copyfile(BUNDLED_LIB, os.path.join(package, "libdecode_audio.so"))
             shutil.copytree(BUNDLED_LICENSES, licenses)
 
 
