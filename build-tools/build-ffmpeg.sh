@@ -10,6 +10,7 @@
 # The prefix holds include/, lib/*.a, lib/pkgconfig/ and bin/ffmpeg (the command-line program,
 # for the tests only: it is never put in the wheel).
 set -euo pipefail
+set -f  # no pathname expansion: "pcm_*" is a pattern for configure, not for the shell
 
 # ---- what is built: change any of these and the cache key changes ----
 FFMPEG_VERSION=8.1.2
