@@ -254,7 +254,7 @@ WHEEL_CHROOT := $(BUILD)/chroot-$(WHEEL_SUITE)
 .PHONY: deps-bundled bundled-ffmpeg bundled-lib wheel wheel-test wheel-chroot bundled-test
 
 deps-bundled:
-	@missing=""; for t in nasm:nasm dpkg-source:dpkg-dev pkg-config:pkg-config make:make \
+	@missing=""; for t in nasm:nasm dpkg-source:dpkg-dev pkg-config:pkg-config make:make cmake:cmake \
 	    debootstrap:debootstrap; do command -v $${t%%:*} >/dev/null || \
 	    [ -x /usr/sbin/$${t%%:*} ] || missing="$$missing $${t#*:}"; done; \
 	if [ -n "$$missing" ]; then echo "installing$$missing"; $(SUDO) apt-get update -qq && \

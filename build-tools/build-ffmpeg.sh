@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the FFmpeg that the wheel bundles: static, PIC, LGPL, audio-focused, from Debian's
-# source packages, with LAME, libopus, libvorbis/libogg and zlib built the same way.
+# source packages, with LAME, libopus, libvorbis/libogg, libsoxr and zlib built the same way.
 #
 #   build-tools/build-ffmpeg.sh          prints the install prefix, building it first if needed
 #
@@ -20,6 +20,7 @@ OPUS_DEB=1.6.1-1              # Debian sid
 VORBIS_DEB=1.3.7-3            # Debian sid / trixie
 OGG_DEB=1.3.5-3               # Debian trixie
 ZLIB_DEB=1:1.3.dfsg+really1.3.1-1   # Debian trixie
+SOXR_DEB=0.1.3-4              # Debian trixie
 SUITES="sid trixie"
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 DEP_CFLAGS="-O2 -fPIC"
@@ -34,7 +35,8 @@ wmav1 wmav2 nellymoser pcm_*"
 # Video filters StreamWriter uses (pixel formats, sizes, frame rates, flips) and the test sources.
 VIDEO_FILTERS="buffer buffersink format scale fps null setpts hflip vflip transpose crop pad
 copy trim testsrc testsrc2 color rgbtestsrc nullsrc"
-PROTOCOLS="file pipe http tcp udp"
+# The network protocols the library supports, and the local ones it lets callers opt in to.
+PROTOCOLS="file pipe http tcp udp data concat subfile"
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${DECODE_AUDIO_CACHE:-$HOME/.cache/decode_audio}
@@ -54,7 +56,7 @@ configure_line() {  # $1: the FFmpeg source directory (the lists of audio codecs
         --disable-shared --enable-static --enable-pic
         --enable-avdevice --enable-indev=lavfi
         --enable-avcodec --enable-avformat --enable-avfilter --enable-swresample --enable-swscale
-        --enable-zlib --enable-libmp3lame --enable-libopus --enable-libvorbis
+        --enable-zlib --enable-libmp3lame --enable-libopus --enable-libvorbis --enable-libsoxr
         --enable-demuxers --enable-muxers --enable-parsers --enable-bsfs
         --enable-network "--extra-version=${FFMPEG_DEB##*-}+decode_audio"
     )
@@ -67,7 +69,7 @@ configure_line() {  # $1: the FFmpeg source directory (the lists of audio codecs
 }
 
 key_text() {
-    echo "$FFMPEG_DEB $LAME_DEB $OPUS_DEB $VORBIS_DEB $OGG_DEB $ZLIB_DEB $DEP_CFLAGS"
+    echo "$FFMPEG_DEB $LAME_DEB $OPUS_DEB $VORBIS_DEB $OGG_DEB $ZLIB_DEB $SOXR_DEB $DEP_CFLAGS"
     echo "$VIDEO_ENCODERS $VIDEO_DECODERS $AUDIO_ENCODERS $VIDEO_FILTERS $PROTOCOLS"
     sed -n '/^configure_line()/,/^}/p' "$0"
     sed -n '/^build_deps()/,/^}/p' "$0"
@@ -95,7 +97,8 @@ fetch_sources() {
          -o "Dir::Cache=$apt_dir/cache" -o APT::Sandbox::User=root -qq)
     apt-get "${APT[@]}" update >&2
     (cd "$work" && apt-get "${APT[@]}" source "ffmpeg=$FFMPEG_DEB" "lame=$LAME_DEB" \
-        "opus=$OPUS_DEB" "libvorbis=$VORBIS_DEB" "libogg=$OGG_DEB" "zlib=$ZLIB_DEB" >&2)
+        "opus=$OPUS_DEB" "libvorbis=$VORBIS_DEB" "libogg=$OGG_DEB" "zlib=$ZLIB_DEB" \
+        "libsoxr=$SOXR_DEB" >&2)
 }
 
 srcdir() { find "$work" -maxdepth 1 -mindepth 1 -type d -name "$1-*" | head -1; }
@@ -116,6 +119,11 @@ build_deps() {
     (cd "$(srcdir lame)" && ./configure --prefix="$p" --disable-shared --enable-static \
         --with-pic --disable-frontend --disable-gtktest --disable-analyzer-hooks \
         CFLAGS="$DEP_CFLAGS" && make -j"$jobs" && make install) >&2
+    (cd "$(srcdir libsoxr)" && mkdir -p build && cd build && cmake .. -DCMAKE_BUILD_TYPE=Release \
+        -DCMAKE_INSTALL_PREFIX="$p" -DCMAKE_INSTALL_LIBDIR=lib -DBUILD_SHARED_LIBS=OFF \
+        -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DCMAKE_C_FLAGS="$DEP_CFLAGS" -DWITH_OPENMP=OFF \
+        -DWITH_LSR_BINDINGS=OFF -DBUILD_TESTS=OFF -DBUILD_EXAMPLES=OFF \
+        && make -j"$jobs" && make install) >&2
 }
 
 build_ffmpeg() {
@@ -125,7 +133,7 @@ build_ffmpeg() {
     mapfile -t args < <(configure_line "$src")
     printf '%s\n' "${args[@]}" > "$prefix/configure-args.txt"
     (cd "$src" && ./configure --prefix="$p" --pkg-config-flags=--static \
-        --extra-cflags="-I$p/include" --extra-ldflags="-L$p/lib" "${args[@]}" \
+        --extra-cflags="-I$p/include" --extra-ldflags="-L$p/lib" --extra-libs=-lm "${args[@]}" \
         && make -j"$jobs" && make install) >&2
 }
 
@@ -133,9 +141,9 @@ build_ffmpeg() {
 install_licenses() {
     local d=$prefix/share/licenses name dir f
     rm -rf "$d" && mkdir -p "$d"
-    for name in ffmpeg lame opus libvorbis libogg zlib; do
+    for name in ffmpeg lame opus libvorbis libogg zlib libsoxr; do
         dir=$(srcdir "$name")
-        for f in COPYING COPYING.LGPLv2.1 LICENSE LICENSE.md; do
+        for f in COPYING COPYING.LGPLv2.1 COPYING.LGPL LICENSE LICENSE.md LICENCE; do
             [ -f "$dir/$f" ] && cp "$dir/$f" "$d/$name.$f"
         done
         cp "$dir/debian/copyright" "$d/$name.debian-copyright"
@@ -155,7 +163,7 @@ mkdir -p "$prefix"
 start=$(date +%s)
 log "fetching sources into $work"
 fetch_sources
-log "building zlib, libogg, libvorbis, libopus, LAME"
+log "building zlib, libogg, libvorbis, libopus, LAME, libsoxr"
 build_deps
 log "dependencies took $(( $(date +%s) - start )) s"
 log "building FFmpeg $FFMPEG_VERSION"

@@ -115,6 +115,11 @@ def run(data: str) -> int:
                 check(f"window {fmt} [{a}:{a + b}]", np.array_equal(w, full[a:a + b]),
                       f"{w.shape}")
         print(f"decoded {len(manifest)} formats: {', '.join(manifest)}")
+        # Resampling with each quality, libsoxr's included.
+        path = os.path.join(data, "matrix", manifest["wav_s16"]["file"])
+        for quality in ("fast", "default", "high", "soxr"):
+            y = decode_audio.decode(path, sample_rate=16000, resample_quality=quality)
+            check(f"resample {quality}", y.shape == (16000, CHANNELS), str(y.shape))
 
         # save() of every documented format, and back.
         t = np.arange(2 * 48000) / 48000
