@@ -26,7 +26,8 @@ DA_LIBS = $(shell pkg-config --libs $(FFMPEG_PKGS) 2>/dev/null) -lm -lpthread
 # and reports it (da_get_versions), and the package's __version__ reads it from there.
 DA_VERSION := $(shell sed -n 's/^version = "\([0-9]*\.[0-9]*\.[0-9]*\)"$$/\1/p' pyproject.toml)
 ifeq ($(words $(subst ., ,$(DA_VERSION))),3)
-DA_CFLAGS += $(addprefix -DDA_VERSION_,$(join MAJOR= MINOR= PATCH=,$(subst ., ,$(DA_VERSION))))
+DA_VERSION_FLAGS := $(addprefix -DDA_VERSION_,$(join MAJOR= MINOR= PATCH=,$(subst ., ,$(DA_VERSION))))
+DA_CFLAGS += $(DA_VERSION_FLAGS)
 else
 $(error pyproject.toml's version must be MAJOR.MINOR.PATCH)
 endif
@@ -65,7 +66,8 @@ $(SOX_STAMP): | $(BUILD)
 	rm -f $(BUILD)/.have-sox-* && touch $@
 $(BUILD)/sox.o $(BUILD)/asan/sox.o: $(SOX_STAMP)
 # components.c reports the version
-$(BUILD)/components.o $(BUILD)/asan/components.o $(BUILD)/fuzz/components.o: pyproject.toml
+$(BUILD)/components.o $(BUILD)/asan/components.o $(BUILD)/fuzz/components.o \
+    $(BUILD)/bundled/obj/components.o: pyproject.toml
 
 # The conversion loops are worth vectorising fully; lrint needs no errno to become one instruction.
 $(BUILD)/convert.o $(BUILD)/pcm.o: DA_CFLAGS += -O3 -fno-math-errno
@@ -259,8 +261,8 @@ BUNDLED_PC = PKG_CONFIG_PATH=$(abspath $(BUNDLED_PREFIX))/lib/pkgconfig pkg-conf
 # present and working) in favour of avcodec_get_supported_config(); until the code uses that,
 # the bundled build lets those warnings through.
 BUNDLED_CFLAGS = -std=gnu11 $(WARN) -Wno-deprecated-declarations -fPIC -fvisibility=hidden \
-                 -DDA_BUILDING_LIBRARY $(shell $(BUNDLED_PC) --cflags $(FFMPEG_PKGS) 2>/dev/null) \
-                 $(CFLAGS)
+                 -DDA_BUILDING_LIBRARY $(DA_VERSION_FLAGS) \
+                 $(shell $(BUNDLED_PC) --cflags $(FFMPEG_PKGS) 2>/dev/null) $(CFLAGS)
 BUNDLED_LIBS = $(shell $(BUNDLED_PC) --libs $(FFMPEG_PKGS) 2>/dev/null) -lm -lpthread
 BUNDLED_OBJS := $(SRCS:csrc/%.c=$(BUNDLED)/obj/%.o)
 WHEEL_VENV := $(BUILD)/wheel-venv
