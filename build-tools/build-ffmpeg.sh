@@ -96,9 +96,36 @@ fetch_sources() {
          -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::State::status=$apt_dir/status"
          -o "Dir::Cache=$apt_dir/cache" -o APT::Sandbox::User=root -qq)
     apt-get "${APT[@]}" update >&2
-    (cd "$work" && apt-get "${APT[@]}" source "ffmpeg=$FFMPEG_DEB" "lame=$LAME_DEB" \
-        "opus=$OPUS_DEB" "libvorbis=$VORBIS_DEB" "libogg=$OGG_DEB" "zlib=$ZLIB_DEB" \
-        "libsoxr=$SOXR_DEB" >&2)
+    : > "$work/versions.txt"
+    fetch_one ffmpeg "$FFMPEG_DEB"
+    fetch_one lame "$LAME_DEB"
+    fetch_one opus "$OPUS_DEB"
+    fetch_one libvorbis "$VORBIS_DEB"
+    fetch_one libogg "$OGG_DEB"
+    fetch_one zlib "$ZLIB_DEB"
+    fetch_one libsoxr "$SOXR_DEB"
+}
+
+# The pinned version when the mirror still has it. Debian drops superseded versions, so a
+# fresh machine would otherwise fail to build at all: then the newest version the suites offer
+# is taken, with a warning, and recorded in the prefix's versions.txt (the real FFmpeg version
+# is also what get_versions() reports).
+fetch_one() {  # $1: source package, $2: pinned Debian version
+    local v
+    if (cd "$work" && apt-get "${APT[@]}" source "$1=$2" >&2); then
+        echo "$1 $2" >> "$work/versions.txt"
+        return
+    fi
+    log "warning: $1 $2 is gone from $MIRROR; taking the newest $1 the suites have"
+    for v in $(apt-cache "${APT[@]}" madison "$1" |
+               awk -F'|' '$3 ~ /Sources/ { gsub(/ /, "", $2); print $2 }' | sort -Vru); do
+        if (cd "$work" && apt-get "${APT[@]}" source "$1=$v" >&2); then
+            echo "$1 $v (pinned $2 was gone)" >> "$work/versions.txt"
+            return
+        fi
+    done
+    log "no source package of $1 could be fetched"
+    return 1
 }
 
 srcdir() { find "$work" -maxdepth 1 -mindepth 1 -type d -name "$1-*" | head -1; }
@@ -169,6 +196,7 @@ log "dependencies took $(( $(date +%s) - start )) s"
 log "building FFmpeg $FFMPEG_VERSION"
 build_ffmpeg
 install_licenses
+cp "$work/versions.txt" "$prefix/versions.txt"
 rm -rf "$work"
 echo "$(( $(date +%s) - start ))" > "$prefix/build-seconds"
 touch "$prefix/.complete"
