@@ -450,6 +450,8 @@ def _decode(src: SourceLike, code: Optional[int], out: Any = None, **options: An
                 _lib.ERROR_SIZE,
             )
     except DecodeAudioError as e:
+        if e.source is None:
+            e.source = describe(src)
         if out is None or e.code not in (_lib.ERR_TOO_SMALL, _lib.ERR_ARGUMENT):
             raise
         if e.code == _lib.ERR_ARGUMENT:

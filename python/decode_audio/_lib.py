@@ -46,7 +46,6 @@ DTYPE_AUTO = -1
 READ_FN = CFUNCTYPE(c_int64, c_void_p, c_void_p, c_int64)
 SEEK_FN = CFUNCTYPE(c_int64, c_void_p, c_int64, c_int)
 WRITE_FN = CFUNCTYPE(c_int64, c_void_p, c_void_p, c_int64)
-CAPSULE_DESTRUCTOR = CFUNCTYPE(None, c_void_p)
 
 
 class Source(Structure):
@@ -254,6 +253,12 @@ da_audio_to_dlpack = _declare(
 )
 da_dlpack_release = _declare("da_dlpack_release", None, [c_void_p, c_int])
 da_live_buffers = _declare("da_live_buffers", c_int, [POINTER(c_int64)])
+da_audio_new = _declare(
+    "da_audio_new",
+    c_int,
+    [POINTER(AudioStruct), c_void_p, POINTER(POINTER(AudioStruct)), *ERR],
+    check=True,
+)
 da_get_versions = _declare("da_get_versions", c_int, [POINTER(Versions)])
 da_reader_open = _declare(
     "da_reader_open",
@@ -306,6 +311,7 @@ DECLARED = (
     "da_audio_to_dlpack",
     "da_dlpack_release",
     "da_live_buffers",
+    "da_audio_new",
     "da_get_versions",
     "da_strerror",
     "da_reader_open",
@@ -322,17 +328,22 @@ DECLARED = (
     "da_writer_free",
 )
 
-# Python's capsule API, for handing DLPack tensors to consumers. Pointers are passed as
-# c_void_p: a capsule destructor must not build a Python object from the dying capsule.
+# Python's capsule API, for handing DLPack tensors to consumers. An unconsumed capsule is freed
+# by the library's own C destructor, which calls CPython's capsule functions directly (no
+# Python code runs while a capsule dies).
 PyCapsule_New = ctypes.pythonapi.PyCapsule_New
 PyCapsule_New.restype = ctypes.py_object
-PyCapsule_New.argtypes = [c_void_p, c_char_p, CAPSULE_DESTRUCTOR]
-PyCapsule_IsValid = ctypes.pythonapi.PyCapsule_IsValid
-PyCapsule_IsValid.restype = c_int
-PyCapsule_IsValid.argtypes = [c_void_p, c_char_p]
-PyCapsule_GetPointer = ctypes.pythonapi.PyCapsule_GetPointer
-PyCapsule_GetPointer.restype = c_void_p
-PyCapsule_GetPointer.argtypes = [c_void_p, c_char_p]
+PyCapsule_New.argtypes = [c_void_p, c_char_p, c_void_p]
+da_dlpack_set_capsule_api = _declare("da_dlpack_set_capsule_api", c_int, [c_void_p, c_void_p])
+da_dlpack_capsule_destructor = _declare("da_dlpack_capsule_destructor", None, [c_void_p])
+da_dlpack_set_capsule_api(
+    ctypes.cast(ctypes.pythonapi.PyCapsule_IsValid, c_void_p),
+    ctypes.cast(ctypes.pythonapi.PyCapsule_GetPointer, c_void_p),
+)
+# the address PyCapsule_New takes as the destructor
+CAPSULE_DESTRUCTOR = ctypes.cast(da_dlpack_capsule_destructor, c_void_p).value
+
+DECLARED += ("da_dlpack_set_capsule_api", "da_dlpack_capsule_destructor")
 
 # ---- Video streams in the writer (decode_audio.h: "Video streams in the writer") ----
 
