@@ -38,8 +38,9 @@ _TASK_OPTIONS = {"parallelism", "num_cpus", "num_gpus", "memory", "concurrency",
                  "resources", "accelerator_type", "runtime_env", "ray_remote_args"}
 # files a read task decodes into one block at most
 _FILES_PER_BLOCK = 64
-# files per read task at least, so a task's start-up is spread over several files
-_MIN_FILES_PER_TASK = 8
+# Unless told otherwise, one read task per CPU of the cluster, as a task's start-up costs as
+# much as decoding dozens of short files; many files make more tasks, of this many at most.
+_MAX_FILES_PER_TASK = 1024
 
 
 def _decode_options(sample_rate: Optional[int], num_channels: Optional[int], dtype: Any,
@@ -186,9 +187,10 @@ def _read_task_class() -> Any:
         """Local audio files, decoded by the read tasks, a block per group of files."""
 
         def __init__(self, files: List[str], options: Dict[str, Any], on_error: str,
-                     include_paths: bool, num_threads: int) -> None:
+                     include_paths: bool, num_threads: int, tasks_given: bool) -> None:
             super().__init__()
             self.files = files
+            self.tasks_given = tasks_given
             self.options = options
             self.on_error = on_error
             self.include_paths = include_paths
@@ -204,8 +206,13 @@ def _read_task_class() -> Any:
             count = len(self.files)
             if count == 0:
                 return []
-            tasks = max(1, min(parallelism if parallelism > 0 else count,
-                               math.ceil(count / _MIN_FILES_PER_TASK)))
+            if self.tasks_given and parallelism > 0:
+                tasks = min(parallelism, count)
+            else:
+                import ray
+
+                cpus = int(ray.cluster_resources().get("CPU", 1)) if ray.is_initialized() else 1
+                tasks = min(count, max(cpus, math.ceil(count / _MAX_FILES_PER_TASK)))
             per_task = math.ceil(count / tasks)
             return [self._task(self.files[i:i + per_task], ReadTask, BlockMetadata)
                     for i in range(0, count, per_task)]
@@ -288,5 +295,7 @@ def read_audio(
     remote = read_binary_files_kwargs.get("ray_remote_args") or {}
     threads = max(1, int(read_binary_files_kwargs.get("num_cpus")
                          or remote.get("num_cpus") or 1))
-    source = _read_task_class()(files, options, on_error, include_paths, threads)
+    given = "override_num_blocks" in read_binary_files_kwargs or \
+        read_binary_files_kwargs.get("parallelism", -1) > 0
+    source = _read_task_class()(files, options, on_error, include_paths, threads, given)
     return ray.data.read_datasource(source, **read_binary_files_kwargs)
