@@ -13,6 +13,13 @@ Examples
 >>> ds = ds.cast_column("audio", Audio(decode=False))
 >>> ds = ds.with_transform(lambda b: decode_batch(b, sample_rate=16000))
 >>> ds[0]["audio"]["array"].shape                                       # (frames,) for mono
+
+Stored once with ``map``, the column changes type; name the new one with `decoded_feature`:
+
+>>> features = ds.features.copy()                                       # doctest: +SKIP
+>>> features["audio"] = decoded_feature(num_channels=1)
+>>> ds = ds.map(decode_batch, batched=True, features=features,
+...             fn_kwargs={"sample_rate": 16000, "num_channels": 1})
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from typing import Any, Dict, List, Optional
 
 from decode_audio._parallel import load_many
 
-__all__ = ["decode_batch"]
+__all__ = ["decode_batch", "decoded_feature"]
 
 
 def _source(entry: Any) -> Any:
@@ -83,3 +90,26 @@ def decode_batch(batch: Dict[str, List[Any]], *, column: str = "audio",
     result = dict(batch)
     result[column] = out
     return result
+
+
+def decoded_feature(num_channels: int = 1, dtype: str = "float32") -> Dict[str, Any]:
+    """The ``datasets`` type of a column `decode_batch` filled, for ``map(features=...)``.
+
+    ``datasets`` would otherwise take ``{"array", "sampling_rate", "path"}`` for its own
+    ``Audio`` type and re-encode it.
+
+    Parameters
+    ----------
+    num_channels : int
+        1: ``array`` is a list of samples; more: a list of channels (decode with the same
+        ``num_channels`` so that every row has the shape).
+    dtype : str
+        The sample type decoded (``decode``'s `dtype`).
+    """
+    import datasets
+
+    array: Any = datasets.List(datasets.Value(dtype))
+    if num_channels != 1:
+        array = datasets.List(array, length=num_channels)
+    return {"array": array, "sampling_rate": datasets.Value("int64"),
+            "path": datasets.Value("string")}
