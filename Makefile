@@ -39,7 +39,7 @@ BUILD := build
 OBJS := $(SRCS:csrc/%.c=$(BUILD)/%.o)
 ASAN_OBJS := $(SRCS:csrc/%.c=$(BUILD)/asan/%.o)
 
-.PHONY: all lib deps deps-system deps-python golden demo test asan-lib asan-test bench clean \
+.PHONY: all lib deps deps-system deps-python deps-pipelines golden demo test asan-lib asan-test bench clean \
         deps-valgrind valgrind-test deps-fuzz fuzz-build fuzz
 
 all: lib decode_audio_ffmpeg
@@ -79,7 +79,7 @@ $(BUILD)/asan/libdecode_audio.so: $(ASAN_OBJS)
 
 # ---- set-up: installs only what is missing ----
 
-deps: deps-system deps-python
+deps: deps-system deps-python deps-pipelines
 
 deps-system:
 	@if ! (command -v ffmpeg >/dev/null && command -v pkg-config >/dev/null && \
@@ -102,6 +102,17 @@ deps-python:
 	@$(PYTHON) -c "import soundfile" 2>/dev/null || $(PYTHON) -m pip install -q soundfile
 	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q "$(TORCH_REQ)" || \
 	    echo "warning: $(TORCH_REQ) could not be installed; torch tests will be skipped"
+
+# The pipeline engines the adapters' tests run against (decode_audio[ray,dask,hf,webdataset,
+# lhotse]). The constraint keeps pip from replacing the CPU build of torch.
+PIPELINE_REQS := "ray[data]>=2.37" "dask[distributed]>=2024.1" "datasets>=3.0" \
+                 "webdataset>=0.2.86" "lhotse>=1.24"
+deps-pipelines: deps-python
+	@$(PYTHON) -c "import ray.data, dask.bag, distributed, datasets, webdataset, lhotse" \
+	    2>/dev/null || { echo "installing the pipeline engines (Ray, Dask, datasets, ...)"; \
+	    c=$$(mktemp); $(PYTHON) -c "import torch; print('torch==' + torch.__version__)" \
+	        > $$c 2>/dev/null || echo "$(TORCH_REQ)" > $$c; \
+	    $(PYTHON) -m pip install -q -c $$c $(PIPELINE_REQS); s=$$?; rm -f $$c; exit $$s; }
 
 golden/test.wav golden/golden.raw:
 	$(PYTHON) tests/make_golden.py
