@@ -39,7 +39,7 @@ BUILD := build
 OBJS := $(SRCS:csrc/%.c=$(BUILD)/%.o)
 ASAN_OBJS := $(SRCS:csrc/%.c=$(BUILD)/asan/%.o)
 
-.PHONY: all lib deps deps-system deps-python deps-pipelines golden demo test asan-lib asan-test bench clean \
+.PHONY: all lib deps deps-system deps-python deps-pipelines golden demo test asan-lib asan-test bench bench-pipelines clean \
         deps-valgrind valgrind-test deps-fuzz fuzz-build fuzz
 
 all: lib decode_audio_ffmpeg
@@ -231,6 +231,12 @@ valgrind-test: deps-valgrind
 bench: deps
 	$(MAKE) --no-print-directory all
 	$(MAKE) --no-print-directory -C bench
+
+# Ray Data, Hugging Face datasets and WebDataset against decode_audio's adapters (appended to
+# bench/RESULTS.md by the next `make bench`).
+bench-pipelines: deps
+	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory -C bench pipelines
 
 clean:
 	rm -rf $(BUILD) $(LIB) decode_audio_ffmpeg out.raw
