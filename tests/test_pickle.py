@@ -3,6 +3,7 @@ capsules that are never consumed."""
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import subprocess
@@ -17,6 +18,15 @@ from conftest import ROOT, make_input, needs_torch
 import decode_audio
 from decode_audio import DecodeAudioError
 from decode_audio._audio import live_buffers
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _collect_cycles():
+    # tracebacks kept by pytest.raises hold frames whose locals hold Audio: free them here, so
+    # later modules counting live buffers start from none
+    yield
+    gc.collect()
+
 
 CASES = [
     ("wav_s16", 2, 44100, {}),
@@ -186,6 +196,7 @@ if sys.argv[1] == "torch":
     import torch
 import decode_audio
 from decode_audio._audio import live_buffers
+
 
 def rss_mb():
     with open("/proc/self/statm") as f:
