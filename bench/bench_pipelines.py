@@ -162,6 +162,15 @@ def main() -> None:
           f"16 kHz mono\n")
     print(f"Files per second, best of {args.repeat} runs after a warm-up; {os.cpu_count()} "
           f"CPUs, load {load:.1f} at the end.\n")
+    versions = []
+    for name in ("ray", "datasets", "torchcodec", "webdataset", "torchaudio"):
+        try:
+            versions.append(f"{name} {__import__(name).__version__}")
+        except ImportError:
+            pass
+    print(f"Versions: {', '.join(versions)}. `datasets` decodes through torchcodec; WebDataset's "
+          "`torch_audio` writes each member to a temporary file and calls `torchaudio.load`, "
+          "which decodes it through torchcodec.\n")
     print("| pipeline | theirs | files/s | ours | files/s | ours / theirs |")
     print("|---|---|---:|---|---:|---:|")
     for what, their_name, their_rate, our_name, our_rate in rows:
