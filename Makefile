@@ -108,8 +108,8 @@ deps-python:
 PIPELINE_REQS := "ray[data]>=2.37" "dask[distributed]>=2024.1" "datasets>=3.0" \
                  "webdataset>=0.2.86" "lhotse>=1.24"
 deps-pipelines: deps-python
-	@$(PYTHON) -c "import ray.data, dask.bag, distributed, datasets, webdataset, lhotse" \
-	    2>/dev/null || { echo "installing the pipeline engines (Ray, Dask, datasets, ...)"; \
+	@$(PYTHON) -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in \
+	    ('ray', 'pyarrow', 'dask', 'distributed', 'datasets', 'webdataset', 'lhotse')))" || { echo "installing the pipeline engines (Ray, Dask, datasets, ...)"; \
 	    c=$$(mktemp); $(PYTHON) -c "import torch; print('torch==' + torch.__version__)" \
 	        > $$c 2>/dev/null || echo "$(TORCH_REQ)" > $$c; \
 	    $(PYTHON) -m pip install -q -c $$c $(PIPELINE_REQS); s=$$?; rm -f $$c; exit $$s; }
