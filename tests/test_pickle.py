@@ -239,3 +239,44 @@ def test_unconsumed_dlpack_capsules_free_their_buffer(with_torch, tmp_path):
     assert live == "0"
     # 60 leaked capsules would hold 1.2 GB; one buffer's worth of slack is allowed
     assert float(grown_mb) < 25, grown_mb
+
+
+_SHARED_PROTOTYPES = """
+import ctypes, gc, sys
+py = ctypes.pythonapi
+def meddle():
+    # what another module may do to the process-wide ctypes.pythonapi function objects
+    for name in ("PyCapsule_IsValid", "PyCapsule_GetPointer", "PyCapsule_New"):
+        getattr(py, name).argtypes = [ctypes.py_object, ctypes.c_char_p][: 2 if name != "PyCapsule_New" else 1]
+        getattr(py, name).restype = ctypes.c_int
+if sys.argv[1] == "before":
+    meddle()
+import decode_audio
+from decode_audio._audio import live_buffers
+if sys.argv[1] == "after":
+    meddle()
+audio = decode_audio.decode(sys.argv[2])
+for version in (None, (1, 0)):
+    capsule = audio.__dlpack__(max_version=version)
+    assert "dltensor" in repr(capsule)
+    del capsule
+import numpy as np
+assert np.from_dlpack(audio).shape == audio.shape
+del audio
+gc.collect()
+print(live_buffers())
+"""
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_capsules_do_not_depend_on_the_shared_ctypes_pythonapi(when, tmp_path):
+    # A ctypes destructor calling ctypes.pythonapi.PyCapsule_IsValid found it false for both
+    # names once another module had set that shared function's argtypes to py_object: every
+    # unconsumed capsule kept its buffer.
+    script = tmp_path / "meddle.py"
+    script.write_text(textwrap.dedent(_SHARED_PROTOTYPES))
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
+    run = subprocess.run([sys.executable, str(script), when, make_input("wav_s16", 2, 16000)],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "0"

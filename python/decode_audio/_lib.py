@@ -331,9 +331,10 @@ DECLARED = (
 # Python's capsule API, for handing DLPack tensors to consumers. An unconsumed capsule is freed
 # by the library's own C destructor, which calls CPython's capsule functions directly (no
 # Python code runs while a capsule dies).
-PyCapsule_New = ctypes.pythonapi.PyCapsule_New
-PyCapsule_New.restype = ctypes.py_object
-PyCapsule_New.argtypes = [c_void_p, c_char_p, c_void_p]
+# ctypes.pythonapi's function objects are shared by every module of the process, and some set
+# their own argtypes on them: these prototypes are this module's own.
+PyCapsule_New = ctypes.PYFUNCTYPE(ctypes.py_object, c_void_p, c_char_p, c_void_p)(
+    ("PyCapsule_New", ctypes.pythonapi))
 da_dlpack_set_capsule_api = _declare("da_dlpack_set_capsule_api", c_int, [c_void_p, c_void_p])
 da_dlpack_capsule_destructor = _declare("da_dlpack_capsule_destructor", None, [c_void_p])
 da_dlpack_set_capsule_api(
