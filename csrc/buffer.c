@@ -1,4 +1,5 @@
-/* buffer.c - output buffers: allocation, growth, shrinking, reference counting. */
+/* buffer.c - output buffers: allocation, growth, shrinking, reference counting, and new buffers
+ * of given samples (da_audio_new). */
 #define _GNU_SOURCE
 #include <stdatomic.h>
 #include <stdint.h>
@@ -229,7 +230,7 @@ void da__audio_retain(da_audio *audio)
     atomic_fetch_add(&((da_buffer *)audio)->refs, 1);
 }
 
-void da_audio_free(da_audio **audio)
+void da_audio_release(da_audio **audio)
 {
     if (audio == NULL || *audio == NULL)
         return;

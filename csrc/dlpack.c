@@ -1,4 +1,5 @@
-/* dlpack.c - exporting decoded audio as DLPack tensors (legacy and 1.x ABI). */
+/* dlpack.c - exporting decoded audio as DLPack tensors (legacy and 1.x ABI), and the C
+ * destructor of the Python capsules that hold them. */
 #include <stdlib.h>
 
 #include "internal.h"
@@ -49,14 +50,14 @@ typedef struct export_block {
 static void delete_legacy(dl_managed *self)
 {
     export_block *b = self->manager_ctx;
-    da_audio_free(&b->audio);
+    da_audio_release(&b->audio);
     free(b);
 }
 
 static void delete_versioned(dl_managed_versioned *self)
 {
     export_block *b = self->manager_ctx;
-    da_audio_free(&b->audio);
+    da_audio_release(&b->audio);
     free(b);
 }
 

@@ -9,49 +9,13 @@ from typing import Any, Optional, Tuple
 import numpy as np
 
 from . import _lib
+from ._dtypes import DTYPE_NAMES, DTYPES, NUMPY_DTYPES
 
-__all__ = ["Audio", "DTYPES", "dtype_code"]
-
-# One table: user-facing dtype name -> C code (da_dtype).
-DTYPES = {
-    "uint8": 0,
-    "int8": 1,
-    "int16": 2,
-    "int32": 3,
-    "float32": 4,
-    "float64": 5,
-}
-_NAMES = {code: name for name, code in DTYPES.items()}
-_NUMPY = {code: np.dtype(name) for name, code in DTYPES.items()}
+__all__ = ["Audio", "live_buffers"]
 
 _LEGACY = b"dltensor"
 _VERSIONED = b"dltensor_versioned"
 _KDL_CPU = 1
-
-
-# dtypes already looked up (names, NumPy and torch dtypes), so a call costs one dict lookup
-_CODES: dict = dict(DTYPES)
-
-
-def dtype_code(dtype: Any) -> int:
-    """The C code of a dtype given as a name, a NumPy dtype or a torch dtype."""
-    try:
-        return _CODES[dtype]
-    except (KeyError, TypeError):
-        pass
-    name = str(dtype).replace("torch.", "")
-    try:
-        name = np.dtype(name).name
-    except TypeError:
-        pass
-    code = DTYPES.get(name)
-    if code is None:
-        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
-    try:
-        _CODES[dtype] = code
-    except TypeError:
-        pass
-    return code
 
 
 class Audio:
@@ -111,7 +75,7 @@ class Audio:
     @property
     def dtype(self) -> np.dtype:
         """The NumPy dtype of the samples."""
-        return _NUMPY[self._struct.dtype]
+        return NUMPY_DTYPES[self._struct.dtype]
 
     @property
     def shape(self) -> Tuple[int, int]:
@@ -136,7 +100,7 @@ class Audio:
     def __repr__(self) -> str:
         layout = "channels, frames" if self.channels_first else "frames, channels"
         return (
-            f"Audio(shape={self.shape} ({layout}), dtype={_NAMES[self._struct.dtype]}, "
+            f"Audio(shape={self.shape} ({layout}), dtype={DTYPE_NAMES[self._struct.dtype]}, "
             f"sample_rate={self.sample_rate})"
         )
 
@@ -178,7 +142,7 @@ class Audio:
             samples = np.ascontiguousarray(samples)
         s = self._struct
         data: Any = pickle.PickleBuffer(samples) if protocol >= 5 else samples
-        return (_unpickle, (data, _NAMES[s.dtype], s.num_frames, s.num_channels,
+        return (_unpickle, (data, DTYPE_NAMES[s.dtype], s.num_frames, s.num_channels,
                             s.sample_rate, bool(s.channels_first), s.decode_errors))
 
     # --- DLPack ---
@@ -209,7 +173,7 @@ class Audio:
         if copy:
             raise BufferError("decode_audio exports without copying; copy=True is not supported")
         versioned = max_version is not None and tuple(max_version) >= (1, 0)
-        managed = ctypes.c_void_p()
+        managed = _lib.DLPackHandle()
         _lib.da_audio_to_dlpack(
             self._ptr, int(versioned), ctypes.byref(managed), _lib.error_buffer(), _lib.ERROR_SIZE
         )
@@ -230,7 +194,7 @@ def _unpickle(data: Any, dtype: str, num_frames: int, num_channels: int, sample_
     like = _lib.AudioStruct(num_frames=num_frames, num_channels=num_channels,
                             sample_rate=sample_rate, dtype=DTYPES[dtype],
                             channels_first=int(channels_first), decode_errors=decode_errors)
-    expected = num_frames * num_channels * _NUMPY[like.dtype].itemsize
+    expected = num_frames * num_channels * NUMPY_DTYPES[like.dtype].itemsize
     if samples.nbytes != expected:
         raise ValueError(f"pickled audio holds {samples.nbytes} bytes; its shape needs {expected}")
     ptr = ctypes.POINTER(_lib.AudioStruct)()
@@ -240,7 +204,7 @@ def _unpickle(data: Any, dtype: str, num_frames: int, num_channels: int, sample_
 
 
 def _release(ptr: Any) -> None:
-    _lib.da_audio_free(ctypes.byref(ptr))
+    _lib.da_audio_release(ctypes.byref(ptr))
 
 
 def live_buffers() -> int:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 from typing import Any, Dict, List, Optional
 
-from decode_audio._parallel import load_many
+from ._parallel import load_many
 
 __all__ = ["decode_batch", "decoded_feature"]
 

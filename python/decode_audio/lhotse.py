@@ -23,7 +23,7 @@ from typing import Any, Optional, Tuple
 
 import numpy as np
 
-from decode_audio._api import decode, info
+from ._decode import decode, info
 
 __all__ = ["DecodeAudioBackend"]
 

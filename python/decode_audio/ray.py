@@ -22,13 +22,11 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
 
 import numpy as np
 
-from decode_audio._audio import DTYPES, dtype_code
-from decode_audio._errors import DecodeAudioError
-from decode_audio._parallel import load_many
+from ._dtypes import NUMPY_DTYPES, dtype_code
+from ._errors import DecodeAudioError
+from ._parallel import load_many
 
 __all__ = ["read_audio", "DecodeBatch", "AUDIO_EXTENSIONS"]
-
-_NUMPY_DTYPES = {code: np.dtype(name) for name, code in DTYPES.items()}
 
 # The extensions ray.data.read_audio reads by default; FFmpeg decodes every one of them.
 AUDIO_EXTENSIONS = ["mp3", "wav", "aac", "flac", "ogg", "m4a", "wma", "alac", "aiff", "pcm",
@@ -65,7 +63,7 @@ def _decode_rows(srcs: Sequence[Any], names: Sequence[str], options: Dict[str, A
     amplitude: List[np.ndarray] = []
     rates = np.zeros(len(results), np.int64)
     errors: List[Optional[str]] = []
-    dtype = _NUMPY_DTYPES[dtype_code(options.get("dtype") or "float32")]
+    dtype = NUMPY_DTYPES[dtype_code(options.get("dtype") or "float32")]
     for i, result in enumerate(results):
         if isinstance(result, BaseException):
             if on_error == "raise":

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional, Tuple, Union
 
-from decode_audio._api import load
+from ._decode import load
 
 __all__ = ["handler"]
 

@@ -200,7 +200,7 @@ static int decode(const da_source *src, const da_decode_options *given)
         if (ret >= 0)
             da_dlpack_release(managed, versioned);
     }
-    da_audio_free(&audio);
+    da_audio_release(&audio);
     return ret;
 }
 
@@ -216,7 +216,7 @@ static int read_chunks(const da_source *src, int chunks, int sample_rate)
         da_audio *chunk = NULL;
         ret = da_reader_read(r, 4000, &chunk, err, sizeof err);
         int64_t n = chunk != NULL ? chunk->num_frames : 0;
-        da_audio_free(&chunk);
+        da_audio_release(&chunk);
         if (n == 0)
             break;
     }
@@ -516,11 +516,11 @@ static void check_audio_new(void)
     void *managed = NULL;
     if (ret == 0 && da_audio_to_dlpack(a, 1, &managed, err, sizeof err) == 0)
         da_dlpack_release(managed, 1);
-    da_audio_free(&a);
+    da_audio_release(&a);
     like.num_frames = 3 << 20;  /* 24 MB: mapped pages */
     like.channels_first = 1;
     expect(da_audio_new(&like, NULL, &a, err, sizeof err), 1, "audio_new zeros");
-    da_audio_free(&a);
+    da_audio_release(&a);
     like.num_channels = 0;
     expect(da_audio_new(&like, NULL, &a, err, sizeof err), 0, "audio_new without channels");
     like.num_channels = 2;
