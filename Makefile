@@ -50,8 +50,8 @@ BUILD := build
 OBJS := $(SRCS:csrc/%.c=$(BUILD)/%.o)
 ASAN_OBJS := $(SRCS:csrc/%.c=$(BUILD)/asan/%.o)
 
-.PHONY: all lib deps deps-system deps-python golden demo test asan-lib asan-test bench clean abi-probe \
-        deps-valgrind valgrind-test deps-fuzz fuzz-build fuzz
+.PHONY: all lib deps deps-system deps-python deps-pipelines golden demo test asan-lib asan-test \
+        bench bench-pipelines clean abi-probe deps-valgrind valgrind-test deps-fuzz fuzz-build fuzz
 
 all: lib decode_audio_ffmpeg
 
@@ -99,7 +99,7 @@ $(BUILD)/asan/libdecode_audio.so: $(ASAN_OBJS)
 
 # ---- set-up: installs only what is missing ----
 
-deps: deps-system deps-python
+deps: deps-system deps-python deps-pipelines
 
 deps-system:
 	@if ! (command -v ffmpeg >/dev/null && command -v pkg-config >/dev/null && \
@@ -123,6 +123,17 @@ deps-python:
 	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q "$(TORCH_REQ)" || \
 	    echo "warning: $(TORCH_REQ) could not be installed; torch tests will be skipped"
 
+# The pipeline engines the adapters' tests run against (decode_audio[ray,dask,hf,webdataset,
+# lhotse]). The constraint keeps pip from replacing the CPU build of torch.
+PIPELINE_REQS := "ray[data]>=2.37" "dask[distributed]>=2024.1" "datasets>=3.0" \
+                 "webdataset>=0.2.86" "lhotse>=1.24"
+deps-pipelines: deps-python
+	@$(PYTHON) -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in \
+	    ('ray', 'pyarrow', 'dask', 'distributed', 'datasets', 'webdataset', 'lhotse')))" || { echo "installing the pipeline engines (Ray, Dask, datasets, ...)"; \
+	    c=$$(mktemp); $(PYTHON) -c "import torch; print('torch==' + torch.__version__)" \
+	        > $$c 2>/dev/null || echo "$(TORCH_REQ)" > $$c; \
+	    $(PYTHON) -m pip install -q -c $$c $(PIPELINE_REQS); s=$$?; rm -f $$c; exit $$s; }
+
 golden/test.wav golden/golden.raw:
 	$(PYTHON) tests/make_golden.py
 
@@ -145,7 +156,8 @@ ASAN_TESTS ?= tests/test_formats.py tests/test_errors.py tests/test_zero_copy.py
               tests/test_stream_writer.py tests/test_filters.py tests/test_parallel.py \
               tests/test_reader.py tests/test_video_writer.py tests/test_backends.py \
               tests/test_ffmpeg_utils.py tests/test_on_error.py tests/test_diagnostics.py \
-              tests/test_broken.py tests/test_fuzz_regressions.py tests/test_fast_paths.py
+              tests/test_broken.py tests/test_fuzz_regressions.py tests/test_fast_paths.py \
+              tests/test_pickle.py
 asan-test: asan-lib
 	LD_PRELOAD=$(ASAN_RUNTIME) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -240,6 +252,12 @@ valgrind-test: deps-valgrind
 bench: deps
 	$(MAKE) --no-print-directory all
 	$(MAKE) --no-print-directory -C bench
+
+# Ray Data, Hugging Face datasets and WebDataset against decode_audio's adapters (appended to
+# bench/RESULTS.md by the next `make bench`).
+bench-pipelines: deps
+	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory -C bench pipelines
 
 clean:
 	rm -rf $(BUILD) $(LIB) decode_audio_ffmpeg out.raw

@@ -104,3 +104,16 @@ def reference(path: str, raw_format: str, *extra: str) -> bytes:
     return ffmpeg("-i", path, *extra, "-f", raw_format, "-")
 
 
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """One local Ray cluster for the whole test run: two CPUs, a small object store."""
+    ray = pytest.importorskip("ray")
+    # workers are other processes: they find the package through an absolute PYTHONPATH
+    python_dir = os.path.join(ROOT, "python")
+    paths = [python_dir] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    os.environ["PYTHONPATH"] = os.pathsep.join(os.path.abspath(p) for p in paths)
+    ray.init(num_cpus=2, object_store_memory=256 * 2**20, include_dashboard=False,
+             log_to_driver=False, configure_logging=False)
+    ray.data.DataContext.get_current().enable_progress_bars = False
+    yield ray
+    ray.shutdown()
