@@ -40,6 +40,7 @@ OBJS := $(SRCS:csrc/%.c=$(BUILD)/%.o)
 ASAN_OBJS := $(SRCS:csrc/%.c=$(BUILD)/asan/%.o)
 
 .PHONY: all lib deps deps-system deps-python golden demo test asan-lib asan-test bench clean \
+        deps-realworld \
         deps-valgrind valgrind-test deps-fuzz fuzz-build fuzz
 
 all: lib decode_audio_ffmpeg
@@ -113,10 +114,24 @@ demo: deps
 	PYTHONPATH=python $(PYTHON) -m decode_audio -i golden/test.wav -o out.raw
 	diff golden/golden.raw out.raw && echo "demo: out.raw is identical to golden/golden.raw"
 
-test: deps
+test: deps deps-realworld
 	$(MAKE) --no-print-directory all asan-lib golden
 	PYTHONPATH=python $(PYTHON) -m pytest -q tests
 	$(MAKE) --no-print-directory asan-test
+
+# ---- the real-world corpus (tests/realworld.py): Debian's encoders, installed when missing ----
+REALWORLD_TOOLS := lame:lame flac:flac oggenc:vorbis-tools opusenc:opus-tools speexenc:speex \
+                   wavpack:wavpack sox:sox twolame:twolame mkvmerge:mkvtoolnix \
+                   mpcenc:musepack-tools sndfile-convert:sndfile-programs \
+                   AtomicParsley:atomicparsley id3v2:id3v2
+deps-realworld:
+	@missing=; for t in $(REALWORLD_TOOLS); do \
+	    command -v $${t%%:*} >/dev/null || missing="$$missing $${t#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing the real-world corpus' encoders:$$missing"; \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y \
+	        -qq -o DPkg::Lock::Timeout=600 --no-install-recommends $$missing >/dev/null; \
+	fi
 
 # The decoding tests again, with the library built with AddressSanitizer and UBSan.
 ASAN_RUNTIME = $(shell $(CC) -print-file-name=libasan.so):$(shell $(CC) -print-file-name=libubsan.so)

@@ -1,0 +1,134 @@
+"""The exactness promises on files FFmpeg did not write (tests/realworld.py makes them):
+decode() equals the CLI, and info(), windows and streams agree with decode(), from a path,
+from bytes and from a non-seekable file-like."""
+
+from __future__ import annotations
+
+import pathlib
+import subprocess
+
+import numpy as np
+import pytest
+
+from conftest import NonSeekable
+
+import realworld
+
+import decode_audio
+from decode_audio import DecodeAudioError
+
+DIR = realworld.cache_dir()
+ENTRIES = realworld.build(DIR)
+NAMES = sorted(ENTRIES)
+
+# MP4 states where its stream ends; the CLI also outputs the encoder's end padding (README,
+# "Lengths"), so samples are compared over decode_audio's length.
+TRIMMED_BY_CONTAINER = {"aac/mp4", "aac/3gp"}
+
+
+def cli(path: str) -> np.ndarray:
+    out = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-f", "f32le", "-"],
+                         capture_output=True, check=True).stdout
+    return np.frombuffer(out, np.float32)
+
+
+_full = {}
+
+
+def full(name: str) -> np.ndarray:
+    if name not in _full:
+        _full[name] = decode_audio.decode(realworld.path_of(name, DIR)).numpy()
+    return _full[name]
+
+
+def test_corpus_is_big_enough():
+    kinds = {e.kind for e in ENTRIES.values()}
+    assert len(ENTRIES) >= 60 and len(kinds) >= 15, (len(ENTRIES), sorted(kinds))
+    assert len(ENTRIES) == len(realworld.CORPUS), "some files could not be made"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_decode_equals_cli(name):
+    e = ENTRIES[name]
+    got = full(name)
+    expected = cli(realworld.path_of(name, DIR))
+    data = got.reshape(-1)
+    if e.kind in TRIMMED_BY_CONTAINER:
+        ch = got.shape[1]
+        assert len(data) <= len(expected) <= len(data) + 2048 * ch
+        expected = expected[:len(data)]
+    assert data.tobytes() == expected.tobytes()
+
+
+def _windows(n: int):
+    return [(0, 1000), (max(0, n // 2 - 500), 1777), (max(0, n - 900), 2000)]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_info_counts_what_decode_returns(name):
+    path = realworld.path_of(name, DIR)
+    n = len(full(name))
+    meta = decode_audio.info(path)
+    assert meta.num_frames_exact
+    assert meta.num_frames == n
+    est = decode_audio.info(path, exact=False)
+    assert est.num_frames >= 0
+    if est.num_frames_exact:
+        assert est.num_frames == n
+    assert decode_audio.info(pathlib.Path(path).read_bytes()).num_frames == n
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_windows_are_slices(name):
+    path = realworld.path_of(name, DIR)
+    a = full(name)
+    data = pathlib.Path(path).read_bytes()
+    for offset, count in _windows(len(a)):
+        want = a[offset:offset + count]
+        got = decode_audio.decode(path, frame_offset=offset, num_frames=count).numpy()
+        assert got.shape == want.shape, (offset, count)
+        assert got.tobytes() == want.tobytes(), (offset, count)
+        got = decode_audio.decode(data, frame_offset=offset, num_frames=count).numpy()
+        assert got.tobytes() == want.tobytes(), ("bytes", offset, count)
+
+
+def _non_seekable_refused(name: str) -> bool:
+    """An MP4 whose index follows the audio cannot be read without seeking (README)."""
+    return ENTRIES[name].kind in TRIMMED_BY_CONTAINER
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_stream_and_non_seekable_equal_decode(name):
+    path = realworld.path_of(name, DIR)
+    a = full(name)
+    chunks = [c.numpy() for c in decode_audio.stream(path, 4093)]
+    assert all(len(c) == 4093 for c in chunks[:-1])
+    joined = np.concatenate(chunks) if chunks else np.zeros((0, a.shape[1]), a.dtype)
+    assert joined.tobytes() == a.tobytes()
+    data = pathlib.Path(path).read_bytes()
+    assert decode_audio.decode(data).numpy().tobytes() == a.tobytes()
+    if _non_seekable_refused(name):
+        with pytest.raises(DecodeAudioError, match="moov"):
+            decode_audio.decode(NonSeekable(data))
+        return
+    assert decode_audio.decode(NonSeekable(data)).numpy().tobytes() == a.tobytes()
+    chunks = [c.numpy() for c in decode_audio.stream(NonSeekable(data), 10007)]
+    joined = np.concatenate(chunks) if chunks else np.zeros((0, a.shape[1]), a.dtype)
+    assert joined.tobytes() == a.tobytes()
+    offset, count = _windows(len(a))[2]
+    got = decode_audio.decode(NonSeekable(data), frame_offset=offset, num_frames=count)
+    assert got.numpy().tobytes() == a[offset:offset + count].tobytes()
+
+
+def test_rifx_24bit_big_endian_decodes_right():
+    """Written byte by byte, so the expectation is independent of every reader."""
+    path = realworld.path_of("rifx_s24be.wav", DIR)
+    got = decode_audio.decode(path, dtype="int32").numpy()
+    want = np.array(realworld.rifx24_expected(), np.int64).reshape(-1, 2) << 8
+    assert got.shape == want.shape
+    np.testing.assert_array_equal(got.astype(np.int64), want)
+    wavfile = pytest.importorskip("scipy.io.wavfile")
+    rate, ref = wavfile.read(path)
+    assert rate == 44100
+    np.testing.assert_array_equal(got.astype(np.int64), ref.astype(np.int64) << (
+        8 if np.abs(ref).max() < 1 << 23 else 0))
