@@ -171,24 +171,52 @@ int da__unreachable_error(const da_input *in, char *err, size_t err_size)
                        in->name);
 }
 
+/* Whether packet timestamps in `tb` count whole samples at `rate` (1/rate or a finer multiple
+ * of it), so that durations convert to sample counts without rounding. Matroska's
+ * milliseconds and MPEG's 90 kHz do not. */
+static int counts_samples(AVRational tb, int rate)
+{
+    return rate > 0 && tb.num > 0 && tb.den % ((int64_t)rate * tb.num) == 0;
+}
+
 /* Counts the frames a full decode gives from packet durations, less the priming and padding
- * the container marks for removal: exact for codecs whose every packet decodes to its duration. */
+ * the container marks for removal: exact for codecs whose every packet decodes to its duration.
+ * The marks are applied as the decoder applies them (libavcodec's discard_samples): the skip
+ * at the start runs on across packets until used up, and a packet's end padding counts only
+ * when it is not longer than what is left of the packet. A count is never negative. */
 static int count_by_demuxing(da_input *in, int64_t *count)
 {
-    int64_t n = 0, trimmed = 0;
+    int64_t n = 0, skip = 0;
     int ret;
     AVPacket *pkt = in->pkt;
+    AVRational tb = in->stream->time_base;
+    int rate = in->dec->sample_rate;
+    if (!counts_samples(tb, rate))
+        return AVERROR(ENOSYS);
     while ((ret = av_read_frame(in->fmt, pkt)) >= 0) {
         if (pkt->stream_index == in->stream_index) {
             if (pkt->duration <= 0) {
                 av_packet_unref(pkt);
                 return AVERROR(ENOSYS);
             }
-            n += pkt->duration;
+            int64_t frames = av_rescale_q(pkt->duration, tb, (AVRational){1, rate});
+            int64_t pad = 0;
             size_t size = 0;
-            const uint8_t *skip = av_packet_get_side_data(pkt, AV_PKT_DATA_SKIP_SAMPLES, &size);
-            if (skip != NULL && size >= 8)
-                trimmed += (int64_t)AV_RL32(skip) + (int64_t)AV_RL32(skip + 4);
+            const uint8_t *sd = av_packet_get_side_data(pkt, AV_PKT_DATA_SKIP_SAMPLES, &size);
+            if (sd != NULL && size >= 8) {
+                skip = (int32_t)AV_RL32(sd) > 0 ? (int32_t)AV_RL32(sd) : 0;
+                pad = (int32_t)AV_RL32(sd + 4);
+            }
+            if (skip >= frames) {
+                skip -= frames;
+                frames = 0;
+            } else {
+                frames -= skip;
+                skip = 0;
+                if (pad > 0 && pad <= frames)
+                    frames -= pad;
+            }
+            n += frames;
         }
         av_packet_unref(pkt);
     }
@@ -196,8 +224,7 @@ static int count_by_demuxing(da_input *in, int64_t *count)
         return DA_ERR_CALLBACK;
     if (ret == AVERROR(ENOMEM))
         return ret;
-    AVRational tb = in->stream->time_base;
-    *count = av_rescale_q(n, tb, (AVRational){1, in->dec->sample_rate}) - trimmed;
+    *count = n;
     return 0;
 }
 
