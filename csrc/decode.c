@@ -407,6 +407,10 @@ static int enter_policy(const da_input *in, int exact, int64_t *preroll)
     int stamped = seekable && (strcmp(demuxer, "ogg") == 0 || strstr(demuxer, "mp4") != NULL);
     const AVCodecDescriptor *d = avcodec_descriptor_get(par->codec_id);
     *preroll = 0;
+    /* a window is placed by timestamps after a seek or skip: ones rounded to a coarser unit
+     * than a sample (Matroska's milliseconds) cannot place it exactly */
+    if (exact && !da__counts_samples(in->stream->time_base, in->dec->sample_rate))
+        return ENTER_FROM_START;
     if (d != NULL && strncmp(d->name, "pcm_", 4) == 0) {
         /* PCM demuxers seek by the header's byte rate; where it disagrees with the sample
          * rate and size, a seek lands elsewhere than its timestamps say, so such input is

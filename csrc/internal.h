@@ -77,6 +77,13 @@ DA_PRIVATE void da__input_close(da_input **in);
 /* Frames a full decode ends at, where the container says so more exactly than the decoder
  * (MP4's declared duration leaves out AAC's end padding); -1 otherwise. */
 DA_PRIVATE int64_t da__stream_end(const da_input *in);
+/* Whether timestamps in `tb` count whole samples at `rate` (1/rate or a finer multiple of it),
+ * so durations and positions convert to sample counts without rounding. Matroska's
+ * milliseconds and MPEG's 90 kHz do not. */
+static inline int da__counts_samples(AVRational tb, int rate)
+{
+    return rate > 0 && tb.num > 0 && tb.den % ((int64_t)rate * tb.num) == 0;
+}
 /* Nonzero when the container's index lies where a non-seekable input cannot reach it. */
 DA_PRIVATE int da__index_unreachable(const da_input *in);
 /* Says so in err and returns the error code for it. */

@@ -142,7 +142,9 @@ int64_t da__stream_end(const da_input *in)
 {
     const AVStream *st = in->stream;
     int rate = in->dec->sample_rate;
-    if (st->codecpar->codec_id == AV_CODEC_ID_MP3 && in->head != NULL)
+    /* the LAME tag is read where it is the file's first frame, not inside other containers */
+    if (st->codecpar->codec_id == AV_CODEC_ID_MP3 && in->head != NULL &&
+        strcmp(in->fmt->iformat->name, "mp3") == 0)
         return lame_frames(in->head, in->head_size);
     if (!is_mov(in) || st->codecpar->codec_id != AV_CODEC_ID_AAC || rate <= 0 ||
         st->duration == AV_NOPTS_VALUE || st->duration <= 0)
@@ -171,14 +173,6 @@ int da__unreachable_error(const da_input *in, char *err, size_t err_size)
                        in->name);
 }
 
-/* Whether packet timestamps in `tb` count whole samples at `rate` (1/rate or a finer multiple
- * of it), so that durations convert to sample counts without rounding. Matroska's
- * milliseconds and MPEG's 90 kHz do not. */
-static int counts_samples(AVRational tb, int rate)
-{
-    return rate > 0 && tb.num > 0 && tb.den % ((int64_t)rate * tb.num) == 0;
-}
-
 /* Counts the frames a full decode gives from packet durations, less the priming and padding
  * the container marks for removal: exact for codecs whose every packet decodes to its duration.
  * The marks are applied as the decoder applies them (libavcodec's discard_samples): the skip
@@ -191,7 +185,7 @@ static int count_by_demuxing(da_input *in, int64_t *count)
     AVPacket *pkt = in->pkt;
     AVRational tb = in->stream->time_base;
     int rate = in->dec->sample_rate;
-    if (!counts_samples(tb, rate))
+    if (!da__counts_samples(tb, rate))
         return AVERROR(ENOSYS);
     while ((ret = av_read_frame(in->fmt, pkt)) >= 0) {
         if (pkt->stream_index == in->stream_index) {
