@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include <libavutil/avstring.h>
+#include <libavutil/crc.h>
 #include <libavutil/intreadwrite.h>
 
 #include "internal.h"
@@ -58,6 +59,68 @@ static int bits_per_sample(const AVCodecParameters *par)
     return 0;
 }
 
+/* Where a FLAC stream ends, from its last frame's header: the frame that ends the file (its
+ * CRC-16 runs to the last byte) within the last 256 KiB; -1 when none is found there or the
+ * input cannot seek. The file position is restored. STREAMINFO's total is only what the
+ * encoder wrote: tools that cut, join or stream FLAC leave it wrong or zero. */
+static int64_t flac_last_frame_end(const da_input *in)
+{
+    AVIOContext *pb = in->fmt->pb;
+    const AVCodecParameters *par = in->stream->codecpar;
+    if (pb == NULL || !(pb->seekable & AVIO_SEEKABLE_NORMAL) || par->extradata_size < 34)
+        return -1;
+    int fixed_block = AV_RB16(par->extradata + 2); /* STREAMINFO's largest block size */
+    int64_t size = avio_size(pb), here = avio_tell(pb);
+    if (size <= 0 || here < 0)
+        return -1;
+    int len = size > (256 << 10) ? (256 << 10) : (int)size;
+    uint8_t *buf = av_malloc(len);
+    if (buf == NULL)
+        return -1;
+    int64_t end = -1;
+    if (avio_seek(pb, size - len, SEEK_SET) >= 0 && avio_read(pb, buf, len) == len) {
+        const AVCRC *crc8 = av_crc_get_table(AV_CRC_8_ATM);
+        const AVCRC *crc16 = av_crc_get_table(AV_CRC_16_ANSI);
+        for (int p = len - 16; p >= 0 && end < 0; p--) {
+            if (buf[p] != 0xff || (buf[p + 1] & 0xfe) != 0xf8)
+                continue;
+            int variable = buf[p + 1] & 1, bs_code = buf[p + 2] >> 4, sr_code = buf[p + 2] & 15;
+            int q = p + 4, first = buf[q], nlen = 1;
+            if (first >= 0xc0 && first < 0xfe)
+                while (nlen < 7 && (first << nlen) & 0x80)
+                    nlen++;
+            else if (first >= 0x80)
+                continue;
+            int64_t number = nlen == 1 ? first : first & (0x3f >> (nlen - 1));
+            for (int i = 1; i < nlen; i++)
+                number = (number << 6) | (buf[q + i] & 0x3f);
+            q += nlen;
+            int64_t bs;
+            if (bs_code == 0 || q + 4 > len)
+                continue;
+            if (bs_code == 1)
+                bs = 192;
+            else if (bs_code <= 5)
+                bs = 576 << (bs_code - 2);
+            else if (bs_code == 6)
+                bs = buf[q++] + 1;
+            else if (bs_code == 7)
+                bs = AV_RB16(buf + q) + 1, q += 2;
+            else
+                bs = 256 << (bs_code - 8);
+            q += sr_code == 12 ? 1 : (sr_code == 13 || sr_code == 14) ? 2 : 0;
+            if (sr_code == 15 || av_crc(crc8, 0, buf + p, q + 1 - p) != 0 ||
+                av_crc(crc16, 0, buf + p, len - p) != 0)
+                continue;
+            end = variable ? number + bs : number * fixed_block + bs;
+        }
+    }
+    av_free(buf);
+    if (avio_seek(pb, here, SEEK_SET) < 0)
+        return -1;
+    return end;
+}
+
 /* The frame count from the header, and whether a full decode is known to give exactly that. */
 static int64_t header_frames(const da_input *in, int *exact)
 {
@@ -87,9 +150,11 @@ static int64_t header_frames(const da_input *in, int *exact)
         n -= par->initial_padding;
         *exact = 1;
     } else if ((pcm && in->fmt->duration_estimation_method != AVFMT_DURATION_FROM_BITRATE) ||
-               (par->codec_id == AV_CODEC_ID_FLAC && strcmp(container, "flac") == 0) ||
                (par->codec_id == AV_CODEC_ID_VORBIS && ogg)) {
         *exact = 1;
+    } else if (par->codec_id == AV_CODEC_ID_FLAC && strcmp(container, "flac") == 0) {
+        /* STREAMINFO's total is a hint, taken when the last frame ends there */
+        *exact = flac_last_frame_end(in) == n;
     }
     return n > 0 ? n : 0;
 }
