@@ -125,6 +125,48 @@ static int check_source(const da_source *src)
     }
 }
 
+/* A big-endian WAV (RIFX) holds big-endian PCM, but FFmpeg 5.1's WAV demuxer names its codec
+ * little-endian (pcm_s24le for 24-bit), which decodes every sample wrong. The codec is renamed
+ * to its big-endian twin here, before the decoder opens. The first bytes are what the reader
+ * kept (non-seekable input) or are read again; the position is restored. */
+static int fix_rifx_codec(da_input *in)
+{
+    if (strcmp(in->fmt->iformat->name, "wav") != 0)
+        return 0;
+    uint8_t magic[4] = {0};
+    if (in->head != NULL) {
+        if (in->head_size < 4)
+            return 0;
+        memcpy(magic, in->head, 4);
+    } else {
+        AVIOContext *pb = in->fmt->pb;
+        int64_t here = pb != NULL ? avio_tell(pb) : -1;
+        if (here < 0 || !(pb->seekable & AVIO_SEEKABLE_NORMAL) || avio_seek(pb, 0, SEEK_SET) < 0)
+            return 0;
+        int got = avio_read(pb, magic, 4);
+        if (avio_seek(pb, here, SEEK_SET) < 0)
+            return AVERROR(EIO);
+        if (got != 4)
+            return 0;
+    }
+    if (memcmp(magic, "RIFX", 4) != 0)
+        return 0;
+    static const enum AVCodecID twins[][2] = {
+        {AV_CODEC_ID_PCM_S16LE, AV_CODEC_ID_PCM_S16BE}, {AV_CODEC_ID_PCM_S24LE, AV_CODEC_ID_PCM_S24BE},
+        {AV_CODEC_ID_PCM_S32LE, AV_CODEC_ID_PCM_S32BE}, {AV_CODEC_ID_PCM_F32LE, AV_CODEC_ID_PCM_F32BE},
+        {AV_CODEC_ID_PCM_F64LE, AV_CODEC_ID_PCM_F64BE},
+    };
+    for (unsigned i = 0; i < in->fmt->nb_streams; i++) {
+        AVCodecParameters *par = in->fmt->streams[i]->codecpar;
+        for (size_t k = 0; k < sizeof twins / sizeof twins[0]; k++)
+            if (par->codec_id == twins[k][0]) {
+                par->codec_id = twins[k][1];
+                break;
+            }
+    }
+    return 0;
+}
+
 /* Picks the audio stream, discards the others and opens its decoder. */
 static int open_decoder(da_input *in, const da_open_options *opt, char *err, size_t err_size)
 {
@@ -331,6 +373,11 @@ int da__input_open(const da_source *src, const da_open_options *opt, da_input **
     if (ret < 0 || in->callback_failed) {
         ret = in->callback_failed ? DA_ERR_CALLBACK : ret;
         da__fail(ret, err, err_size, "open '%s': reading stream info", in->name);
+        goto end;
+    }
+    ret = fix_rifx_codec(in);
+    if (ret < 0) {
+        da__fail(ret, err, err_size, "open '%s'", in->name);
         goto end;
     }
     ret = open_decoder(in, opt, err, err_size);

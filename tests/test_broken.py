@@ -92,7 +92,7 @@ SCIPY_EXPECTED = {
     "test-44100Hz-le-1ch-4bytes-rf64.wav": ("scipy", None),
     "test-44100Hz-le-1ch-4bytes.wav": ("scipy", None),
     "test-48000Hz-2ch-64bit-float-le-wavex.wav": ("scipy", "float64"),
-    "test-8000Hz-be-3ch-5S-24bit.wav": ("cli", "s32le"),
+    "test-8000Hz-be-3ch-5S-24bit.wav": ("scipy", None),
     "test-8000Hz-le-1ch-1byte-ulaw.wav": ("cli", "s16le"),
     "test-8000Hz-le-2ch-1byteu.wav": ("scipy", None),
     "test-8000Hz-le-3ch-5S-24bit-inconsistent.wav": ("cli", "s32le"),
