@@ -423,6 +423,20 @@ int da_writer_start(da_writer *w, const char *const *options, char *err, size_t 
     AVDictionary *dict = NULL;
     for (const char *const *kv = options; kv != NULL && kv[0] != NULL; kv += 2)
         av_dict_set(&dict, kv[0], kv[1] ? kv[1] : "", 0);
+    /* MP4's edit list, which states where the audio ends, counts in the movie's timescale:
+     * FFmpeg's default of 1000 rounds the length to a millisecond (5121 frames at 44.1 kHz
+     * came back as 5116). Audio-only files count in the sample rate unless told otherwise. */
+    int audio_rate = 0, video = 0;
+    for (unsigned i = 0; i < w->oc->nb_streams; i++) {
+        const AVCodecParameters *par = w->oc->streams[i]->codecpar;
+        if (par->codec_type == AVMEDIA_TYPE_AUDIO && audio_rate == 0)
+            audio_rate = par->sample_rate;
+        video |= par->codec_type == AVMEDIA_TYPE_VIDEO;
+    }
+    if (audio_rate > 0 && !video && w->oc->priv_data != NULL &&
+        av_opt_find(w->oc->priv_data, "movie_timescale", NULL, 0, 0) != NULL &&
+        av_dict_get(dict, "movie_timescale", NULL, 0) == NULL)
+        av_dict_set_int(&dict, "movie_timescale", audio_rate, 0);
     int ret = avformat_write_header(w->oc, &dict);
     if (ret >= 0 && av_dict_count(dict) > 0)
         ret = da__failmsg(AVERROR_OPTION_NOT_FOUND, err, err_size,

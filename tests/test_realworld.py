@@ -137,3 +137,15 @@ def test_rifx_24bit_big_endian_decodes_right():
     assert rate == 44100
     np.testing.assert_array_equal(got.astype(np.int64), ref.astype(np.int64) << (
         8 if np.abs(ref).max() < 1 << 23 else 0))
+
+
+@pytest.mark.parametrize("rate", [44100, 48000, 22050])
+@pytest.mark.parametrize("frames", [1000, 5121, 44117, 88114])
+def test_saved_m4a_is_gapless_at_any_length(tmp_path, frames, rate):
+    """The edit list counts in the sample rate, not in milliseconds (1000 frames at 44.1 kHz
+    came back as 970, 5121 as 5116)."""
+    x = (np.random.default_rng(frames).random((2, frames), np.float32) - 0.5) * 0.5
+    path = str(tmp_path / "x.m4a")
+    decode_audio.save(path, x, rate)
+    assert len(decode_audio.decode(path)) == frames
+    assert decode_audio.info(path).num_frames == frames
