@@ -433,7 +433,9 @@ int da_writer_start(da_writer *w, const char *const *options, char *err, size_t 
             audio_rate = par->sample_rate;
         video |= par->codec_type == AVMEDIA_TYPE_VIDEO;
     }
-    if (audio_rate > 0 && !video && w->oc->priv_data != NULL &&
+    /* (a muxer's private data starts with its AVClass only when it has options) */
+    if (audio_rate > 0 && !video && w->oc->oformat->priv_class != NULL &&
+        w->oc->priv_data != NULL &&
         av_opt_find(w->oc->priv_data, "movie_timescale", NULL, 0, 0) != NULL &&
         av_dict_get(dict, "movie_timescale", NULL, 0) == NULL)
         av_dict_set_int(&dict, "movie_timescale", audio_rate, 0);
