@@ -149,3 +149,23 @@ def test_saved_m4a_is_gapless_at_any_length(tmp_path, frames, rate):
     decode_audio.save(path, x, rate)
     assert len(decode_audio.decode(path)) == frames
     assert decode_audio.info(path).num_frames == frames
+
+
+@pytest.mark.parametrize("name", ["lame_vbr0.mp3", "lame_noxing.mp3", "ff_ac3.ac3",
+                                  "flac_total_big.flac", "oggenc_q3.ogg"])
+@pytest.mark.parametrize("how", ["path", "bytes", "seekable_file"])
+def test_stream_reader_info_agrees_with_info(name, how):
+    """get_src_stream_info(i).num_frames is info()'s (an MP3 reported 442368 for 441000)."""
+    path = realworld.path_of(name, DIR)
+    src = {"path": path, "bytes": pathlib.Path(path).read_bytes(),
+           "seekable_file": open(path, "rb")}[how]
+    try:
+        r = decode_audio.StreamReader(src)
+        meta = r.get_src_stream_info(r.default_audio_stream)
+        assert meta.num_frames_exact
+        assert meta.num_frames == len(full(name))
+        if how == "seekable_file":
+            assert src.tell() == 0
+    finally:
+        if how == "seekable_file":
+            src.close()
