@@ -359,6 +359,19 @@ def mp4_strip(data: bytes, atom: bytes) -> bytes:
     return bytes(out)
 
 
+def adts_fill_first(data: bytes) -> bytes:
+    """An ADTS stream that starts with a frame holding only a fill element, which decodes to
+    no audio: containers time it as 1024 frames."""
+    h = bytearray(data[:7])
+    size = 9
+    h[3] = (h[3] & 0xFC) | ((size >> 11) & 3)
+    h[4] = (size >> 3) & 0xFF
+    h[5] = ((size & 7) << 5) | (h[5] & 0x1F)
+    h[6] &= 0xFC  # one raw data block
+    # raw_data_block: ID_FIL (110) with count 0 (0000), ID_END (111)
+    return bytes(h) + bytes([0xC1, 0xC0]) + data
+
+
 def wav_bogus_sizes(src: str) -> bytes:
     """A WAV whose RIFF and data sizes say 0xFFFFFFFF, as a stream writer leaves them."""
     data = read(src)
@@ -704,12 +717,33 @@ CORPUS: List[Entry] = [
     E("ff_adts.aac", "ffmpeg", "aac/adts", _ff("-c:a", "aac", "-f", "adts")),
     E("ff_adts_mono8k.aac", "ffmpeg", "aac/adts",
       _ff("-c:a", "aac", "-f", "adts", rate=8000, ch=1)),
+    E("adts_fill_first.aac", "ffmpeg, fill frame first", "aac/adts",
+      _then(_ff("-c:a", "aac", "-f", "adts"), lambda d: adts_fill_first(bytes(d)))),
+    E("fill_first_noedts.m4a", "ffmpeg, fill frame first", "aac/mp4",
+      lambda d, out: (write(out + ".aac", adts_fill_first(read(_made(d, "ff_adts.aac")))),
+                      ffmpeg("-i", out + ".aac", "-c", "copy", "-use_editlist", "0", "-f", "mp4",
+                             out), os.remove(out + ".aac"))),
+    E("fill_first.m4a", "ffmpeg, fill frame first", "aac/mp4",
+      lambda d, out: (write(out + ".aac", adts_fill_first(read(_made(d, "ff_adts.aac")))),
+                      ffmpeg("-i", out + ".aac", "-c", "copy", "-f", "mp4", out),
+                      os.remove(out + ".aac"))),
     E("ff_ac3.ac3", "ffmpeg", "ac3/ac3", _ff("-c:a", "ac3", "-f", "ac3")),
     E("ff_eac3.eac3", "ffmpeg", "eac3/eac3", _ff("-c:a", "eac3", "-f", "eac3", rate=48000)),
     E("ff_ac3_garbage.ac3", "ffmpeg", "ac3/ac3",
       _then(_ff("-c:a", "ac3", "-f", "ac3"),
             lambda d: bytes(d[:len(d) // 2]) + b"\x55" * 700 + bytes(d[len(d) // 2:]))),
 ]
+
+
+def _made(d: str, name: str) -> str:
+    """The path of another entry, made first if need be."""
+    path = os.path.join(d, name)
+    if not os.path.exists(path):
+        e = next(e for e in CORPUS if e.name == name)
+        tmp = os.path.join(d, f".part{os.getpid()}_{name}")
+        e.make(d, tmp)
+        os.replace(tmp, path)
+    return path
 
 
 def build(d: Optional[str] = None) -> Dict[str, Entry]:

@@ -97,11 +97,6 @@ def test_windows_are_slices(name):
         assert got.tobytes() == want.tobytes(), ("bytes", offset, count)
 
 
-def _non_seekable_refused(name: str) -> bool:
-    """An MP4 whose index follows the audio cannot be read without seeking (README)."""
-    return ENTRIES[name].kind in TRIMMED_BY_CONTAINER
-
-
 @pytest.mark.parametrize("name", NAMES)
 def test_stream_and_non_seekable_equal_decode(name):
     path = realworld.path_of(name, DIR)
@@ -112,11 +107,13 @@ def test_stream_and_non_seekable_equal_decode(name):
     assert joined.tobytes() == a.tobytes()
     data = pathlib.Path(path).read_bytes()
     assert decode_audio.decode(data).numpy().tobytes() == a.tobytes()
-    if _non_seekable_refused(name):
-        with pytest.raises(DecodeAudioError, match="moov"):
-            decode_audio.decode(NonSeekable(data))
+    try:
+        got = decode_audio.decode(NonSeekable(data)).numpy()
+    except DecodeAudioError as exc:
+        # an MP4 whose index follows the audio cannot be read without seeking (README)
+        assert ENTRIES[name].kind in TRIMMED_BY_CONTAINER and "moov" in str(exc)
         return
-    assert decode_audio.decode(NonSeekable(data)).numpy().tobytes() == a.tobytes()
+    assert got.tobytes() == a.tobytes()
     chunks = [c.numpy() for c in decode_audio.stream(NonSeekable(data), 10007)]
     joined = np.concatenate(chunks) if chunks else np.zeros((0, a.shape[1]), a.dtype)
     assert joined.tobytes() == a.tobytes()
