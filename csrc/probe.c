@@ -238,6 +238,75 @@ int da__unreachable_error(const da_input *in, char *err, size_t err_size)
                        in->name);
 }
 
+/* Sends one packet to the decoder, which must not trim (AV_CODEC_FLAG2_SKIP_MANUAL), and says
+ * whether audio came out: an AAC frame holding only a program config or fill element (some
+ * encoders start with one) decodes to nothing, and so does a packet the decoder rejects. */
+static int decodes_to_audio(da_input *in, AVPacket *pkt, AVFrame *frame, int *got)
+{
+    *got = 0;
+    int ret = avcodec_send_packet(in->dec, pkt);
+    if (ret == AVERROR(ENOMEM))
+        return ret;
+    if (ret < 0)
+        return 0;
+    ret = avcodec_receive_frame(in->dec, frame);
+    *got = ret >= 0 ? frame->nb_samples : 0;
+    av_frame_unref(frame);
+    return ret == AVERROR(ENOMEM) ? ret : 0;
+}
+
+/* AAC packets are decoded at the start until one gives audio, for the packets before it,
+ * which the container times but the decoder turns into nothing. */
+#define MAX_HEAD_PACKETS 16
+
+/* An MP4's AAC decodes to the index's packets less those at the start that give nothing, of
+ * the first audio frame's size each, less the start skip; the container's duration (its edit
+ * list, or the packets' times without one) can only end it earlier. Sets *count to that;
+ * leaves it where the index is unusable. */
+static int mov_aac_frames(da_input *in, int64_t *count)
+{
+    int64_t entries = avformat_index_get_entries_count(in->stream);
+    if (entries <= 0)
+        return 0;
+    AVFrame *frame = av_frame_alloc();
+    if (frame == NULL)
+        return AVERROR(ENOMEM);
+    int flags2 = in->dec->flags2;
+    in->dec->flags2 |= AV_CODEC_FLAG2_SKIP_MANUAL;
+    int64_t silent = 0, skip = 0;
+    int out = 0, ret = 0, first = 1;
+    AVPacket *pkt = in->pkt;
+    while (out == 0 && silent < MAX_HEAD_PACKETS && (ret = av_read_frame(in->fmt, pkt)) >= 0) {
+        if (pkt->stream_index == in->stream_index) {
+            size_t size = 0;
+            const uint8_t *sd = av_packet_get_side_data(pkt, AV_PKT_DATA_SKIP_SAMPLES, &size);
+            if (sd != NULL && size >= 8 && first)
+                skip = (int32_t)AV_RL32(sd) > 0 ? (int32_t)AV_RL32(sd) : 0;
+            first = 0;
+            ret = decodes_to_audio(in, pkt, frame, &out);
+            silent += out == 0;
+        }
+        av_packet_unref(pkt);
+        if (ret < 0)
+            break;
+    }
+    in->dec->flags2 = flags2;
+    avcodec_flush_buffers(in->dec);
+    av_frame_free(&frame);
+    if (in->callback_failed)
+        return DA_ERR_CALLBACK;
+    if (ret == AVERROR(ENOMEM))
+        return ret;
+    if (out > 0) {
+        int64_t n = (entries - silent) * out - skip;
+        if (n < 0)
+            n = 0;
+        if (n < *count)
+            *count = n;
+    }
+    return 0;
+}
+
 /* Counts the frames a full decode gives from packet durations, less the priming and padding
  * the container marks for removal: exact for codecs whose every packet decodes to its duration.
  * The marks are applied as the decoder applies them (libavcodec's discard_samples): the skip
@@ -252,11 +321,18 @@ static int count_by_demuxing(da_input *in, int64_t *count)
     int rate = in->dec->sample_rate;
     if (!da__counts_samples(tb, rate))
         return AVERROR(ENOSYS);
+    /* AAC's first packets are decoded until one gives audio: those before it count nothing */
+    int head = in->stream->codecpar->codec_id == AV_CODEC_ID_AAC, head_packets = 0;
+    AVFrame *frame = head ? av_frame_alloc() : NULL;
+    if (head && frame == NULL)
+        return AVERROR(ENOMEM);
+    int flags2 = in->dec->flags2;
+    in->dec->flags2 |= AV_CODEC_FLAG2_SKIP_MANUAL;
     while ((ret = av_read_frame(in->fmt, pkt)) >= 0) {
         if (pkt->stream_index == in->stream_index) {
             if (pkt->duration <= 0) {
-                av_packet_unref(pkt);
-                return AVERROR(ENOSYS);
+                ret = AVERROR(ENOSYS);
+                break;
             }
             int64_t frames = av_rescale_q(pkt->duration, tb, (AVRational){1, rate});
             int64_t pad = 0;
@@ -265,6 +341,18 @@ static int count_by_demuxing(da_input *in, int64_t *count)
             if (sd != NULL && size >= 8) {
                 skip = (int32_t)AV_RL32(sd) > 0 ? (int32_t)AV_RL32(sd) : 0;
                 pad = (int32_t)AV_RL32(sd + 4);
+            }
+            if (head) {
+                int got = 0;
+                if ((ret = decodes_to_audio(in, pkt, frame, &got)) < 0)
+                    break;
+                if (got > 0)
+                    head = 0;
+                else if (++head_packets >= MAX_HEAD_PACKETS) {
+                    ret = AVERROR(ENOSYS);
+                    break;
+                } else
+                    frames = 0;
             }
             if (skip >= frames) {
                 skip -= frames;
@@ -279,9 +367,13 @@ static int count_by_demuxing(da_input *in, int64_t *count)
         }
         av_packet_unref(pkt);
     }
+    av_packet_unref(pkt);
+    in->dec->flags2 = flags2;
+    avcodec_flush_buffers(in->dec);
+    av_frame_free(&frame);
     if (in->callback_failed)
         return DA_ERR_CALLBACK;
-    if (ret == AVERROR(ENOMEM))
+    if (ret == AVERROR(ENOMEM) || ret == AVERROR(ENOSYS))
         return ret;
     *count = n;
     return 0;
@@ -384,6 +476,11 @@ int da_probe(const da_source *src, const da_open_options *opt, int exact, da_inf
         goto end;
     }
     enum AVCodecID id = par->codec_id;
+    /* cheap (a packet or two), so done for estimates too, which the header's count says are
+     * exact for MP4 */
+    if (header_exact && id == AV_CODEC_ID_AAC && is_mov(in) &&
+        (ret = mov_aac_frames(in, &info->num_frames)) < 0)
+        goto counting_failed;
     if (exact && !header_exact &&
         (id == AV_CODEC_ID_MP3 || id == AV_CODEC_ID_MP2 || id == AV_CODEC_ID_AC3 ||
          id == AV_CODEC_ID_EAC3 || (id == AV_CODEC_ID_AAC && !is_mov(in)))) {
