@@ -381,6 +381,8 @@ int da__input_open(const da_source *src, const da_open_options *opt, da_input **
         goto end;
     }
     ret = open_decoder(in, opt, err, err_size);
+    if (ret >= 0 && (ret = da__ogg_inspect(in)) < 0)
+        da__fail(ret, err, err_size, "open '%s'", in->name);
 
 end:
     av_dict_free(&options);

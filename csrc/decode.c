@@ -1,6 +1,7 @@
 /* decode.c - the decode loop and the output it writes into. */
 #include <string.h>
 
+#include <libavutil/intreadwrite.h>
 #include <libavutil/opt.h>
 
 #include "internal.h"
@@ -56,6 +57,13 @@ int da__next_frame(da_input *in, AVFrame *frame)
              in->pkt->pts + in->pkt->duration <= in->discard_until)) {
             av_packet_unref(in->pkt);
             continue;
+        }
+        if (in->ogg_single_page) {
+            /* FFmpeg's end trimming of such a stream is off by a block: the sink ends it at
+             * the page's granule position instead */
+            uint8_t *sd = av_packet_get_side_data(in->pkt, AV_PKT_DATA_SKIP_SAMPLES, NULL);
+            if (sd != NULL)
+                AV_WL32(sd + 4, 0);
         }
         in->sent_pts = in->pkt->pts;
         ret = avcodec_send_packet(in->dec, in->pkt);
@@ -410,6 +418,9 @@ static int enter_policy(const da_input *in, int exact, int64_t *preroll)
     /* a window is placed by timestamps after a seek or skip: ones rounded to a coarser unit
      * than a sample (Matroska's milliseconds) cannot place it exactly */
     if (exact && !da__counts_samples(in->stream->time_base, in->dec->sample_rate))
+        return ENTER_FROM_START;
+    /* nor can Ogg timestamps that are off by a block, or that start again in a chain */
+    if (in->ogg_single_page || in->ogg_unplaced)
         return ENTER_FROM_START;
     if (d != NULL && strncmp(d->name, "pcm_", 4) == 0) {
         /* PCM demuxers seek by the header's byte rate; where it disagrees with the sample

@@ -64,6 +64,12 @@ typedef struct da_input {
     int head_size;
     int stream_info_skipped;  /* no stream info was read: the MP3 frame header or FLAC
                                  STREAMINFO (through the decoder) has what decoding needs */
+    /* Ogg with one logical stream (probe.c da__ogg_inspect) */
+    int ogg_single_page;      /* its first audio page ends it: FFmpeg 5.1 times those packets
+                                 one block late and trims the end by that much too far */
+    int64_t ogg_end;          /* that page's granule position: where the stream ends */
+    int ogg_unplaced;         /* timestamps do not place samples: the first granule is not
+                                 where FFmpeg starts counting, or another link follows */
     char name[256];           /* how messages name the source */
 } da_input;
 
@@ -77,6 +83,9 @@ DA_PRIVATE void da__input_close(da_input **in);
 /* Frames a full decode ends at, where the container says so more exactly than the decoder
  * (MP4's declared duration leaves out AAC's end padding); -1 otherwise. */
 DA_PRIVATE int64_t da__stream_end(const da_input *in);
+/* Looks at an Ogg input's first and last pages for what FFmpeg's timestamps miss (the fields
+ * ogg_* of da_input); nothing for other inputs. The read position is restored. */
+DA_PRIVATE int da__ogg_inspect(da_input *in);
 /* Whether timestamps in `tb` count whole samples at `rate` (1/rate or a finer multiple of it),
  * so durations and positions convert to sample counts without rounding. Matroska's
  * milliseconds and MPEG's 90 kHz do not. */

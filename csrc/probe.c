@@ -145,7 +145,9 @@ static int64_t header_frames(const da_input *in, int *exact)
     const char *container = in->fmt->iformat->name;
     int pcm = d != NULL && strncmp(d->name, "pcm_", 4) == 0;
     int ogg = strcmp(container, "ogg") == 0;
-    if (par->codec_id == AV_CODEC_ID_OPUS && ogg) {
+    if (ogg && in->ogg_unplaced) {
+        /* counted by decoding */
+    } else if (par->codec_id == AV_CODEC_ID_OPUS && ogg) {
         /* the granule count includes the encoder's priming, which decoding drops */
         n -= par->initial_padding;
         *exact = 1;
@@ -203,6 +205,76 @@ static int64_t lame_frames(const uint8_t *p, int size)
     return n > 0 ? n : -1;
 }
 
+/* Reads `len` bytes at `pos` of a seekable input and goes back; the bytes read, or -1. */
+static int read_at(AVIOContext *pb, int64_t pos, uint8_t *buf, int len)
+{
+    int64_t here = avio_tell(pb);
+    if (here < 0 || avio_seek(pb, pos, SEEK_SET) < 0)
+        return -1;
+    int got = avio_read(pb, buf, len);
+    if (avio_seek(pb, here, SEEK_SET) < 0)
+        return -1;
+    return got;
+}
+
+/* The Ogg page header at p[0..n): its length with the segment table and payload, or 0. */
+static int ogg_page_size(const uint8_t *p, int n)
+{
+    if (n < 27 || memcmp(p, "OggS", 4) != 0 || p[4] != 0 || n < 27 + p[26])
+        return 0;
+    int size = 27 + p[26];
+    for (int i = 0; i < p[26]; i++)
+        size += p[27 + i];
+    return size;
+}
+
+int da__ogg_inspect(da_input *in)
+{
+    in->ogg_end = -1;
+    if (strcmp(in->fmt->iformat->name, "ogg") != 0 || in->fmt->nb_streams != 1)
+        return 0;
+    AVIOContext *pb = in->fmt->pb;
+    int seekable = pb != NULL && (pb->seekable & AVIO_SEEKABLE_NORMAL);
+    const int len = 65536;
+    uint8_t *buf = av_malloc(len);
+    if (buf == NULL)
+        return AVERROR(ENOMEM);
+    int n = -1;
+    if (in->head != NULL)
+        memcpy(buf, in->head, (size_t)(n = in->head_size));
+    else if (seekable)
+        n = read_at(pb, 0, buf, len);
+    uint32_t serial = n >= 27 ? AV_RL32(buf + 14) : 0;
+    /* the first page whose granule position counts samples: is it the last one as well? */
+    for (int pos = 0, size; n > 0 && (size = ogg_page_size(buf + pos, n - pos)) > 0 &&
+                           pos + size <= n; pos += size) {
+        int64_t granule = (int64_t)AV_RL64(buf + pos + 6);
+        if (AV_RL32(buf + pos + 14) != serial || granule <= 0)
+            continue;
+        if (buf[pos + 5] & 4) {
+            in->ogg_single_page = 1;
+            in->ogg_end = granule;
+        }
+        break;
+    }
+    /* a chain: the file ends in another logical stream than it starts with */
+    int64_t size = seekable ? avio_size(pb) : -1;
+    if (n >= 27 && size > 0) {
+        int tail = size > len ? len : (int)size;
+        int got = read_at(pb, size - tail, buf, tail);
+        for (int p = got - 27; p >= 0; p--)
+            if (ogg_page_size(buf + p, got - p) > 0 && p + ogg_page_size(buf + p, got - p) == got) {
+                in->ogg_unplaced = AV_RL32(buf + p + 14) != serial;
+                break;
+            }
+    }
+    av_free(buf);
+    const AVStream *st = in->stream;
+    if (st->start_time != AV_NOPTS_VALUE && st->start_time > 0)
+        in->ogg_unplaced = 1;
+    return 0;
+}
+
 int64_t da__stream_end(const da_input *in)
 {
     const AVStream *st = in->stream;
@@ -211,6 +283,14 @@ int64_t da__stream_end(const da_input *in)
     if (st->codecpar->codec_id == AV_CODEC_ID_MP3 && in->head != NULL &&
         strcmp(in->fmt->iformat->name, "mp3") == 0)
         return lame_frames(in->head, in->head_size);
+    if (in->ogg_single_page)
+        return in->ogg_end;
+    if (strcmp(in->fmt->iformat->name, "ogg") == 0 && !in->ogg_unplaced && rate > 0 &&
+        (st->codecpar->codec_id == AV_CODEC_ID_VORBIS || st->codecpar->codec_id == AV_CODEC_ID_FLAC) &&
+        st->duration != AV_NOPTS_VALUE && st->duration > 0 &&
+        (st->start_time == AV_NOPTS_VALUE || st->start_time <= 0))
+        /* the last granule position ends the stream, in a window as in a full decode */
+        return av_rescale_q(st->duration, st->time_base, (AVRational){1, rate});
     if (!is_mov(in) || st->codecpar->codec_id != AV_CODEC_ID_AAC || rate <= 0 ||
         st->duration == AV_NOPTS_VALUE || st->duration <= 0)
         return -1;

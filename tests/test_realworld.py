@@ -26,6 +26,12 @@ NAMES = sorted(ENTRIES)
 TRIMMED_BY_CONTAINER = {"aac/mp4", "aac/3gp"}
 
 
+# Vorbis streams whose first audio page is also their last: the frames that page's granule
+# position gives. The CLI gives 47872, 128 and 384: FFmpeg 5.1 takes the first packet, which
+# decodes to nothing, to be a block of audio, and trims the end by that block too many (or,
+# where that is more than the last packet holds, not at all).
+OGG_ONE_PAGE = {"sox_vorbis_48000.ogg": 48000, "sox_vorbis_4.ogg": 4, "oggenc_short.ogg": 300}
+
 # FFmpeg 5.1 reads a RIFX WAV's PCM as little-endian; the CLI is told the true codec.
 CLI_DECODER = {"pcm_s24be/wav": ["-c:a", "pcm_s24be"]}
 
@@ -58,6 +64,13 @@ def test_decode_equals_cli(name):
     got = full(name)
     expected = cli(realworld.path_of(name, DIR), e.kind)
     data = got.reshape(-1)
+    if name in OGG_ONE_PAGE:
+        # the page's granule position ends the stream (Vorbis I, A.2), which FFmpeg 5.1
+        # misses by a block here: samples are compared over the shorter length
+        assert len(got) == OGG_ONE_PAGE[name]
+        n = min(len(data), len(expected))
+        assert n > 0 and data[:n].tobytes() == expected[:n].tobytes()
+        return
     if e.kind in TRIMMED_BY_CONTAINER:
         ch = got.shape[1]
         assert len(data) <= len(expected) <= len(data) + 2048 * ch
