@@ -140,7 +140,8 @@ ASAN_TESTS ?= tests/test_formats.py tests/test_errors.py tests/test_zero_copy.py
               tests/test_stream_writer.py tests/test_filters.py tests/test_parallel.py \
               tests/test_reader.py tests/test_video_writer.py tests/test_backends.py \
               tests/test_ffmpeg_utils.py tests/test_on_error.py tests/test_diagnostics.py \
-              tests/test_broken.py tests/test_fuzz_regressions.py tests/test_fast_paths.py
+              tests/test_broken.py tests/test_fuzz_regressions.py tests/test_fast_paths.py \
+              tests/test_realworld.py
 asan-test: asan-lib
 	LD_PRELOAD=$(ASAN_RUNTIME) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
