@@ -110,6 +110,14 @@ def names(test: str):
             if (test, n) in XFAIL else n for n in NAMES]
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_corpus_labels_name_the_codec_and_demuxer(name):
+    codec, demuxer = ENTRIES[name].kind.split("/")
+    meta = decode_audio.info(realworld.path_of(name, DIR), exact=False)
+    assert meta.codec == codec and demuxer in meta.container.split(","), (meta.codec,
+                                                                          meta.container)
+
+
 def _windows(n: int):
     return [(0, 1000), (max(0, n // 2 - 500), 1777), (max(0, n - 900), 2000)]
 
