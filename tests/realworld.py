@@ -80,12 +80,13 @@ def source(d: str, rate: int, channels: int, seconds: float, fmt: str = "pcm_s16
     path = os.path.join(d, "src", f"{rate}_{channels}_{seconds:g}_{fmt}.wav")
     if not os.path.exists(path):
         os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.wav"  # processes building at once each write their own
         exprs = "|".join(
             f"0.4*sin(2*PI*{220 * (c + 1)}*t)+0.05*sin(2*PI*{3100 + 50 * c}*t)"
             f"+0.02*(random({c})-0.5)" for c in range(channels))
         ffmpeg("-f", "lavfi", "-i", f"aevalsrc=exprs={exprs}:s={rate}:d={seconds}",
-               "-c:a", fmt, "-fflags", "+bitexact", "-flags:a", "+bitexact", path + ".tmp.wav")
-        os.replace(path + ".tmp.wav", path)
+               "-c:a", fmt, "-fflags", "+bitexact", "-flags:a", "+bitexact", tmp)
+        os.replace(tmp, path)
     return path
 
 
