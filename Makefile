@@ -22,6 +22,15 @@ DA_CFLAGS = -std=gnu11 $(WARN) -fPIC -fvisibility=hidden -DDA_BUILDING_LIBRARY \
             $(shell pkg-config --cflags $(FFMPEG_PKGS) 2>/dev/null) $(CFLAGS)
 DA_LIBS = $(shell pkg-config --libs $(FFMPEG_PKGS) 2>/dev/null) -lm -lpthread
 
+# The one version number is pyproject.toml's (MAJOR.MINOR.PATCH); the library is built with it
+# and reports it (da_get_versions), and the package's __version__ reads it from there.
+DA_VERSION := $(shell sed -n 's/^version = "\([0-9]*\.[0-9]*\.[0-9]*\)"$$/\1/p' pyproject.toml)
+ifeq ($(words $(subst ., ,$(DA_VERSION))),3)
+DA_CFLAGS += $(addprefix -DDA_VERSION_,$(join MAJOR= MINOR= PATCH=,$(subst ., ,$(DA_VERSION))))
+else
+$(error pyproject.toml's version must be MAJOR.MINOR.PATCH)
+endif
+
 # The SoX backend (csrc/sox.c) is compiled in when libsox's headers are present.
 HAVE_SOX := $(shell (pkg-config --exists sox 2>/dev/null || [ -f /usr/include/sox.h ]) && echo 1)
 ifeq ($(HAVE_SOX),1)
@@ -29,9 +38,10 @@ DA_CFLAGS += -DDA_HAVE_SOX $(shell pkg-config --cflags sox 2>/dev/null)
 DA_LIBS += $(shell pkg-config --libs sox 2>/dev/null || echo -lsox)
 endif
 
-SRCS := csrc/avio.c csrc/buffer.c csrc/convert.c csrc/decode.c csrc/dlpack.c csrc/encode.c \
-        csrc/error.c csrc/filter.c csrc/pcm.c csrc/probe.c csrc/sniff.c csrc/sox.c csrc/utils.c \
-        csrc/video.c
+SRCS := csrc/audio.c csrc/avio.c csrc/buffer.c csrc/components.c csrc/convert.c csrc/decode.c \
+        csrc/dict.c csrc/dlpack.c csrc/error.c csrc/filter.c csrc/input.c csrc/mpeg.c csrc/pcm.c \
+        csrc/probe.c csrc/reader.c csrc/sink.c csrc/sniff.c csrc/sox.c csrc/video.c csrc/window.c \
+        csrc/writer.c
 HDRS := csrc/decode_audio.h csrc/internal.h
 LIB := python/decode_audio/libdecode_audio.so
 BUILD := build
@@ -39,7 +49,7 @@ BUILD := build
 OBJS := $(SRCS:csrc/%.c=$(BUILD)/%.o)
 ASAN_OBJS := $(SRCS:csrc/%.c=$(BUILD)/asan/%.o)
 
-.PHONY: all lib deps deps-system deps-python golden demo test asan-lib asan-test bench clean \
+.PHONY: all lib deps deps-system deps-python golden demo test asan-lib asan-test bench clean abi-probe \
         deps-realworld \
         deps-valgrind valgrind-test deps-fuzz fuzz-build fuzz
 
@@ -55,6 +65,8 @@ SOX_STAMP = $(BUILD)/.have-sox-$(or $(HAVE_SOX),0)
 $(SOX_STAMP): | $(BUILD)
 	rm -f $(BUILD)/.have-sox-* && touch $@
 $(BUILD)/sox.o $(BUILD)/asan/sox.o: $(SOX_STAMP)
+# components.c reports the version
+$(BUILD)/components.o $(BUILD)/asan/components.o $(BUILD)/fuzz/components.o: pyproject.toml
 
 # The conversion loops are worth vectorising fully; lrint needs no errno to become one instruction.
 $(BUILD)/convert.o $(BUILD)/pcm.o: DA_CFLAGS += -O3 -fno-math-errno
@@ -67,6 +79,12 @@ $(LIB): $(OBJS)
 
 decode_audio_ffmpeg: csrc/decode_audio_ffmpeg.c $(OBJS)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -Icsrc -o $@ $< $(OBJS) $(DA_LIBS)
+
+# The C compiler's view of the structs and constants _lib.py mirrors (tests/test_abi.py).
+abi-probe: $(BUILD)/abi_probe
+
+$(BUILD)/abi_probe: tests/c/abi_probe.c csrc/decode_audio.h | $(BUILD)
+	$(CC) -std=gnu11 $(WARN) -Icsrc -o $@ $<
 
 # The same library with AddressSanitizer and UBSan, for the sanitizer tests.
 $(BUILD)/asan/%.o: csrc/%.c $(HDRS) | $(BUILD)/asan
@@ -115,7 +133,7 @@ demo: deps
 	diff golden/golden.raw out.raw && echo "demo: out.raw is identical to golden/golden.raw"
 
 test: deps deps-realworld
-	$(MAKE) --no-print-directory all asan-lib golden
+	$(MAKE) --no-print-directory all asan-lib golden abi-probe
 	PYTHONPATH=python $(PYTHON) -m pytest -q tests
 	$(MAKE) --no-print-directory asan-test
 

@@ -199,7 +199,7 @@ void da__audio_retain(da_audio *audio)
     atomic_fetch_add(&((da_buffer *)audio)->refs, 1);
 }
 
-void da_audio_free(da_audio **audio)
+void da_audio_release(da_audio **audio)
 {
     if (audio == NULL || *audio == NULL)
         return;

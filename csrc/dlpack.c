@@ -49,14 +49,14 @@ typedef struct export_block {
 static void delete_legacy(dl_managed *self)
 {
     export_block *b = self->manager_ctx;
-    da_audio_free(&b->audio);
+    da_audio_release(&b->audio);
     free(b);
 }
 
 static void delete_versioned(dl_managed_versioned *self)
 {
     export_block *b = self->manager_ctx;
-    da_audio_free(&b->audio);
+    da_audio_release(&b->audio);
     free(b);
 }
 

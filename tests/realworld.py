@@ -132,11 +132,21 @@ def id3v2_size(data: bytes) -> int:
                  (data[9] & 0x7F))
 
 
+def xing_at(data: bytes) -> int:
+    """Where the Xing or Info tag of an MP3's first frame starts."""
+    x = data.find(b"Info")
+    return x if x >= 0 else data.find(b"Xing")
+
+
+def xing_frames(data: bytes) -> int:
+    """The frame count the Xing or Info tag states."""
+    x = xing_at(data)
+    return struct.unpack(">I", data[x + 8:x + 12])[0]
+
+
 def lame_tag_at(data: bytes) -> int:
     """Offset of the 'LAME' string in the Info/Xing frame."""
-    x = data.find(b"Info")
-    if x < 0:
-        x = data.find(b"Xing")
+    x = xing_at(data)
     flags = struct.unpack(">I", data[x + 4:x + 8])[0]
     at = x + 8 + (4 if flags & 1 else 0) + (4 if flags & 2 else 0) + (100 if flags & 4 else 0) + \
         (4 if flags & 8 else 0)
@@ -164,9 +174,7 @@ def crc16_lame(buf: bytes) -> int:
 
 
 def set_xing_frames(data: bytearray, frames: int) -> None:
-    x = data.find(b"Info")
-    if x < 0:
-        x = data.find(b"Xing")
+    x = xing_at(data)
     data[x + 8:x + 12] = struct.pack(">I", frames)
     frame = data.find(b"\xff", id3v2_size(data))
     crc_at = lame_tag_at(data) + 34
@@ -176,9 +184,7 @@ def set_xing_frames(data: bytearray, frames: int) -> None:
 def vbri_from_xing(data: bytearray, frames: int) -> bytearray:
     """Rewrites the LAME Info frame as a Fraunhofer VBRI frame claiming `frames` frames."""
     first = data.find(b"\xff", id3v2_size(data))
-    x = data.find(b"Info")
-    if x < 0:
-        x = data.find(b"Xing")
+    x = xing_at(data)
     body = bytearray(data)
     end = x + 120 + 36
     body[x:end] = bytes(end - x)
@@ -462,10 +468,7 @@ def _lame_pad(start: int, end: int):
 
 def _xing_frames(delta: int):
     def change(data: bytearray) -> bytes:
-        x = data.find(b"Info")
-        if x < 0:
-            x = data.find(b"Xing")
-        n = struct.unpack(">I", data[x + 8:x + 12])[0]
+        n = xing_frames(data)
         set_xing_frames(data, max(1, n + delta))
         return bytes(data)
     return change
@@ -473,10 +476,7 @@ def _xing_frames(delta: int):
 
 def _vbri(delta: int):
     def change(data: bytearray) -> bytes:
-        x = data.find(b"Info")
-        if x < 0:
-            x = data.find(b"Xing")
-        n = struct.unpack(">I", data[x + 8:x + 12])[0]
+        n = xing_frames(data)
         return bytes(vbri_from_xing(data, max(1, n + delta)))
     return change
 

@@ -12,6 +12,7 @@ import pytest
 import decode_audio
 from conftest import ROOT
 from decode_audio import ffmpeg_utils
+from decode_audio._components import ffmpeg_components
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def test_protocols_list_file_and_http_both_ways():
 
 def test_an_unknown_kind_of_listing_fails_in_c_naming_it():
     with pytest.raises(decode_audio.DecodeAudioError, match="list components: unknown kind 99"):
-        ffmpeg_utils._components(99)
+        ffmpeg_components(99)
 
 
 def test_build_config_is_the_configure_line():

@@ -19,6 +19,8 @@ import os
 import sys
 from typing import Any, BinaryIO, List, Optional
 
+import numpy as np
+
 from . import __version__, decode, ffmpeg_utils, get_versions, info, save
 from ._errors import DecodeAudioError
 
@@ -83,8 +85,6 @@ def _samples(audio: Any, via: str) -> memoryview:
     elif via == "torch":
         array = audio.torch().numpy()
     else:
-        import numpy as np
-
         array = np.from_dlpack(audio)
     return memoryview(array).cast("B")
 

@@ -8,49 +8,13 @@ from typing import Any, Optional, Tuple
 import numpy as np
 
 from . import _lib
+from ._dtypes import DTYPE_NAMES, NUMPY_DTYPES
 
-__all__ = ["Audio", "DTYPES", "dtype_code"]
-
-# One table: user-facing dtype name -> C code (da_dtype).
-DTYPES = {
-    "uint8": 0,
-    "int8": 1,
-    "int16": 2,
-    "int32": 3,
-    "float32": 4,
-    "float64": 5,
-}
-_NAMES = {code: name for name, code in DTYPES.items()}
-_NUMPY = {code: np.dtype(name) for name, code in DTYPES.items()}
+__all__ = ["Audio", "live_buffers"]
 
 _LEGACY = b"dltensor"
 _VERSIONED = b"dltensor_versioned"
 _KDL_CPU = 1
-
-
-# dtypes already looked up (names, NumPy and torch dtypes), so a call costs one dict lookup
-_CODES: dict = dict(DTYPES)
-
-
-def dtype_code(dtype: Any) -> int:
-    """The C code of a dtype given as a name, a NumPy dtype or a torch dtype."""
-    try:
-        return _CODES[dtype]
-    except (KeyError, TypeError):
-        pass
-    name = str(dtype).replace("torch.", "")
-    try:
-        name = np.dtype(name).name
-    except TypeError:
-        pass
-    code = DTYPES.get(name)
-    if code is None:
-        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
-    try:
-        _CODES[dtype] = code
-    except TypeError:
-        pass
-    return code
 
 
 def _destroy_capsule(capsule: int) -> None:
@@ -121,7 +85,7 @@ class Audio:
     @property
     def dtype(self) -> np.dtype:
         """The NumPy dtype of the samples."""
-        return _NUMPY[self._struct.dtype]
+        return NUMPY_DTYPES[self._struct.dtype]
 
     @property
     def shape(self) -> Tuple[int, int]:
@@ -146,7 +110,7 @@ class Audio:
     def __repr__(self) -> str:
         layout = "channels, frames" if self.channels_first else "frames, channels"
         return (
-            f"Audio(shape={self.shape} ({layout}), dtype={_NAMES[self._struct.dtype]}, "
+            f"Audio(shape={self.shape} ({layout}), dtype={DTYPE_NAMES[self._struct.dtype]}, "
             f"sample_rate={self.sample_rate})"
         )
 
@@ -206,7 +170,7 @@ class Audio:
         if copy:
             raise BufferError("decode_audio exports without copying; copy=True is not supported")
         versioned = max_version is not None and tuple(max_version) >= (1, 0)
-        managed = ctypes.c_void_p()
+        managed = _lib.DLPackHandle()
         _lib.da_audio_to_dlpack(
             self._ptr, int(versioned), ctypes.byref(managed), _lib.error_buffer(), _lib.ERROR_SIZE
         )
@@ -220,7 +184,7 @@ class Audio:
 
 
 def _release(ptr: Any) -> None:
-    _lib.da_audio_free(ctypes.byref(ptr))
+    _lib.da_audio_release(ctypes.byref(ptr))
 
 
 def live_buffers() -> int:

@@ -200,7 +200,7 @@ static int decode(const da_source *src, const da_decode_options *given)
         if (ret >= 0)
             da_dlpack_release(managed, versioned);
     }
-    da_audio_free(&audio);
+    da_audio_release(&audio);
     return ret;
 }
 
@@ -216,7 +216,7 @@ static int read_chunks(const da_source *src, int chunks, int sample_rate)
         da_audio *chunk = NULL;
         ret = da_reader_read(r, 4000, &chunk, err, sizeof err);
         int64_t n = chunk != NULL ? chunk->num_frames : 0;
-        da_audio_free(&chunk);
+        da_audio_release(&chunk);
         if (n == 0)
             break;
     }
