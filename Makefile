@@ -50,8 +50,9 @@ BUILD := build
 OBJS := $(SRCS:csrc/%.c=$(BUILD)/%.o)
 ASAN_OBJS := $(SRCS:csrc/%.c=$(BUILD)/asan/%.o)
 
-.PHONY: all lib deps deps-system deps-python deps-pipelines golden demo test asan-lib asan-test \
-        bench bench-pipelines clean abi-probe deps-valgrind valgrind-test deps-fuzz fuzz-build fuzz
+.PHONY: all lib deps deps-system deps-python deps-pipelines deps-realworld golden demo test \
+        asan-lib asan-test bench bench-pipelines clean abi-probe deps-valgrind valgrind-test \
+        deps-fuzz fuzz-build fuzz
 
 all: lib decode_audio_ffmpeg
 
@@ -144,10 +145,24 @@ demo: deps
 	PYTHONPATH=python $(PYTHON) -m decode_audio -i golden/test.wav -o out.raw
 	diff golden/golden.raw out.raw && echo "demo: out.raw is identical to golden/golden.raw"
 
-test: deps
+test: deps deps-realworld
 	$(MAKE) --no-print-directory all asan-lib golden abi-probe
 	PYTHONPATH=python $(PYTHON) -m pytest -q tests
 	$(MAKE) --no-print-directory asan-test
+
+# ---- the real-world corpus (tests/realworld.py): Debian's encoders, installed when missing ----
+REALWORLD_TOOLS := lame:lame flac:flac oggenc:vorbis-tools opusenc:opus-tools speexenc:speex \
+                   wavpack:wavpack sox:sox twolame:twolame mkvmerge:mkvtoolnix \
+                   mpcenc:musepack-tools sndfile-convert:sndfile-programs \
+                   AtomicParsley:atomicparsley id3v2:id3v2
+deps-realworld:
+	@missing=; for t in $(REALWORLD_TOOLS); do \
+	    command -v $${t%%:*} >/dev/null || missing="$$missing $${t#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing the real-world corpus' encoders:$$missing"; \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y \
+	        -qq -o DPkg::Lock::Timeout=600 --no-install-recommends $$missing >/dev/null; \
+	fi
 
 # The decoding tests again, with the library built with AddressSanitizer and UBSan.
 ASAN_RUNTIME = $(shell $(CC) -print-file-name=libasan.so):$(shell $(CC) -print-file-name=libubsan.so)
@@ -157,7 +172,7 @@ ASAN_TESTS ?= tests/test_formats.py tests/test_errors.py tests/test_zero_copy.py
               tests/test_reader.py tests/test_video_writer.py tests/test_backends.py \
               tests/test_ffmpeg_utils.py tests/test_on_error.py tests/test_diagnostics.py \
               tests/test_broken.py tests/test_fuzz_regressions.py tests/test_fast_paths.py \
-              tests/test_pickle.py
+              tests/test_pickle.py tests/test_realworld.py
 asan-test: asan-lib
 	LD_PRELOAD=$(ASAN_RUNTIME) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
