@@ -1,5 +1,6 @@
 /* avio.c - the I/O under a demuxer: paths and URLs with protocol and format whitelists, memory
- * and the caller's read/seek callbacks through a custom AVIOContext. */
+ * and the caller's read/seek callbacks through a custom AVIOContext, and a read elsewhere in
+ * the input that goes back to where the demuxer was. */
 #include <stdio.h>
 #include <string.h>
 
@@ -190,6 +191,17 @@ int da__io_prepare(da_io *io, const da_source *src, const da_open_options *opt,
         *url = av_strdup("");
     }
     return *url == NULL ? AVERROR(ENOMEM) : 0;
+}
+
+int da__io_read_at(AVIOContext *pb, int64_t pos, uint8_t *buf, int len)
+{
+    int64_t here = pb != NULL ? avio_tell(pb) : -1;
+    if (here < 0 || !(pb->seekable & AVIO_SEEKABLE_NORMAL) || avio_seek(pb, pos, SEEK_SET) < 0)
+        return 0;
+    int got = avio_read(pb, buf, len);
+    if (avio_seek(pb, here, SEEK_SET) < 0)
+        return AVERROR(EIO);
+    return got > 0 ? got : 0;
 }
 
 void da__io_close(da_io *io)

@@ -251,6 +251,28 @@ DA_API void da_dlpack_release(void *managed, int versioned);
 /* Number of da_audio buffers alive in this process (for leak tests). */
 DA_API int da_live_buffers(int64_t *count);
 
+/* A new da_audio shaped as `like` says (dtype, num_frames, num_channels, sample_rate,
+ * channels_first, decode_errors; its data and the other fields are ignored), holding a copy of
+ * the num_frames * num_channels samples at `data` (C-contiguous in that layout), or zeros
+ * when `data` is NULL. Stored in *out; freed by da_audio_release(). For rebuilding a decoded
+ * buffer elsewhere, e.g. one that crossed a process boundary. */
+DA_API int da_audio_new(const da_audio *like, const void *data, da_audio **out, char *err,
+                        size_t err_size);
+
+/* ---- DLPack capsules for Python ----
+ * A Python capsule holding a tensor of da_audio_to_dlpack() is freed by
+ * da_dlpack_capsule_destructor(), a plain C function, so an unconsumed capsule is freed
+ * without running Python code. It reaches the capsule through CPython's PyCapsule_IsValid and
+ * PyCapsule_GetPointer, whose addresses the binding passes once; until then it frees
+ * nothing. */
+DA_API int da_dlpack_set_capsule_api(int (*is_valid)(void *capsule, const char *name),
+                                     void *(*get_pointer)(void *capsule, const char *name));
+
+/* A PyCapsule destructor: frees the tensor of a capsule named "dltensor" or
+ * "dltensor_versioned"; a consumer renames the capsule it takes ("used_dltensor"), which is then
+ * left alone. Called by Python with the GIL held. */
+DA_API void da_dlpack_capsule_destructor(void *capsule);
+
 /* ---- Encoding and muxing ---- */
 
 /* Write `size` bytes; return the count written (== size), or a negative value on failure. */

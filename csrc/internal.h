@@ -134,6 +134,10 @@ DA_PRIVATE int da__io_prepare(da_io *io, const da_source *src, const da_open_opt
                               const AVInputFormat *named, AVFormatContext *fmt,
                               AVDictionary **options, char **url);
 DA_PRIVATE void da__io_close(da_io *io);
+/* Reads up to `len` bytes at `pos` of a seekable `pb` (a demuxer's, mid-read) and goes back
+ * to where it was: the bytes read (0 when `pb` cannot seek or has nothing there), or
+ * AVERROR(EIO) when it cannot go back. */
+DA_PRIVATE int da__io_read_at(AVIOContext *pb, int64_t pos, uint8_t *buf, int len);
 
 /* ---- pcm.c: plain PCM WAV without libavformat ---- */
 
@@ -171,6 +175,12 @@ typedef struct da_input {
     int64_t sent_pts;         /* timestamp of the last packet sent to the decoder */
     int stream_info_skipped;  /* no stream info was read: the MP3 frame header or FLAC
                                  STREAMINFO (through the decoder) has what decoding needs */
+    /* Ogg with one logical stream (input.c, when it opens) */
+    int ogg_single_page;      /* its first audio page ends it: FFmpeg 5.1 times those packets
+                                 one block late and trims the end by that much too far */
+    int64_t ogg_end;          /* that page's granule position: where the stream ends */
+    int ogg_unplaced;         /* timestamps do not place samples: the first granule is not
+                                 where FFmpeg starts counting, or another link follows */
     char name[256];           /* how messages name the source */
 } da_input;
 
@@ -191,9 +201,13 @@ DA_PRIVATE int da__input_native_dtype(const da_input *in);
 /* Nonzero when the demuxer is MP4/MOV's. */
 DA_PRIVATE int da__input_is_mov(const da_input *in);
 /* Frames a full decode ends at, where the container says so more exactly than the decoder
- * (MP4's declared duration leaves out AAC's end padding; a streamed MP3's LAME tag); -1
- * otherwise. */
+ * (MP4's declared duration leaves out AAC's end padding; a streamed MP3's LAME tag; an Ogg
+ * Vorbis or FLAC stream's last granule position); -1 otherwise. */
 DA_PRIVATE int64_t da__stream_end(const da_input *in);
+/* Whether the stream's timestamps count whole samples (1/rate or a finer multiple of it), so
+ * durations and positions convert to sample counts without rounding. Matroska's
+ * milliseconds and MPEG's 90 kHz do not. */
+DA_PRIVATE int da__input_counts_samples(const da_input *in);
 /* Nonzero when the container's index lies where a non-seekable input cannot reach it. */
 DA_PRIVATE int da__index_unreachable(const da_input *in);
 /* Says so in err and returns the error code for it. */

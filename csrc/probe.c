@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <libavutil/avstring.h>
+#include <libavutil/crc.h>
 #include <libavutil/intreadwrite.h>
 
 #include "internal.h"
@@ -59,6 +60,68 @@ static int bits_per_sample(const AVCodecParameters *par)
     return 0;
 }
 
+/* The index after the last sample of the FLAC frame whose header is at p[0..n)
+ * (`fixed_block` being STREAMINFO's largest block size); -1 when p holds no valid header (its
+ * CRC-8 included) or its frame does not run to p[n - 1] (its CRC-16). */
+static int64_t flac_frame_end(const uint8_t *p, int n, int fixed_block)
+{
+    if (n < 16 || p[0] != 0xff || (p[1] & 0xfe) != 0xf8)
+        return -1;
+    int variable = p[1] & 1, bs_code = p[2] >> 4, sr_code = p[2] & 15;
+    int q = 4, first = p[q], nlen = 1;
+    if (first >= 0xc0 && first < 0xfe)
+        while (nlen < 7 && (first << nlen) & 0x80)
+            nlen++;
+    else if (first >= 0x80)
+        return -1;
+    int64_t number = nlen == 1 ? first : first & (0x3f >> (nlen - 1));
+    for (int i = 1; i < nlen; i++)
+        number = (number << 6) | (p[q + i] & 0x3f);
+    q += nlen;
+    int64_t bs;
+    if (bs_code == 0 || q + 4 > n)
+        return -1;
+    if (bs_code == 1)
+        bs = 192;
+    else if (bs_code <= 5)
+        bs = 576 << (bs_code - 2);
+    else if (bs_code == 6)
+        bs = p[q++] + 1;
+    else if (bs_code == 7)
+        bs = AV_RB16(p + q) + 1, q += 2;
+    else
+        bs = 256 << (bs_code - 8);
+    q += sr_code == 12 ? 1 : (sr_code == 13 || sr_code == 14) ? 2 : 0;
+    if (sr_code == 15 || av_crc(av_crc_get_table(AV_CRC_8_ATM), 0, p, q + 1) != 0 ||
+        av_crc(av_crc_get_table(AV_CRC_16_ANSI), 0, p, n) != 0)
+        return -1;
+    return variable ? number + bs : number * fixed_block + bs;
+}
+
+/* Where a FLAC stream ends, from its last frame's header: the frame that ends the file (its
+ * CRC-16 runs to the last byte) within the last 256 KiB; -1 when none is found there or the
+ * input cannot seek. STREAMINFO's total is only what the encoder wrote: tools that cut, join
+ * or stream FLAC leave it wrong or zero. */
+static int64_t flac_last_frame_end(const da_input *in)
+{
+    AVIOContext *pb = in->fmt->pb;
+    const AVCodecParameters *par = in->stream->codecpar;
+    int64_t size = pb != NULL ? avio_size(pb) : -1;
+    if (size <= 0 || par->extradata_size < 34)
+        return -1;
+    int fixed_block = AV_RB16(par->extradata + 2); /* STREAMINFO's largest block size */
+    int len = size > (256 << 10) ? (256 << 10) : (int)size;
+    uint8_t *buf = av_malloc(len);
+    if (buf == NULL)
+        return -1;
+    int64_t end = -1;
+    if (da__io_read_at(pb, size - len, buf, len) == len)
+        for (int p = len - 16; p >= 0 && end < 0; p--)
+            end = flac_frame_end(buf + p, len - p, fixed_block);
+    av_free(buf);
+    return end;
+}
+
 /* The frame count from the header, and whether a full decode is known to give exactly that. */
 static int64_t header_frames(const da_input *in, int *exact)
 {
@@ -82,45 +145,162 @@ static int64_t header_frames(const da_input *in, int *exact)
     const char *container = in->fmt->iformat->name;
     int pcm = da__codec_is_pcm(par->codec_id);
     int ogg = strcmp(container, "ogg") == 0;
-    if (par->codec_id == AV_CODEC_ID_OPUS && ogg) {
+    if (ogg && in->ogg_unplaced) {
+        /* counted by decoding */
+    } else if (par->codec_id == AV_CODEC_ID_OPUS && ogg) {
         /* the granule count includes the encoder's priming, which decoding drops */
         n -= par->initial_padding;
         *exact = 1;
     } else if ((pcm && in->fmt->duration_estimation_method != AVFMT_DURATION_FROM_BITRATE) ||
-               (par->codec_id == AV_CODEC_ID_FLAC && strcmp(container, "flac") == 0) ||
                (par->codec_id == AV_CODEC_ID_VORBIS && ogg)) {
         *exact = 1;
+    } else if (par->codec_id == AV_CODEC_ID_FLAC && strcmp(container, "flac") == 0) {
+        /* STREAMINFO's total is a hint, taken when the last frame ends there */
+        *exact = flac_last_frame_end(in) == n;
     }
     return n > 0 ? n : 0;
 }
 
+/* The skip-samples marks of a packet: 1 with the priming to drop at its start (never
+ * negative) in *skip and the padding to drop at its end in *pad; 0, leaving both, without. */
+static int packet_marks(const AVPacket *pkt, int64_t *skip, int64_t *pad)
+{
+    size_t size = 0;
+    const uint8_t *sd = av_packet_get_side_data(pkt, AV_PKT_DATA_SKIP_SAMPLES, &size);
+    if (sd == NULL || size < 8)
+        return 0;
+    *skip = (int32_t)AV_RL32(sd) > 0 ? (int32_t)AV_RL32(sd) : 0;
+    *pad = (int32_t)AV_RL32(sd + 4);
+    return 1;
+}
+
+/* What of a packet's `frames` the decoder keeps, applying the marks as libavcodec's
+ * discard_samples does: the skip at the start runs on across packets until used up (*skip
+ * keeps what is left), and the end padding counts only when not longer than what is left. */
+static int64_t kept_frames(int64_t frames, int64_t *skip, int64_t pad)
+{
+    if (*skip >= frames) {
+        *skip -= frames;
+        return 0;
+    }
+    frames -= *skip;
+    *skip = 0;
+    return pad > 0 && pad <= frames ? frames - pad : frames;
+}
+
+/* AAC packets are decoded at the start until one gives audio, for the packets before it,
+ * which the container times but the decoder turns into nothing: an AAC frame holding only a
+ * program config or fill element (some encoders start with one), or one the decoder rejects. */
+#define MAX_HEAD_PACKETS 16
+
+/* The decoder, set not to trim (AV_CODEC_FLAG2_SKIP_MANUAL), for looking at the first
+ * packets; head_end() puts it back as it was. */
+typedef struct head_look {
+    AVFrame *frame;
+    int flags2;               /* the decoder's own */
+    int silent;               /* packets that decoded to nothing */
+} head_look;
+
+static int head_start(da_input *in, head_look *h)
+{
+    h->silent = 0;
+    h->flags2 = in->dec->flags2;
+    h->frame = av_frame_alloc();
+    if (h->frame == NULL)
+        return AVERROR(ENOMEM);
+    in->dec->flags2 |= AV_CODEC_FLAG2_SKIP_MANUAL;
+    return 0;
+}
+
+/* Decodes one packet: the frames it gave in *got (0 for nothing, counted in h->silent);
+ * AVERROR(ENOSYS) past MAX_HEAD_PACKETS of nothing. */
+static int head_packet(da_input *in, head_look *h, AVPacket *pkt, int *got)
+{
+    *got = 0;
+    int ret = avcodec_send_packet(in->dec, pkt);
+    if (ret >= 0) {
+        ret = avcodec_receive_frame(in->dec, h->frame);
+        *got = ret >= 0 ? h->frame->nb_samples : 0;
+        av_frame_unref(h->frame);
+    }
+    if (ret == AVERROR(ENOMEM))
+        return ret;
+    if (*got == 0 && ++h->silent >= MAX_HEAD_PACKETS)
+        return AVERROR(ENOSYS);
+    return 0;
+}
+
+static int head_end(da_input *in, head_look *h, int ret)
+{
+    if (h->frame != NULL) {
+        in->dec->flags2 = h->flags2;
+        avcodec_flush_buffers(in->dec);
+    }
+    av_frame_free(&h->frame);
+    return in->io.callback_failed ? DA_ERR_CALLBACK : ret;
+}
+
+/* An MP4's AAC decodes to the index's packets less those at the start that give nothing, of
+ * the first audio frame's size each, less the start skip; the container's duration (its edit
+ * list, or the packets' times without one) can only end it earlier. Lowers *count to that;
+ * leaves it where the index is unusable. */
+static int mov_aac_frames(da_input *in, int64_t *count)
+{
+    int64_t entries = avformat_index_get_entries_count(in->stream);
+    if (entries <= 0)
+        return 0;
+    head_look h;
+    int ret = head_start(in, &h), out = 0, first = 1;
+    int64_t skip = 0, pad = 0;
+    while (ret >= 0 && out == 0 && (ret = av_read_frame(in->fmt, in->pkt)) >= 0) {
+        if (in->pkt->stream_index == in->stream_index) {
+            if (first)
+                packet_marks(in->pkt, &skip, &pad);
+            first = 0;
+            ret = head_packet(in, &h, in->pkt, &out);
+        }
+        av_packet_unref(in->pkt);
+    }
+    ret = head_end(in, &h, ret);
+    if (ret == DA_ERR_CALLBACK || ret == AVERROR(ENOMEM))
+        return ret;
+    int64_t n = out > 0 ? (entries - h.silent) * out - skip : INT64_MAX;
+    if (n < *count)
+        *count = n > 0 ? n : 0;
+    return 0;
+}
+
 /* Counts the frames a full decode gives from packet durations, less the priming and padding
- * the container marks for removal: exact for codecs whose every packet decodes to its duration. */
+ * the container marks for removal (kept_frames): exact for codecs whose every packet decodes
+ * to its duration, where timestamps count whole samples. A count is never negative. */
 static int count_by_demuxing(da_input *in, int64_t *count)
 {
-    int64_t n = 0, trimmed = 0;
-    int ret;
+    if (!da__input_counts_samples(in))
+        return AVERROR(ENOSYS);
+    AVRational tb = in->stream->time_base, per_sample = {1, in->dec->sample_rate};
+    /* AAC's first packets are decoded until one gives audio: those before it count nothing */
+    int head = in->stream->codecpar->codec_id == AV_CODEC_ID_AAC;
+    head_look h = {0};
+    int ret = head ? head_start(in, &h) : 0;
+    int64_t n = 0, skip = 0;
     AVPacket *pkt = in->pkt;
-    while ((ret = av_read_frame(in->fmt, pkt)) >= 0) {
+    while (ret >= 0 && (ret = av_read_frame(in->fmt, pkt)) >= 0) {
         if (pkt->stream_index == in->stream_index) {
-            if (pkt->duration <= 0) {
-                av_packet_unref(pkt);
-                return AVERROR(ENOSYS);
-            }
-            n += pkt->duration;
-            size_t size = 0;
-            const uint8_t *skip = av_packet_get_side_data(pkt, AV_PKT_DATA_SKIP_SAMPLES, &size);
-            if (skip != NULL && size >= 8)
-                trimmed += (int64_t)AV_RL32(skip) + (int64_t)AV_RL32(skip + 4);
+            int64_t frames = av_rescale_q(pkt->duration, tb, per_sample), pad = 0;
+            int got = 1;
+            packet_marks(pkt, &skip, &pad);
+            if (pkt->duration <= 0)
+                ret = AVERROR(ENOSYS);
+            else if (head && (ret = head_packet(in, &h, pkt, &got)) >= 0)
+                head = got == 0;
+            n += ret >= 0 && got > 0 ? kept_frames(frames, &skip, pad) : 0;
         }
         av_packet_unref(pkt);
     }
-    if (in->io.callback_failed)
-        return DA_ERR_CALLBACK;
-    if (ret == AVERROR(ENOMEM))
+    ret = head_end(in, &h, ret);
+    if (ret == DA_ERR_CALLBACK || ret == AVERROR(ENOMEM) || ret == AVERROR(ENOSYS))
         return ret;
-    AVRational tb = in->stream->time_base;
-    *count = av_rescale_q(n, tb, (AVRational){1, in->dec->sample_rate}) - trimmed;
+    *count = n;
     return 0;
 }
 
@@ -141,6 +321,35 @@ static int count_by_decoding(da_input *in, int64_t *count)
         return ret;
     *count = n;
     return 0;
+}
+
+/* Betters the header's count in info where that is cheap (MP4's AAC), and where
+ * `count_exactly` asks and the header's is not certain, counts: by demuxing where that is
+ * exact, else by decoding. */
+static int count_frames(da_input *in, int count_exactly, da_info *info)
+{
+    enum AVCodecID id = in->stream->codecpar->codec_id;
+    int ret = 0;
+    /* cheap (a packet or two), so done for estimates too, which the header's count says are
+     * exact for MP4 */
+    if (info->num_frames_exact && id == AV_CODEC_ID_AAC && da__input_is_mov(in) &&
+        (ret = mov_aac_frames(in, &info->num_frames)) < 0)
+        return ret;
+    if (!count_exactly || info->num_frames_exact)
+        return 0;
+    if (id == AV_CODEC_ID_MP3 || id == AV_CODEC_ID_MP2 || id == AV_CODEC_ID_AC3 ||
+        id == AV_CODEC_ID_EAC3 || (id == AV_CODEC_ID_AAC && !da__input_is_mov(in))) {
+        ret = count_by_demuxing(in, &info->num_frames);
+        if (ret != AVERROR(ENOSYS)) {
+            info->num_frames_exact = ret >= 0;
+            return ret;
+        }
+        if ((ret = da__input_rewind(in)) < 0)
+            return ret;
+    }
+    ret = count_by_decoding(in, &info->num_frames);
+    info->num_frames_exact = ret >= 0;
+    return ret;
 }
 
 static int collect_tags(const AVDictionary *container, const AVDictionary *stream, da_info *info)
@@ -213,25 +422,9 @@ int da_probe(const da_source *src, const da_open_options *opt, int count_exactly
         ret = da__unreachable_error(in, err, err_size);
         goto end;
     }
-    enum AVCodecID id = par->codec_id;
-    if (count_exactly && !header_exact &&
-        (id == AV_CODEC_ID_MP3 || id == AV_CODEC_ID_MP2 || id == AV_CODEC_ID_AC3 ||
-         id == AV_CODEC_ID_EAC3 || (id == AV_CODEC_ID_AAC && !da__input_is_mov(in)))) {
-        ret = count_by_demuxing(in, &info->num_frames);
-        if (ret >= 0)
-            header_exact = info->num_frames_exact = 1;
-        else if (ret != AVERROR(ENOSYS))
-            goto counting_failed;
-        else if ((ret = da__input_rewind(in)) < 0)
-            goto counting_failed;
-        ret = 0;
-    }
-    if (count_exactly && !header_exact) {
-        ret = count_by_decoding(in, &info->num_frames);
-        if (ret < 0)
-            goto counting_failed;
-        info->num_frames_exact = 1;
-    }
+    ret = count_frames(in, count_exactly, info);
+    if (ret < 0)
+        goto counting_failed;
     if (info->num_frames_exact && info->sample_rate > 0)
         info->duration = (double)info->num_frames / info->sample_rate;
     else if (in->fmt->duration != AV_NOPTS_VALUE && in->fmt->duration > 0)

@@ -26,6 +26,13 @@ int da__window_policy(const da_input *in, int exact_window, int64_t *preroll)
     const char *demuxer = in->fmt->iformat->name;
     int stamped = seekable && (strcmp(demuxer, "ogg") == 0 || strstr(demuxer, "mp4") != NULL);
     *preroll = 0;
+    /* a window is placed by timestamps after a seek or skip: ones rounded to a coarser unit
+     * than a sample (Matroska's milliseconds) cannot place it exactly */
+    if (exact_window && !da__input_counts_samples(in))
+        return DA_ENTER_FROM_START;
+    /* nor can Ogg timestamps that are off by a block, or that start again in a chain */
+    if (in->ogg_single_page || in->ogg_unplaced)
+        return DA_ENTER_FROM_START;
     if (da__codec_is_pcm(par->codec_id)) {
         /* PCM demuxers seek by the header's byte rate; where it disagrees with the sample
          * rate and size, a seek lands elsewhere than its timestamps say, so such input is

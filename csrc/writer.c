@@ -291,6 +291,26 @@ int da_writer_set_metadata(da_writer *w, const char *key, const char *value, cha
     return ret < 0 ? da__fail(ret, err, err_size, "set metadata of '%s'", w->name) : 0;
 }
 
+/* MP4's edit list, which states where the audio ends, counts in the movie's timescale:
+ * FFmpeg's default of 1000 rounds the length to a millisecond (5121 frames at 44.1 kHz came
+ * back as 5116). Audio-only files count in the sample rate unless `dict` says otherwise. */
+static int default_movie_timescale(const AVFormatContext *oc, AVDictionary **dict)
+{
+    int audio_rate = 0, video = 0;
+    for (unsigned i = 0; i < oc->nb_streams; i++) {
+        const AVCodecParameters *par = oc->streams[i]->codecpar;
+        if (par->codec_type == AVMEDIA_TYPE_AUDIO && audio_rate == 0)
+            audio_rate = par->sample_rate;
+        video |= par->codec_type == AVMEDIA_TYPE_VIDEO;
+    }
+    /* (a muxer's private data starts with its AVClass only when it has options) */
+    if (audio_rate > 0 && !video && oc->oformat->priv_class != NULL && oc->priv_data != NULL &&
+        av_opt_find(oc->priv_data, "movie_timescale", NULL, 0, 0) != NULL &&
+        av_dict_get(*dict, "movie_timescale", NULL, 0) == NULL)
+        return av_dict_set_int(dict, "movie_timescale", audio_rate, 0);
+    return 0;
+}
+
 int da_writer_start(da_writer *w, const char *const *options, char *err, size_t err_size)
 {
     if (w == NULL || w->started || w->nb_streams == 0)
@@ -300,6 +320,8 @@ int da_writer_start(da_writer *w, const char *const *options, char *err, size_t 
     da__log_reset();
     AVDictionary *dict = NULL;
     int ret = da__dict_set_pairs(&dict, options);
+    if (ret >= 0)
+        ret = default_movie_timescale(w->oc, &dict);
     if (ret >= 0)
         ret = avformat_write_header(w->oc, &dict);
     if (ret < 0)

@@ -79,6 +79,12 @@ def test_versions_are_the_running_libraries():
     assert ffmpeg_utils.get_versions is decode_audio.get_versions
 
 
+def test_versions_say_which_ffmpeg_build():
+    # The wheel's own FFmpeg is configured with --extra-version=<debian revision>+decode_audio.
+    bundled = "+decode_audio" in ffmpeg_utils.get_build_config()
+    assert ffmpeg_utils.get_versions()["ffmpeg_build"] == ("bundled" if bundled else "system")
+
+
 def test_top_level_reexports():
     for name in ("get_audio_decoders", "get_audio_encoders", "get_muxers", "get_demuxers",
                  "set_log_level", "get_log_level"):

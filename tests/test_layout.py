@@ -30,10 +30,12 @@ LAYERS: Dict[str, int] = {
     "io": OPERATIONS,
     "backends": BACKENDS, "backends.ffmpeg": BACKENDS, "backends.sox": BACKENDS,
     "backends.soundfile": BACKENDS,
+    "ray": ADAPTERS, "hf": ADAPTERS, "webdataset": ADAPTERS, "lhotse": ADAPTERS,
     "": TOP, "__main__": TOP,
 }
-# Third-party modules that may be imported inside a function: optional ones.
-OPTIONAL = {"torch", "soundfile"}
+# Third-party modules that may be imported inside a function: optional ones (the adapters'
+# engines among them).
+OPTIONAL = {"torch", "soundfile", "ray", "datasets", "lhotse"}
 
 
 def modules() -> Dict[str, str]:

@@ -66,7 +66,7 @@ def _version_text() -> str:
         f"{name} {'.'.join(map(str, v[name]))}"
         for name in ("libavutil", "libavcodec", "libavformat", "libavfilter", "libswresample")
     )
-    return f"decode_audio {__version__} (FFmpeg {v['ffmpeg']}: {libs})"
+    return f"decode_audio {__version__} ({v['ffmpeg_build']} FFmpeg {v['ffmpeg']}: {libs})"
 
 
 def _listing(readers: dict, writers: dict, reader: str, writer: str) -> str:

@@ -6,6 +6,7 @@ import base64
 import ctypes
 import html
 import io
+import pickle
 import wave
 from typing import Any, Optional, Tuple
 
@@ -13,7 +14,7 @@ import numpy as np
 
 from . import _lib
 from ._arrays import import_torch
-from ._dtypes import DTYPE_NAMES, NUMPY_DTYPES, dtype_code
+from ._dtypes import DTYPE_NAMES, DTYPES, NUMPY_DTYPES, dtype_code
 
 __all__ = ["Audio", "live_buffers", "convert_samples", "HTML_MAX_BYTES"]
 
@@ -24,17 +25,6 @@ HTML_MAX_BYTES = 10 * 2**20
 _LEGACY = b"dltensor"
 _VERSIONED = b"dltensor_versioned"
 _KDL_CPU = 1
-
-
-def _destroy_capsule(capsule: int) -> None:
-    # A consumer renames the capsule to "used_…" and takes over; otherwise it is ours to free.
-    for name, versioned in ((_LEGACY, 0), (_VERSIONED, 1)):
-        if _lib.PyCapsule_IsValid(capsule, name):
-            _lib.da_dlpack_release(_lib.PyCapsule_GetPointer(capsule, name), versioned)
-            return
-
-
-_CAPSULE_DESTRUCTOR = _lib.CAPSULE_DESTRUCTOR(_destroy_capsule)
 
 
 class Audio:
@@ -211,6 +201,19 @@ class Audio:
         """A torch tensor sharing the samples (no copy), through DLPack."""
         return import_torch("Audio.torch()").from_dlpack(self)
 
+    # --- pickling ---
+    def __reduce_ex__(self, protocol: Any) -> Tuple[Any, tuple]:
+        """Samples and metadata; with protocol 5 the samples go as one out-of-band buffer
+        when the pickler takes them (``buffer_callback``), in-band otherwise."""
+        samples = self.numpy()
+        if not samples.flags.c_contiguous:
+            # rows of a caller's wider `out` array: the frames decoded, made contiguous
+            samples = np.ascontiguousarray(samples)
+        s = self._struct
+        data: Any = pickle.PickleBuffer(samples) if protocol >= 5 else samples
+        return (_unpickle, (data, DTYPE_NAMES[s.dtype], s.num_frames, s.num_channels,
+                            s.sample_rate, bool(s.channels_first), s.decode_errors))
+
     # --- DLPack ---
     def __dlpack_device__(self) -> Tuple[int, int]:
         return (_KDL_CPU, 0)
@@ -245,7 +248,7 @@ class Audio:
         )
         try:
             return _lib.PyCapsule_New(
-                managed, _VERSIONED if versioned else _LEGACY, _CAPSULE_DESTRUCTOR
+                managed, _VERSIONED if versioned else _LEGACY, _lib.CAPSULE_DESTRUCTOR
             )
         except BaseException:
             _lib.da_dlpack_release(managed, int(versioned))
@@ -296,6 +299,23 @@ def convert_samples(x: np.ndarray, dtype: Any) -> np.ndarray:
         low, high = _LIMITS[name]
         return np.clip(wide, low, high).astype(target)
     return x.astype(target)
+
+
+def _unpickle(data: Any, dtype: str, num_frames: int, num_channels: int, sample_rate: int,
+              channels_first: bool, decode_errors: int) -> Audio:
+    """An Audio from pickled samples: copied once, into a new C buffer."""
+    # a view of whatever buffer the unpickler gives (bytes, bytearray, memoryview, array)
+    samples = np.frombuffer(data, dtype=np.uint8)
+    like = _lib.AudioStruct(num_frames=num_frames, num_channels=num_channels,
+                            sample_rate=sample_rate, dtype=DTYPES[dtype],
+                            channels_first=int(channels_first), decode_errors=decode_errors)
+    expected = num_frames * num_channels * NUMPY_DTYPES[like.dtype].itemsize
+    if samples.nbytes != expected:
+        raise ValueError(f"pickled audio holds {samples.nbytes} bytes; its shape needs {expected}")
+    ptr = ctypes.POINTER(_lib.AudioStruct)()
+    _lib.da_audio_new(ctypes.byref(like), samples.ctypes.data if expected else None,
+                      ctypes.byref(ptr), _lib.error_buffer(), _lib.ERROR_SIZE)
+    return Audio(ptr)
 
 
 def _release(ptr: Any) -> None:

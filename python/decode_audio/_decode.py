@@ -258,6 +258,8 @@ def decode_with_ffmpeg(src: SourceLike, values: Dict[str, Any], out: Any = None)
                 _lib.ERROR_SIZE,
             )
     except DecodeAudioError as e:
+        if e.source is None:
+            e.source = describe(src)
         if out is None or e.code not in (_lib.ERR_TOO_SMALL, _lib.ERR_ARGUMENT):
             raise
         if e.code == _lib.ERR_ARGUMENT:

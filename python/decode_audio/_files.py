@@ -130,7 +130,8 @@ class InPlace:
         """A DecodeAudioError naming the temporary file, renamed to name the target."""
         if (isinstance(e, DecodeAudioError) and self.path != self.target
                 and self.path in e.message):
-            return DecodeAudioError(e.message.replace(self.path, self.target), e.code)
+            source = e.source.replace(self.path, self.target) if e.source else e.source
+            return DecodeAudioError(e.message.replace(self.path, self.target), e.code, source)
         return None
 
 

@@ -113,7 +113,6 @@ class DLPackHandle(c_void_p):
 READ_FN = CFUNCTYPE(c_int64, c_void_p, c_void_p, c_int64)
 SEEK_FN = CFUNCTYPE(c_int64, c_void_p, c_int64, c_int)
 WRITE_FN = CFUNCTYPE(c_int64, c_void_p, c_void_p, c_int64)
-CAPSULE_DESTRUCTOR = CFUNCTYPE(None, c_void_p)
 
 
 @_struct("da_source")
@@ -326,6 +325,8 @@ da_audio_to_dlpack = _checked("da_audio_to_dlpack",
                               [POINTER(AudioStruct), c_int, POINTER(DLPackHandle)])
 da_dlpack_release = _declare("da_dlpack_release", None, [c_void_p, c_int])
 da_live_buffers = _declare("da_live_buffers", c_int, [POINTER(c_int64)])
+da_audio_new = _checked("da_audio_new",
+                        [POINTER(AudioStruct), c_void_p, POINTER(POINTER(AudioStruct))])
 da_get_versions = _declare("da_get_versions", c_int, [POINTER(Versions)])
 da_reader_open = _checked("da_reader_open",
                           [POINTER(Source), POINTER(DecodeOptions), POINTER(ReaderHandle)])
@@ -346,17 +347,21 @@ da_writer_free = _declare("da_writer_free", None, [POINTER(WriterHandle)])
 da_strerror = _declare("da_strerror", c_int, [c_int, *ERR])
 
 
-# Python's capsule API, for handing DLPack tensors to consumers. Pointers are passed as
-# c_void_p: a capsule destructor must not build a Python object from the dying capsule.
-PyCapsule_New = ctypes.pythonapi.PyCapsule_New
-PyCapsule_New.restype = ctypes.py_object
-PyCapsule_New.argtypes = [c_void_p, c_char_p, CAPSULE_DESTRUCTOR]
-PyCapsule_IsValid = ctypes.pythonapi.PyCapsule_IsValid
-PyCapsule_IsValid.restype = c_int
-PyCapsule_IsValid.argtypes = [c_void_p, c_char_p]
-PyCapsule_GetPointer = ctypes.pythonapi.PyCapsule_GetPointer
-PyCapsule_GetPointer.restype = c_void_p
-PyCapsule_GetPointer.argtypes = [c_void_p, c_char_p]
+# Python's capsule API, for handing DLPack tensors to consumers. An unconsumed capsule is freed
+# by the library's own C destructor, which calls CPython's capsule functions directly (no
+# Python code runs while a capsule dies).
+# ctypes.pythonapi's function objects are shared by every module of the process, and some set
+# their own argtypes on them: this prototype is this module's own.
+PyCapsule_New = ctypes.PYFUNCTYPE(ctypes.py_object, c_void_p, c_char_p, c_void_p)(
+    ("PyCapsule_New", ctypes.pythonapi))
+da_dlpack_set_capsule_api = _declare("da_dlpack_set_capsule_api", c_int, [c_void_p, c_void_p])
+da_dlpack_capsule_destructor = _declare("da_dlpack_capsule_destructor", None, [c_void_p])
+da_dlpack_set_capsule_api(
+    ctypes.cast(ctypes.pythonapi.PyCapsule_IsValid, c_void_p),
+    ctypes.cast(ctypes.pythonapi.PyCapsule_GetPointer, c_void_p),
+)
+# the address PyCapsule_New takes as the destructor
+CAPSULE_DESTRUCTOR = ctypes.cast(da_dlpack_capsule_destructor, c_void_p).value
 
 # ---- Video streams in the writer (decode_audio.h: "Video streams in the writer") ----
 

@@ -14,7 +14,7 @@ from ._decode import info, new_options, warn_skipped
 from ._dtypes import READER_SAMPLE_FORMATS, dtype_code
 from ._metadata import AudioMetaData
 from ._options import OPTIONS, accepted, fill_struct
-from ._source import Source, SourceLike, call_checked
+from ._source import Source, SourceLike, call_checked, is_seekable
 
 __all__ = ["stream", "StreamReader"]
 
@@ -149,6 +149,7 @@ class StreamReader:
         self._buffer_size = buffer_size
         self._meta: AudioMetaData = info(src, format=format, buffer_size=buffer_size,
                                          exact=False)
+        self._exact: Dict[int, AudioMetaData] = {}
         self._outputs: List[_Output] = []
         self._file_like = not isinstance(src, (str, os.PathLike, bytes, bytearray, memoryview))
 
@@ -167,13 +168,22 @@ class StreamReader:
         return self._meta.stream_index
 
     def get_src_stream_info(self, i: int) -> AudioMetaData:
-        """Describes audio stream `i` (a non-audio stream raises DecodeAudioError)."""
-        if i == self._meta.stream_index:
+        """Describes audio stream `i` (a non-audio stream raises DecodeAudioError).
+
+        `num_frames` is what `info` says, exact, counted on first use where the header only
+        estimates it; a non-seekable file-like cannot be read twice, so its default stream
+        keeps the header's count (``num_frames_exact`` says which)."""
+        if i in self._exact:
+            return self._exact[i]
+        rereadable = not self._file_like or is_seekable(self._src)
+        if i == self._meta.stream_index and (self._meta.num_frames_exact or not rereadable):
             return self._meta
-        if self._file_like:
-            raise ValueError("only the default audio stream of a file-like can be described")
-        return info(self._src, format=self._format, buffer_size=self._buffer_size, exact=False,
-                    stream_index=i)
+        if not rereadable:
+            raise ValueError("only the default audio stream of a non-seekable file-like can "
+                             "be described")
+        self._exact[i] = info(self._src, format=self._format, buffer_size=self._buffer_size,
+                              stream_index=i)
+        return self._exact[i]
 
     def add_basic_audio_stream(
         self,

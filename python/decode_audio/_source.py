@@ -18,7 +18,7 @@ from . import _lib
 from ._errors import DecodeAudioError
 from ._files import refuse_text_mode
 
-__all__ = ["SourceLike", "Source", "Destination", "call_checked"]
+__all__ = ["SourceLike", "Source", "Destination", "call_checked", "is_seekable"]
 
 SourceLike = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, Any]
 
@@ -107,7 +107,7 @@ class Source:
 
         s.read = _lib.READ_FN(read_cb)
         self._keep.append(s.read)
-        if _is_seekable(f):
+        if is_seekable(f):
             self._start = f.tell()
             s.seek = _seek_callback(f, self._start, self, report_size=True)
             s.seekable = 1
@@ -189,7 +189,8 @@ def _is_url(path: str, protocols: Optional[bytes]) -> bool:
     return scheme is not None and scheme.group(1) in allowed and scheme.group(1) != "file"
 
 
-def _is_seekable(f: Any) -> bool:
+def is_seekable(f: Any) -> bool:
+    """Whether a file-like is read with seeking (else as a stream, from its start once)."""
     if not (hasattr(f, "seek") and hasattr(f, "tell")):
         return False
     seekable = getattr(f, "seekable", None)
@@ -237,7 +238,7 @@ class Destination:
         s.kind = _lib.SOURCE_CALLBACKS
         s.write = _lib.WRITE_FN(write_cb)
         self._keep.append(s.write)
-        if _is_seekable(dst):
+        if is_seekable(dst):
             # a muxer never asks a destination for its size
             s.seek = _seek_callback(dst, dst.tell(), self, report_size=False)
             s.seekable = 1

@@ -49,7 +49,9 @@ def get_versions() -> Dict[str, Any]:
     -------
     dict
         ``{"decode_audio": (0, 1, 0), "libavutil": (57, 28, 100), ...}``, plus ``"ffmpeg"``,
-        FFmpeg's version string.
+        FFmpeg's version string, and ``"ffmpeg_build"``: ``"bundled"`` when the library carries
+        the pinned FFmpeg of the self-contained wheel (its version string ends in
+        ``+decode_audio``), ``"system"`` when it links the system's FFmpeg.
     """
     v = _lib.Versions()
     _lib.da_get_versions(ctypes.byref(v))
@@ -66,6 +68,7 @@ def get_versions() -> Dict[str, Any]:
         "libswresample": split(v.swresample),
     }
     out["ffmpeg"] = v.ffmpeg.decode("utf-8", "replace")
+    out["ffmpeg_build"] = "bundled" if out["ffmpeg"].endswith("+decode_audio") else "system"
     return out
 
 
