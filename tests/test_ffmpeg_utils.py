@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -70,7 +71,10 @@ def test_an_unknown_kind_of_listing_fails_in_c_naming_it():
 
 def test_build_config_is_the_configure_line():
     config = ffmpeg_utils.get_build_config()
-    assert "--enable-libmp3lame" in config and "--prefix=" in config
+    version, flags = config.split("\n")
+    assert re.fullmatch(r"ffmpeg version \d+\.\d+\S*", version)
+    assert flags.startswith("configuration: ") and "--enable-libmp3lame" in flags \
+        and "--prefix=" in flags
 
 
 def test_versions_are_the_running_libraries():

@@ -66,7 +66,8 @@ def _version_text() -> str:
         f"{name} {'.'.join(map(str, v[name]))}"
         for name in ("libavutil", "libavcodec", "libavformat", "libavfilter", "libswresample")
     )
-    return f"decode_audio {__version__} (FFmpeg {v['ffmpeg']}: {libs})"
+    ffmpeg = ffmpeg_utils.get_build_config().splitlines()[0].split()[-1]
+    return f"decode_audio {__version__} (FFmpeg {ffmpeg}: {libs})"
 
 
 def _listing(readers: dict, writers: dict, reader: str, writer: str) -> str:
