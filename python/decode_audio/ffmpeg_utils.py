@@ -9,7 +9,7 @@ True
 from __future__ import annotations
 
 import ctypes
-from typing import Any, Dict, List, Tuple, Union
+from typing import Dict, List, Tuple, Union
 
 from . import _lib
 from ._components import ffmpeg_components
