@@ -29,10 +29,12 @@ LAYERS: Dict[str, int] = {
     "_parallel": OPERATIONS, "ffmpeg_utils": OPERATIONS, "sox_utils": OPERATIONS,
     "backends": BACKENDS, "backends.ffmpeg": BACKENDS, "backends.sox": BACKENDS,
     "backends.soundfile": BACKENDS,
-    "": TOP, "__main__": TOP,
+    "": TOP, "__main__": TOP, "_cli": TOP, "_cli.common": TOP, "_cli.raw": TOP,
+    "_cli.convert": TOP, "_cli.info": TOP, "_cli.plot": TOP,
 }
-# Third-party modules that may be imported inside a function: optional ones.
-OPTIONAL = {"torch", "soundfile"}
+# Third-party modules that may be imported inside a function: optional ones (matplotlib for
+# the command line's `plot`).
+OPTIONAL = {"torch", "soundfile", "matplotlib"}
 
 
 def modules() -> Dict[str, str]:
