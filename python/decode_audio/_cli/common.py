@@ -47,7 +47,7 @@ def writable_format(name: str) -> bool:
 def progress(enabled: Optional[bool], **kwargs: Any) -> Any:
     """A tqdm bar on stderr, shown when stderr is a terminal unless `enabled` says otherwise."""
     show = sys.stderr.isatty() if enabled is None else enabled
-    return tqdm(disable=not show, file=sys.stderr, dynamic_ncols=True, leave=False, **kwargs)
+    return tqdm(disable=not show, file=sys.stderr, dynamic_ncols=True, **kwargs)
 
 
 def frames(seconds: Optional[float], rate: int) -> Optional[int]:

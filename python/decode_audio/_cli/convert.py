@@ -96,6 +96,12 @@ def convert_one(src: str, out: str, fmt: str, args: argparse.Namespace) -> None:
         compression = bit_rate(args.bit_rate)
     if isinstance(compression, float) and compression.is_integer():
         compression = int(compression)
+    if out == "-" or (os.path.exists(out) and not os.path.isfile(out)):
+        # a pipe or device is written as it is (never replaced by a renamed file), in a
+        # format that streams
+        to_file(out, lambda f: save(f, audio.numpy(), audio.sample_rate, channels_first=False,
+                                    format=fmt, compression=compression))
+        return
     save(out, audio.numpy(), audio.sample_rate, channels_first=False, format=fmt,
          compression=compression)
 
