@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import struct
 import subprocess
@@ -142,6 +143,17 @@ def test_convert_window_rate_channels_and_bit_rate(cli, tmp_path):
     assert (tmp_path / "x.raw").read_bytes() == reference(source, "f32le", "-t", "1")
     r = cli("convert", source, "-o", "bad.mp3", "-b:a", "lots", text=True)
     assert r.returncode == 2 and "-b:a" in no_traceback(r)
+
+
+def test_convert_refuses_two_inputs_for_one_output(cli, tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    source = make_input("wav_s16", 1, 16000)
+    shutil.copy(source, tmp_path / "a" / "x.wav")
+    shutil.copy(source, tmp_path / "b" / "x.wav")
+    r = cli("convert", "a/x.wav", "b/x.wav", "-d", "out", "--to", "flac", text=True)
+    assert r.returncode == 2 and "several inputs would be written to" in no_traceback(r)
+    assert not (tmp_path / "out").exists()
 
 
 def test_convert_reports_a_failing_input_and_does_the_others(cli, tmp_path):

@@ -77,6 +77,10 @@ def plan(args: argparse.Namespace) -> List[Tuple[str, str, str]]:
             raise UsageError(f"cannot write {out!r}: unknown format {fmt!r} (give a known "
                              f"extension or --to: wav, flac, mp3, ogg, opus, m4a, aiff, ...)")
         jobs.append((src, out, "raw" if raw else fmt))
+    outputs = [os.path.abspath(out) for _, out, _ in jobs]
+    twice = sorted({out for out in outputs if outputs.count(out) > 1})
+    if twice:
+        raise UsageError(f"several inputs would be written to {', '.join(twice)}")
     return jobs
 
 
