@@ -145,6 +145,19 @@ def test_convert_window_rate_channels_and_bit_rate(cli, tmp_path):
     assert r.returncode == 2 and "-b:a" in no_traceback(r)
 
 
+@pytest.mark.parametrize("fmt,ext,raw", [("wav_s24", "flac", "s32le"), ("wav_s24", "wav", "s32le"),
+                                         ("wav_s32", "aiff", "s32le"),
+                                         ("wav_f32", "wav", "f32le"),
+                                         ("flac_s24", "w64", "s32le")])
+def test_convert_keeps_a_lossless_sources_depth(cli, tmp_path, fmt, ext, raw):
+    source = make_input(fmt, 2, 48000)
+    r = cli("convert", source, "-o", f"out.{ext}")
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / f"out.{ext}"
+    assert decode_audio.info(out).bits_per_sample == decode_audio.info(source).bits_per_sample
+    assert reference(str(out), raw) == reference(source, raw)
+
+
 def test_convert_refuses_two_inputs_for_one_output(cli, tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()

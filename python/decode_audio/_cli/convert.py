@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from .._decode import decode, info
+from .._metadata import AudioMetaData
 from .._save import save
 from .common import (RAW_FORMATS, UsageError, extension, frames, is_raw_output, progress,
                      writable_format)
@@ -84,11 +85,34 @@ def plan(args: argparse.Namespace) -> List[Tuple[str, str, str]]:
     return jobs
 
 
+# Containers of plain PCM, whose depth a conversion keeps (as the ffmpeg CLI does).
+PCM_CONTAINERS = ("wav", "w64", "aiff", "aif", "au", "caf")
+
+
+def depth(meta: AudioMetaData, fmt: str) -> Tuple[str, Dict[str, Any]]:
+    """The dtype to decode to and save's encoding settings that keep a lossless source's
+    depth: 24- and 32-bit integer or 64-bit float PCM, or 24-bit FLAC (save's defaults, 16-bit,
+    otherwise)."""
+    bits, encoding = meta.bits_per_sample, meta.encoding
+    lossless = encoding in ("PCM_S", "PCM_F", "FLAC")
+    if not lossless or bits <= 16:
+        return "float32", {}
+    if fmt == "flac":
+        return "int32", {"bits_per_sample": 24}
+    if fmt in PCM_CONTAINERS:
+        if encoding == "PCM_F":
+            return ("float64" if bits == 64 else "float32"), {"encoding": "PCM_F",
+                                                               "bits_per_sample": bits}
+        return "int32", {"encoding": "PCM_S", "bits_per_sample": 32 if bits > 24 else 24}
+    return "float32", {}
+
+
 def convert_one(src: str, out: str, fmt: str, args: argparse.Namespace) -> None:
     raw = fmt == "raw"
-    rate = args.sample_rate or (info(src, exact=False).sample_rate
-                                if args.start or args.duration else None)
-    audio = decode(src, dtype=RAW_FORMATS[args.format or "s16le"] if raw else "float32",
+    meta = info(src, exact=False)
+    rate = args.sample_rate or meta.sample_rate
+    dtype, settings = ("float32", {}) if raw else depth(meta, fmt)
+    audio = decode(src, dtype=RAW_FORMATS[args.format or "s16le"] if raw else dtype,
                    sample_rate=args.sample_rate, num_channels=args.num_channels,
                    frame_offset=frames(args.start, rate) or 0,
                    num_frames=frames(args.duration, rate) or -1)
@@ -104,10 +128,10 @@ def convert_one(src: str, out: str, fmt: str, args: argparse.Namespace) -> None:
         # a pipe or device is written as it is (never replaced by a renamed file), in a
         # format that streams
         to_file(out, lambda f: save(f, audio.numpy(), audio.sample_rate, channels_first=False,
-                                    format=fmt, compression=compression))
+                                    format=fmt, compression=compression, **settings))
         return
     save(out, audio.numpy(), audio.sample_rate, channels_first=False, format=fmt,
-         compression=compression)
+         compression=compression, **settings)
 
 
 def run(args: argparse.Namespace, report: Any) -> int:
