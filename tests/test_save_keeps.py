@@ -185,3 +185,12 @@ def test_a_pipe_is_written_to_not_replaced(tmp_path, backend):
     reader.join(30)
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and os.listdir(tmp_path) == ["pipe"]
     assert got and got[0][:4] == b".snd"
+
+
+@pytest.mark.parametrize("backend", ["ffmpeg", "sox", "soundfile"])
+def test_a_full_device_raises_naming_it_and_stays_a_device(backend):
+    # as root a rename over /dev/full would succeed and replace the device with a file
+    with pytest.raises((OSError, RuntimeError), match="/dev/full"):
+        decode_audio.save("/dev/full", TONE, 16000, format="au" if backend != "soundfile"
+                          else "wav", backend=_backend(backend))
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)

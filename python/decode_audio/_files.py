@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import shutil
 import stat
 import tempfile
 import threading
@@ -87,7 +88,9 @@ class InPlace:
                 # a device or a pipe (/dev/null, a FIFO) is written to, never replaced
                 self.path = self.target
                 self.done = True
+                self.special = True
                 return
+        self.special = False
         directory = os.path.dirname(real)
         try:
             fd, self.path = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.",
@@ -135,10 +138,26 @@ class InPlace:
         return None
 
 
-def write_in_place(target: Any, write: Callable[[str], None], durable: bool = False) -> None:
+def write_in_place(target: Any, write: Callable[[str], None], durable: bool = False,
+                   seeks: bool = False) -> None:
     """Calls ``write(temporary_path)`` beside `target`, then renames it over `target`, so a
-    failure leaves nothing there and an existing file untouched (every backend's save)."""
+    failure leaves nothing there and an existing file untouched (every backend's save).
+
+    `seeks`: the writer opens its file for reading and writing and goes back to finish its
+    header (libsox), which a pipe or a device does not allow: opened that way, a pipe without
+    a reader yet takes the bytes and drops them. Such a target gets the bytes of a regular
+    temporary file instead."""
     place = InPlace(target, durable)
+    if seeks and place.special:
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "audio" + os.path.splitext(place.real)[1])
+            write(path)
+            try:
+                with open(path, "rb") as src, open(place.target, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+            except OSError as e:
+                raise type(e)(e.errno, f"save '{place.target}': {e.strerror}") from None
+        return
     try:
         write(place.path)
     except BaseException as e:

@@ -131,7 +131,7 @@ def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
         _lib.da_sox_save(_path(path), ctypes.byref(opts), data, frames, frame_step,
                          channel_step, _lib.error_buffer(), _lib.ERROR_SIZE)
 
-    write_in_place(uri, write, durable)
+    write_in_place(uri, write, durable, seeks=True)
 
 
 BACKEND = register(Backend(
