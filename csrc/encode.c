@@ -8,12 +8,6 @@
 
 #include "internal.h"
 
-#if LIBAVFORMAT_VERSION_MAJOR >= 61
-#define DA_WRITE_BUF const uint8_t *
-#else
-#define DA_WRITE_BUF uint8_t *
-#endif
-
 #define MAX_STREAMS 16
 /* Frames staged at a time when samples must be gathered from a strided layout. */
 #define STAGE_FRAMES 4096
@@ -58,7 +52,7 @@ struct da_writer {
     char name[256];
 };
 
-static int write_packet(void *opaque, DA_WRITE_BUF buf, int size)
+static int write_packet(void *opaque, DA_AVIO_WRITE_BUF buf, int size)
 {
     da_writer *w = opaque;
     int64_t n = w->dst->write(w->dst->opaque, buf, size);
@@ -181,7 +175,7 @@ int da_audio_stream_options_init(da_audio_stream_options *opt)
  * else the widest the encoder takes. */
 static enum AVSampleFormat pick_sample_fmt(const AVCodec *codec, int dtype)
 {
-    const enum AVSampleFormat *fmts = codec->sample_fmts;
+    const enum AVSampleFormat *fmts = da__codec_sample_fmts(codec);
     enum AVSampleFormat want = da__dtype_sample_fmt(dtype, 0);
     if (fmts == NULL)
         return want;
@@ -198,7 +192,7 @@ static enum AVSampleFormat pick_sample_fmt(const AVCodec *codec, int dtype)
 /* The supported rate nearest to `rate`, preferring higher ones. */
 static int pick_rate(const AVCodec *codec, int rate)
 {
-    const int *rates = codec->supported_samplerates;
+    const int *rates = da__codec_sample_rates(codec);
     if (rates == NULL)
         return rate;
     int best = 0;
@@ -215,7 +209,7 @@ static int pick_rate(const AVCodec *codec, int rate)
 
 static int layout_supported(const AVCodec *codec, int channels)
 {
-    const AVChannelLayout *layouts = codec->ch_layouts;
+    const AVChannelLayout *layouts = da__codec_ch_layouts(codec);
     if (layouts == NULL)
         return 1;
     for (int i = 0; layouts[i].nb_channels != 0; i++)
@@ -308,9 +302,10 @@ int da_writer_add_audio(da_writer *w, const da_audio_stream_options *opt, int *s
     enum AVSampleFormat fmt = pick_sample_fmt(codec, opt->dtype);
     if (opt->encoder_format != NULL) {
         fmt = av_get_sample_fmt(opt->encoder_format);
-        int ok = fmt != AV_SAMPLE_FMT_NONE && codec->sample_fmts == NULL;
-        for (int i = 0; codec->sample_fmts != NULL && codec->sample_fmts[i] != AV_SAMPLE_FMT_NONE; i++)
-            ok |= codec->sample_fmts[i] == fmt;
+        const enum AVSampleFormat *fmts = da__codec_sample_fmts(codec);
+        int ok = fmt != AV_SAMPLE_FMT_NONE && fmts == NULL;
+        for (int i = 0; fmts != NULL && fmts[i] != AV_SAMPLE_FMT_NONE; i++)
+            ok |= fmts[i] == fmt;
         if (!ok) {
             ret = da__failmsg(DA_ERR_ARGUMENT, err, err_size,
                               "add stream to '%s': encoder %s does not take sample format '%s'",

@@ -10,11 +10,8 @@
 #include <libavutil/samplefmt.h>
 #include <libswresample/swresample.h>
 
+#include "compat.h"
 #include "decode_audio.h"
-
-#if LIBAVCODEC_VERSION_INT < AV_VERSION_INT(59, 37, 100)
-#error "FFmpeg 5.1 or newer is required (AVChannelLayout)"
-#endif
 
 #define DA_PRIVATE __attribute__((visibility("hidden")))
 

@@ -201,14 +201,15 @@ int da_writer_add_video(da_writer *w, const da_video_stream_options *opt, int *s
         goto end;
     }
     /* the encoder's pixel format: the one asked for, else the first it lists */
-    enum AVPixelFormat fmt = codec->pix_fmts ? codec->pix_fmts[0]
+    const enum AVPixelFormat *pix_fmts = da__codec_pix_fmts(codec);
+    enum AVPixelFormat fmt = pix_fmts ? pix_fmts[0]
                              : in->packed != AV_PIX_FMT_NONE ? in->packed : in->planar;
     if (opt->encoder_format != NULL) {
         fmt = av_get_pix_fmt(opt->encoder_format);
-        int ok = fmt != AV_PIX_FMT_NONE && codec->pix_fmts == NULL;
-        for (int i = 0; fmt != AV_PIX_FMT_NONE && codec->pix_fmts != NULL &&
-                        codec->pix_fmts[i] != AV_PIX_FMT_NONE; i++)
-            ok |= codec->pix_fmts[i] == fmt;
+        int ok = fmt != AV_PIX_FMT_NONE && pix_fmts == NULL;
+        for (int i = 0; fmt != AV_PIX_FMT_NONE && pix_fmts != NULL &&
+                        pix_fmts[i] != AV_PIX_FMT_NONE; i++)
+            ok |= pix_fmts[i] == fmt;
         if (!ok) {
             ret = da__failmsg(DA_ERR_ARGUMENT, err, err_size,
                               "add video stream to '%s': encoder %s does not take pixel format "
@@ -223,15 +224,15 @@ int da_writer_add_video(da_writer *w, const da_video_stream_options *opt, int *s
     if (fixed_rate)
         rate = av_make_q(opt->encoder_frame_rate_num,
                          opt->encoder_frame_rate_den > 0 ? opt->encoder_frame_rate_den : 1);
-    if (codec->supported_framerates != NULL && !rate_listed(rate, codec->supported_framerates)) {
+    const AVRational *rates = da__codec_frame_rates(codec);
+    if (rates != NULL && !rate_listed(rate, rates)) {
         if (fixed_rate) {
             ret = da__failmsg(DA_ERR_ARGUMENT, err, err_size,
                               "add video stream to '%s': encoder %s does not take %d/%d frames "
                               "per second", name, codec->name, rate.num, rate.den);
             goto end;
         }
-        rate = codec->supported_framerates[av_find_nearest_q_idx(rate,
-                                                                 codec->supported_framerates)];
+        rate = rates[av_find_nearest_q_idx(rate, rates)];
         fixed_rate = 1;
     }
     /* frames are dropped or repeated (fps) when the rate changes, or after filters */
