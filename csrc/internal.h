@@ -52,6 +52,7 @@ typedef struct da_input {
     int first_error;          /* the first of those errors, reported if nothing decodes */
     int fail_on_error;        /* a rejected packet or a read error fails instead */
     int64_t sent_pts;         /* timestamp of the last packet sent to the decoder */
+    int64_t sent_end;         /* where that packet ends, if known */
     const da_source *src;
     int64_t mem_pos;          /* DA_SOURCE_MEMORY read position */
     int callback_failed;      /* a caller's callback returned an error */

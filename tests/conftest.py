@@ -28,6 +28,14 @@ except ImportError:
 
 needs_torch = pytest.mark.skipif(not HAVE_TORCH, reason="torch is not installed")
 
+import decode_audio  # noqa: E402  (found through the path set above)
+
+# (major, minor, micro) of each FFmpeg library the decode_audio library runs on, for what
+# differs between FFmpeg versions (tests/test_compat.py lists those differences).
+FFMPEG_LIBS = {k: v for k, v in decode_audio.get_versions().items() if k.startswith("lib")}
+# FFmpeg 7 (libavformat 61, libavfilter 10) on; measured on 5.1 and 7.1.
+FFMPEG_7 = FFMPEG_LIBS["libavformat"][0] >= 61
+
 
 def ffmpeg(*args: str) -> bytes:
     """Runs the ffmpeg CLI and returns its standard output."""
