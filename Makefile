@@ -67,7 +67,7 @@ $(BUILD) $(BUILD)/asan:
 	mkdir -p $@
 
 $(LIB): $(OBJS)
-	$(CC) -shared -o $@ $(OBJS) $(DA_LIBS) -Wl,--no-undefined
+	$(CC) -shared -o $@ $(OBJS) $(DA_LIBS) $(LDFLAGS) -Wl,--no-undefined
 
 decode_audio_ffmpeg: csrc/decode_audio_ffmpeg.c $(OBJS)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -Icsrc -o $@ $< $(OBJS) $(DA_LIBS)
@@ -194,7 +194,8 @@ COMPAT_RUN = $(COMPAT_DIR)/$(COMPAT_RELEASE)-run
 compat-suite: deps all golden
 	$(MAKE) --no-print-directory compat-lib-$(COMPAT_RELEASE)
 	$(PYTHON) tests/compat/debian_ffmpeg.py $(COMPAT_RELEASE) runtime --wrappers $(COMPAT_RUN)/bin
-	PATH=$(abspath $(COMPAT_RUN))/bin:$$PATH PYTHONPATH=python \
+	DECODE_AUDIO_OTHER_FFMPEG=$$(command -v ffmpeg) PATH=$(abspath $(COMPAT_RUN))/bin:$$PATH \
+	    PYTHONPATH=python \
 	    DECODE_AUDIO_LIBRARY=$(COMPAT_DIR)/$(COMPAT_RELEASE)/libdecode_audio.so \
 	    DECODE_AUDIO_TEST_INPUTS=$(abspath $(COMPAT_RUN))/test-inputs \
 	    $(COMPAT_RUN)/bin/python3 -m pytest -q -p no:cacheprovider tests $(PYTEST_ARGS)

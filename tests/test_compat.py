@@ -9,7 +9,12 @@ import os
 import re
 import subprocess
 
-from conftest import ROOT
+import numpy as np
+import pytest
+
+from conftest import ROOT, make_input
+
+import decode_audio
 
 
 def make_dry_run(*args: str) -> list:
@@ -65,3 +70,39 @@ def test_compat_h_is_what_internal_h_includes_first():
     with open(os.path.join(ROOT, "csrc", "internal.h")) as f:
         includes = re.findall(r'^#include "(\S+)"', f.read(), re.M)
     assert includes[0] == "compat.h"
+
+
+# ---- what differs between FFmpeg versions, measured on 5.1 (Debian 12) and 7.1 (Debian 13) ----
+# `make compat-suite` runs this suite on another release's FFmpeg with its `ffmpeg` as the
+# oracle, and names the machine's own `ffmpeg` here as the other version.
+OTHER_FFMPEG = os.environ.get("DECODE_AUDIO_OTHER_FFMPEG")
+needs_other_ffmpeg = pytest.mark.skipif(
+    not OTHER_FFMPEG, reason="no second FFmpeg (make compat-suite names one)")
+
+# Float decoders whose arithmetic changed: the same file decodes to samples a rounding step
+# apart (at most 2**-22 measured, on ~half the samples), of the same length. Integer
+# decoders agree bit for bit.
+FLOAT_ROUNDING = {"aac": 2.0 ** -22, "opus": 2.0 ** -22, "vorbis": 2.0 ** -22}
+SAME_BITS = ["wav_s16", "wav_s24", "wav_f32", "wav_ulaw", "flac", "flac_s24", "mp3", "aiff"]
+
+
+def decode_with(ffmpeg: str, path: str) -> np.ndarray:
+    out = subprocess.run([ffmpeg, "-nostdin", "-v", "error", "-i", path, "-f", "f32le", "-"],
+                         check=True, capture_output=True).stdout
+    return np.frombuffer(out, np.float32).reshape(-1, 2)
+
+
+@needs_other_ffmpeg
+@pytest.mark.parametrize("fmt", sorted(FLOAT_ROUNDING) + SAME_BITS)
+def test_samples_match_another_ffmpeg_version_within_its_rounding(fmt):
+    path = make_input(fmt, 2, 48000)
+    theirs, oracle = decode_with(OTHER_FFMPEG, path), decode_with("ffmpeg", path)
+    assert theirs.shape == oracle.shape
+    # ours ends where an MP4 says the stream does, before the AAC encoder's padding
+    ours = decode_audio.decode(path, dtype="float32").numpy()
+    assert len(ours) == len(theirs) - (128 if fmt == "aac" else 0)
+    theirs = theirs[:len(ours)]
+    if fmt in FLOAT_ROUNDING:
+        assert np.abs(ours - theirs).max() <= FLOAT_ROUNDING[fmt]
+    else:
+        np.testing.assert_array_equal(ours, theirs)

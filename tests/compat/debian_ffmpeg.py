@@ -42,9 +42,10 @@ LISTS_MAX_AGE = 6 * 3600
 # The FFmpeg libraries the project links, as Debian names their development packages.
 DEV_PACKAGES = ["libavcodec-dev", "libavformat-dev", "libavutil-dev", "libswresample-dev",
                 "libavfilter-dev", "libswscale-dev"]
-# What the test suite runs on top of those: the CLI oracles, libsox for the sox backend, and
-# the C library whose loader runs the programs.
-RUNTIME_PACKAGES = DEV_PACKAGES + ["ffmpeg", "libsox3", "libsox-fmt-all", "libc6"]
+# What the test suite runs on top of those: the CLI oracles, libsox for the sox backend (named
+# through its -dev package: Debian 14 replaces libsox3 with sox-ng's), and the C library whose
+# loader runs the programs.
+RUNTIME_PACKAGES = DEV_PACKAGES + ["ffmpeg", "libsox-dev", "libsox-fmt-all", "libc6"]
 FFMPEG_LIB = re.compile(r"^lib(av|sw|postproc)")
 
 
@@ -69,7 +70,7 @@ class Apt:
         self.lists = os.path.join(self.dir, "lists")
         self.archives = os.path.join(self.dir, "archives")
         for d in (os.path.join(self.lists, "partial"), os.path.join(self.archives, "partial"),
-                  os.path.join(self.dir, "cache")):
+                  os.path.join(self.dir, "cache"), os.path.join(self.dir, "preferences.d")):
             os.makedirs(d, exist_ok=True)
         self.sources = os.path.join(self.dir, "sources.list")
         with open(self.sources, "w") as f:
@@ -80,7 +81,9 @@ class Apt:
     def options(self) -> List[str]:
         opts = {
             "Dir::Etc::sourcelist": self.sources, "Dir::Etc::sourceparts": "-",
-            "Dir::Etc::preferencesparts": "-", "Dir::State::Lists": self.lists,
+            "Dir::Etc::preferences": os.path.join(self.dir, "preferences"),
+            "Dir::Etc::preferencesparts": os.path.join(self.dir, "preferences.d"),
+            "Dir::State::Lists": self.lists,
             "Dir::State::status": self.status, "Dir::Cache": os.path.join(self.dir, "cache"),
             "Dir::Cache::archives": self.archives,
             # kept even where the machine's apt.conf turns the caches off (container images)
