@@ -45,7 +45,7 @@ ASAN_OBJS := $(SRCS:csrc/%.c=$(BUILD)/asan/%.o)
 
 .PHONY: all lib deps deps-system deps-python golden demo test asan-lib asan-test bench clean \
         deps-valgrind valgrind-test deps-fuzz fuzz-build fuzz compat-matrix compat-test \
-        compat-suite
+        compat-suite deps-compat
 
 all: lib decode_audio_ffmpeg
 
@@ -70,7 +70,7 @@ $(LIB): $(OBJS)
 	$(CC) -shared -o $@ $(OBJS) $(DA_LIBS) $(LDFLAGS) -Wl,--no-undefined
 
 decode_audio_ffmpeg: csrc/decode_audio_ffmpeg.c $(OBJS)
-	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -Icsrc -o $@ $< $(OBJS) $(DA_LIBS)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -Icsrc -o $@ $< $(OBJS) $(DA_LIBS) $(LDFLAGS)
 
 # The same library with AddressSanitizer and UBSan, for the sanitizer tests.
 $(BUILD)/asan/%.o: csrc/%.c $(HDRS) | $(BUILD)/asan
@@ -173,7 +173,14 @@ compat-lib-%:
 	readelf -d $$dir/libdecode_audio.so | grep -q "libavcodec.so.$$major]" || \
 	    { echo "compat $*: $$dir/libdecode_audio.so does not link libavcodec.so.$$major"; exit 1; }
 
-compat-matrix:
+# apt checks the other releases' signatures with Debian's archive keys (Ubuntu lacks them).
+deps-compat:
+	@[ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || { \
+	    echo "installing debian-archive-keyring (to check Debian's package lists)"; \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install \
+	        -y -qq -o DPkg::Lock::Timeout=600 debian-archive-keyring >/dev/null; }
+
+compat-matrix: deps-compat
 	@for r in $(COMPAT_APT_RELEASES); do \
 	    $(PYTHON) tests/compat/debian_ffmpeg.py $$r names $(COMPAT_APT_NAMES) || exit 1; done
 	@for r in $(COMPAT_FATAL); do $(MAKE) --no-print-directory compat-lib-$$r || exit 1; done
@@ -191,7 +198,7 @@ compat-test:
 # The suite on COMPAT_RELEASE's libraries: this Python, that release's `ffmpeg`/`ffprobe` (the
 # oracle) and the library built by its leg, all on that release's loader and C library.
 COMPAT_RUN = $(COMPAT_DIR)/$(COMPAT_RELEASE)-run
-compat-suite: deps all golden
+compat-suite: deps deps-compat all golden
 	$(MAKE) --no-print-directory compat-lib-$(COMPAT_RELEASE)
 	$(PYTHON) tests/compat/debian_ffmpeg.py $(COMPAT_RELEASE) runtime --wrappers $(COMPAT_RUN)/bin
 	DECODE_AUDIO_OTHER_FFMPEG=$$(command -v ffmpeg) PATH=$(abspath $(COMPAT_RUN))/bin:$$PATH \
