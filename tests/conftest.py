@@ -37,10 +37,22 @@ FFMPEG_LIBS = {k: v for k, v in decode_audio.get_versions().items() if k.startsw
 FFMPEG_7 = FFMPEG_LIBS["libavformat"][0] >= 61
 
 
+def cli_trims_mp4_padding(libavformat_major: int) -> bool:
+    """Whether the ffmpeg CLI ends AAC in MP4 where the MP4 says the stream does (as
+    decode_audio always does) rather than after the encoder's end padding: measured on
+    FFmpeg 9.0 (libavformat 63), not on 5.1 or 7.1."""
+    return libavformat_major >= 63
+
+
 def ffmpeg(*args: str) -> bytes:
     """Runs the ffmpeg CLI and returns its standard output."""
     cmd = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args]
     return subprocess.run(cmd, check=True, capture_output=True).stdout
+
+
+def run_ffmpeg(*args: str) -> subprocess.CompletedProcess:
+    """Runs the ffmpeg CLI with exactly these arguments, whatever its exit status."""
+    return subprocess.run(["ffmpeg", "-hide_banner", *args], capture_output=True)
 
 
 # Format name -> (file extension, encoder arguments, largest channel count, sample rates).
