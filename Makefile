@@ -168,7 +168,7 @@ compat-lib-%:
 	major=$$(pkg-config --modversion libavcodec | cut -d. -f1); \
 	echo "compat $*: FFmpeg $$(sed -n 's/^libavcodec-dev=//p' $$root/packages.txt)" \
 	     "(libavcodec $$(pkg-config --modversion libavcodec))"; \
-	$(MAKE) --no-print-directory BUILD=$$dir LIB=$$dir/libdecode_audio.so \
+	$(MAKE) --no-print-directory BUILD=$$dir LIB=$$dir/libdecode_audio.so WERROR=-Werror \
 	    $$dir/libdecode_audio.so >$$dir/build.log 2>&1 || { cat $$dir/build.log; exit 1; }; \
 	readelf -d $$dir/libdecode_audio.so | grep -q "libavcodec.so.$$major]" || \
 	    { echo "compat $*: $$dir/libdecode_audio.so does not link libavcodec.so.$$major"; exit 1; }
