@@ -72,11 +72,15 @@ class Apt:
         for d in (os.path.join(self.lists, "partial"), os.path.join(self.archives, "partial"),
                   os.path.join(self.dir, "cache"), os.path.join(self.dir, "preferences.d")):
             os.makedirs(d, exist_ok=True)
+        # written only when they change: apt rebuilds its cache when they are touched
         self.sources = os.path.join(self.dir, "sources.list")
-        with open(self.sources, "w") as f:
-            f.write(f"deb [signed-by={KEYRING}] {MIRROR} {release} main\n")
+        line = f"deb [signed-by={KEYRING}] {MIRROR} {release} main\n"
+        if not os.path.exists(self.sources) or open(self.sources).read() != line:
+            with open(self.sources, "w") as f:
+                f.write(line)
         self.status = os.path.join(self.dir, "status")
-        open(self.status, "w").close()  # nothing counts as installed: every dependency is listed
+        if not os.path.exists(self.status) or os.path.getsize(self.status) > 0:
+            open(self.status, "w").close()  # nothing counts as installed: every dependency is listed
 
     def options(self) -> List[str]:
         opts = {
@@ -88,7 +92,7 @@ class Apt:
             "Dir::Cache::archives": self.archives,
             # kept even where the machine's apt.conf turns the caches off (container images)
             "Dir::Cache::pkgcache": os.path.join(self.dir, "cache", "pkgcache.bin"),
-            "Dir::Cache::srcpkgcache": os.path.join(self.dir, "cache", "srcpkgcache.bin"), "APT::Architecture": "amd64",
+            "Dir::Cache::srcpkgcache": "",  # only the binary cache is read again "APT::Architecture": "amd64",
             "APT::Architectures": "amd64", "APT::Install-Recommends": "false",
             "APT::Get::List-Cleanup": "true", "Debug::NoLocking": "true",
             "APT::Sandbox::User": "root" if os.getuid() == 0 else os.environ.get("USER", ""),
@@ -123,26 +127,29 @@ class Apt:
         provided = re.search(r"^Reverse Provides: *\n(\S+)", out, re.M)
         return bool((versions and versions.group(1).strip()) or provided)
 
-    def version(self, package: str) -> str:
-        out = self.run("apt-cache", "show", "--no-all-versions", package)
-        return re.search(r"^Version: (\S+)", out, re.M).group(1)
-
-    def depends(self, package: str) -> List[str]:
-        out = self.run("apt-cache", "show", "--no-all-versions", package)
-        m = re.search(r"^Depends: (.*)$", out, re.M)
-        if not m:
-            return []
-        return [alt.split("|")[0].split()[0].split(":")[0] for alt in m.group(1).split(",")]
+    def show(self, packages: List[str]) -> Dict[str, tuple]:
+        """Each package's candidate version and the first choice of each of its Depends."""
+        out = self.run("apt-cache", "show", "--no-all-versions", *packages)
+        found = {}
+        for stanza in out.split("\n\n"):
+            name = re.search(r"^Package: (\S+)", stanza, re.M)
+            if not name:
+                continue
+            version = re.search(r"^Version: (\S+)", stanza, re.M).group(1)
+            m = re.search(r"^Depends: (.*)$", stanza, re.M)
+            depends = [alt.split("|")[0].split()[0].split(":")[0]
+                       for alt in m.group(1).split(",")] if m else []
+            found[name.group(1)] = (version, depends)
+        return found
 
     def dev_closure(self) -> Dict[str, str]:
         """The -dev packages and the FFmpeg libraries they depend on, with their versions."""
         todo, seen = list(DEV_PACKAGES), {}
         while todo:
-            p = todo.pop()
-            if p in seen:
-                continue
-            seen[p] = self.version(p)
-            todo += [d for d in self.depends(p) if FFMPEG_LIB.match(d) and d not in seen]
+            shown = self.show(todo)
+            seen.update((name, version) for name, (version, _) in shown.items())
+            todo = sorted({d for _, depends in shown.values() for d in depends
+                           if FFMPEG_LIB.match(d)} - set(seen))
         return seen
 
     def runtime_closure(self) -> Dict[str, str]:
