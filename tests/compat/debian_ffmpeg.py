@@ -215,6 +215,11 @@ def unpack(release: str, kind: str, packages: Dict[str, str], apt: Apt) -> str:
     log(f"{release}: unpacking {len(debs)} packages into {root}")
     for deb in debs:
         subprocess.run(["dpkg", "-x", deb, tmp], check=True)
+    # static libraries are most of the -dev packages, and nothing links them
+    for d, _, files in os.walk(tmp):
+        for f in files:
+            if f.endswith(".a"):
+                os.remove(os.path.join(d, f))
     with open(os.path.join(tmp, "packages.txt"), "w") as f:
         f.write(listing)
     rewrite_pkgconfig(tmp, root)
