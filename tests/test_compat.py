@@ -15,6 +15,9 @@ each tested where it shows:
   the library places it after the one before, so on_error="raise" names a time on both
   (tests/test_on_error.py).
 - the CLI's `-demuxers` list gained a device column (tests/test_ffmpeg_utils.py).
+And on 9.0 (Debian sid): the CLI ends AAC in MP4 where the MP4 says, as the library always
+does, where 5.1 and 7.1 also output the encoder's end padding (conftest.cli_trims_mp4_padding,
+tests/test_formats.py and below).
 """
 
 from __future__ import annotations
