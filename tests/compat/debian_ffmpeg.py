@@ -27,6 +27,7 @@ the archive cannot be reached, lists and trees already in the cache are used.
 from __future__ import annotations
 
 import argparse
+import glob
 import hashlib
 import os
 import re
@@ -47,6 +48,9 @@ DEV_PACKAGES = ["libavcodec-dev", "libavformat-dev", "libavutil-dev", "libswresa
 # loader runs the programs.
 RUNTIME_PACKAGES = DEV_PACKAGES + ["ffmpeg", "libsox-dev", "libsox-fmt-all", "libc6"]
 FFMPEG_LIB = re.compile(r"^lib(av|sw|postproc)")
+# this machine's, whose programs run the other release's libraries
+ARCH = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True,
+                      check=True).stdout.strip()
 
 
 def cache_root() -> str:
@@ -80,7 +84,8 @@ class Apt:
                 f.write(line)
         self.status = os.path.join(self.dir, "status")
         if not os.path.exists(self.status) or os.path.getsize(self.status) > 0:
-            open(self.status, "w").close()  # nothing counts as installed: every dependency is listed
+            # nothing counts as installed: every dependency is listed
+            open(self.status, "w").close()
 
     def options(self) -> List[str]:
         opts = {
@@ -92,8 +97,9 @@ class Apt:
             "Dir::Cache::archives": self.archives,
             # kept even where the machine's apt.conf turns the caches off (container images)
             "Dir::Cache::pkgcache": os.path.join(self.dir, "cache", "pkgcache.bin"),
-            "Dir::Cache::srcpkgcache": "",  # only the binary cache is read again "APT::Architecture": "amd64",
-            "APT::Architectures": "amd64", "APT::Install-Recommends": "false",
+            "Dir::Cache::srcpkgcache": "",  # only the binary cache is read again
+            "APT::Architecture": ARCH, "APT::Architectures": ARCH,
+            "APT::Install-Recommends": "false",
             "APT::Get::List-Cleanup": "true", "Debug::NoLocking": "true",
             "APT::Sandbox::User": "root" if os.getuid() == 0 else os.environ.get("USER", ""),
         }
@@ -238,7 +244,8 @@ def unpack(release: str, kind: str, packages: Dict[str, str], apt: Apt) -> str:
 def library_path(root: str) -> List[str]:
     """Where the release's loader looks first: its multiarch directory, and the directories
     that alternatives (BLAS, LAPACK) and private run paths (PulseAudio) would point at."""
-    lib = os.path.join(root, "usr", "lib", "x86_64-linux-gnu")
+    lib = glob.glob(os.path.join(root, "usr", "lib", "*-linux-gnu*", "libc.so.6"))[0]
+    lib = os.path.dirname(lib)
     return [lib] + [os.path.join(lib, d) for d in ("blas", "lapack", "pulseaudio")
                     if os.path.isdir(os.path.join(lib, d))]
 
@@ -249,7 +256,7 @@ def write_wrappers(root: str, out: str) -> None:
     LD_LIBRARY_PATH, so the programs these start (the machine's own) run as usual; a Python
     started from this one (through sys.executable, which names the wrapper) gets the same."""
     os.makedirs(out, exist_ok=True)
-    loader = os.path.join(root, "usr", "lib64", "ld-linux-x86-64.so.2")
+    loader = glob.glob(os.path.join(root, "usr", "lib", "*-linux-gnu*", "ld-linux*.so.*"))[0]
     libs = ":".join(library_path(root))
     programs = {
         "python3": os.path.realpath(sys.executable),
