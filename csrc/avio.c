@@ -1,4 +1,5 @@
-/* avio.c - opening inputs: paths, URLs, memory and callbacks, with safe whitelists. */
+/* avio.c - the I/O under a demuxer: paths and URLs with protocol and format whitelists, memory
+ * and the caller's read/seek callbacks through a custom AVIOContext. */
 #include <stdio.h>
 #include <string.h>
 
@@ -51,7 +52,7 @@ static void url_protocols(const char *url, char *out, size_t out_size)
 
 static int read_packet(void *opaque, uint8_t *buf, int size)
 {
-    da_input *in = opaque;
+    da_io *in = opaque;
     const da_source *src = in->src;
     if (src->kind == DA_SOURCE_MEMORY) {
         int64_t left = src->size - in->mem_pos;
@@ -81,7 +82,7 @@ static int read_packet(void *opaque, uint8_t *buf, int size)
 
 static int64_t seek_packet(void *opaque, int64_t offset, int whence)
 {
-    da_input *in = opaque;
+    da_io *in = opaque;
     const da_source *src = in->src;
     whence &= ~AVSEEK_FORCE;
     if (src->kind == DA_SOURCE_MEMORY) {
@@ -104,7 +105,7 @@ static int64_t seek_packet(void *opaque, int64_t offset, int whence)
     return pos < 0 ? AVERROR(EIO) : pos;
 }
 
-static void source_name(const da_source *src, char *out, size_t out_size)
+void da__source_name(const da_source *src, char *out, size_t out_size)
 {
     const char *name = src->name;
     if (name == NULL && (src->kind == DA_SOURCE_PATH || src->kind == DA_SOURCE_URL))
@@ -114,7 +115,7 @@ static void source_name(const da_source *src, char *out, size_t out_size)
     av_strlcpy(out, name, out_size);
 }
 
-static int check_source(const da_source *src)
+int da__source_check(const da_source *src)
 {
     switch (src->kind) {
     case DA_SOURCE_PATH:
@@ -125,238 +126,78 @@ static int check_source(const da_source *src)
     }
 }
 
-/* Picks the audio stream, discards the others and opens its decoder. */
-static int open_decoder(da_input *in, const da_open_options *opt, char *err, size_t err_size)
+/* The protocols a source may use: the caller's list, else what its kind needs. */
+static void source_protocols(const da_source *src, const char *given, char *out, size_t out_size)
 {
-    int stream_index = opt->stream_index;
-    AVFormatContext *fmt = in->fmt;
-    const AVCodec *codec = NULL;
-    if (stream_index >= 0) {
-        if ((unsigned)stream_index >= fmt->nb_streams)
-            return da__failmsg(AVERROR_STREAM_NOT_FOUND, err, err_size,
-                               "open '%s': stream %d does not exist (%u streams)", in->name,
-                               stream_index, fmt->nb_streams);
-        enum AVMediaType type = fmt->streams[stream_index]->codecpar->codec_type;
-        if (type != AVMEDIA_TYPE_AUDIO)
-            return da__failmsg(DA_ERR_ARGUMENT, err, err_size,
-                               "open '%s': stream %d is %s, not audio", in->name, stream_index,
-                               av_get_media_type_string(type) ? av_get_media_type_string(type)
-                                                              : "unknown");
-    } else {
-        stream_index = av_find_best_stream(fmt, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0);
-        if (stream_index < 0)
-            return da__failmsg(DA_ERR_NO_AUDIO, err, err_size, "open '%s': no audio stream found",
-                               in->name);
-    }
-    in->stream_index = stream_index;
-    in->stream = fmt->streams[stream_index];
-    for (unsigned i = 0; i < fmt->nb_streams; i++)
-        if ((int)i != stream_index)
-            fmt->streams[i]->discard = AVDISCARD_ALL;
-
-    AVCodecParameters *par = in->stream->codecpar;
-    if (opt->decoder != NULL) {
-        codec = avcodec_find_decoder_by_name(opt->decoder);
-        if (codec == NULL)
-            return da__failmsg(AVERROR_DECODER_NOT_FOUND, err, err_size,
-                               "open '%s': no decoder '%s'", in->name, opt->decoder);
-        if (codec->id != par->codec_id)
-            return da__failmsg(DA_ERR_ARGUMENT, err, err_size,
-                               "open '%s': decoder '%s' does not decode %s", in->name,
-                               opt->decoder, avcodec_get_name(par->codec_id));
-    } else {
-        codec = avcodec_find_decoder(par->codec_id);
-    }
-    if (codec == NULL)
-        return da__fail(AVERROR_DECODER_NOT_FOUND, err, err_size, "open '%s': codec '%s'",
-                        in->name, avcodec_get_name(par->codec_id));
-    in->dec = avcodec_alloc_context3(codec);
-    if (in->dec == NULL)
-        return da__fail(AVERROR(ENOMEM), err, err_size, "open '%s'", in->name);
-    int ret = avcodec_parameters_to_context(in->dec, par);
-    if (ret < 0)
-        return da__fail(ret, err, err_size, "open '%s': decoder parameters", in->name);
-    /* without it, frame timestamps ignore the priming samples the decoder drops */
-    in->dec->pkt_timebase = in->stream->time_base;
-    /* audio decoders gain nothing from threads; files are decoded in parallel instead */
-    in->dec->thread_count = 1;
-    AVDictionary *options = NULL;
-    for (const char *const *kv = opt->decoder_options; kv != NULL && kv[0] != NULL; kv += 2)
-        av_dict_set(&options, kv[0], kv[1] ? kv[1] : "", 0);
-    ret = avcodec_open2(in->dec, codec, &options);
-    if (ret >= 0 && av_dict_count(options) > 0)
-        ret = da__failmsg(AVERROR_OPTION_NOT_FOUND, err, err_size,
-                          "open '%s': decoder %s has no option '%s'", in->name, codec->name,
-                          av_dict_get(options, "", NULL, AV_DICT_IGNORE_SUFFIX)->key);
-    else if (ret < 0)
-        da__fail(ret, err, err_size, "open '%s': decoder '%s'", in->name, codec->name);
-    av_dict_free(&options);
-    return ret < 0 ? ret : 0;
+    if (given != NULL)
+        av_strlcpy(out, given, out_size);
+    else if (src->kind == DA_SOURCE_PATH)
+        av_strlcpy(out, "file", out_size);
+    else if (src->kind == DA_SOURCE_URL)
+        url_protocols(src->path, out, out_size);
+    else
+        av_strlcpy(out, "none", out_size);
 }
 
-int da__input_open(const da_source *src, const da_open_options *opt, da_input **out,
-                   char *err, size_t err_size)
+/* The custom I/O context reading memory or the caller's callbacks. */
+static int open_custom_io(da_io *io, const da_source *src, int buffer_size, AVFormatContext *fmt)
 {
-    *out = NULL;
-    da__log_init();
-    da__log_reset();
-    if (src == NULL || opt == NULL || check_source(src) < 0)
-        return da__failmsg(DA_ERR_ARGUMENT, err, err_size, "open: invalid source");
-
-    int ret = 0;
-    AVDictionary *options = NULL;
-    char *url = NULL;
-    uint8_t *io_buffer = NULL;
-    da_input *in = av_mallocz(sizeof *in);
-    if (in == NULL)
-        return da__fail(AVERROR(ENOMEM), err, err_size, "open");
-    in->src = src;
-    in->stream_index = -1;
-    in->discard_until = INT64_MIN;
-    source_name(src, in->name, sizeof in->name);
-
-    in->pkt = av_packet_alloc();
-    in->fmt = avformat_alloc_context();
-    if (in->pkt == NULL || in->fmt == NULL) {
-        ret = da__fail(AVERROR(ENOMEM), err, err_size, "open '%s'", in->name);
-        goto end;
+    int size = buffer_size > 0 ? buffer_size : 65536;
+    uint8_t *buffer = av_malloc((size_t)size);
+    int seekable = src->kind == DA_SOURCE_MEMORY || (src->seek != NULL && src->seekable);
+    if (!seekable)
+        io->head = av_malloc(DA_HEAD_SIZE);
+    io->pb = buffer == NULL ? NULL
+                            : avio_alloc_context(buffer, size, 0, io, read_packet, NULL,
+                                                 seekable ? seek_packet : NULL);
+    if (io->pb == NULL) {
+        av_free(buffer);
+        return AVERROR(ENOMEM);
     }
+    fmt->pb = io->pb;
+    return 0;
+}
 
-    const AVInputFormat *ifmt = NULL;
-    if (opt->format != NULL && opt->format[0] != '\0') {
-        ifmt = av_find_input_format(opt->format);
-        if (ifmt == NULL) {
-            ret = da__failmsg(AVERROR_DEMUXER_NOT_FOUND, err, err_size,
-                              "open '%s': unknown format '%s'", in->name, opt->format);
-            goto end;
-        }
-    }
+int da__io_prepare(da_io *io, const da_source *src, const da_open_options *opt,
+                   const AVInputFormat *named, AVFormatContext *fmt, AVDictionary **options,
+                   char **url)
+{
+    io->src = src;
     /* a format the caller names is allowed whatever the whitelist says */
     const char *formats = opt->formats != NULL ? opt->formats : default_formats;
     if (strcmp(formats, "*") != 0) {
-        in->fmt->format_whitelist = ifmt != NULL ? av_asprintf("%s,%s", formats, ifmt->name)
-                                                 : av_strdup(formats);
-        if (in->fmt->format_whitelist == NULL) {
-            ret = da__fail(AVERROR(ENOMEM), err, err_size, "open '%s'", in->name);
-            goto end;
-        }
+        fmt->format_whitelist = named != NULL ? av_asprintf("%s,%s", formats, named->name)
+                                              : av_strdup(formats);
+        if (fmt->format_whitelist == NULL)
+            return AVERROR(ENOMEM);
     }
-    /* a path whose extension and first bytes agree names its demuxer: no probing (sniff.c) */
-    uint32_t mpa_header = 0;
-    int sniffed = 0;
-    if (ifmt == NULL && opt->formats == NULL)
-        sniffed = (ifmt = da__sniff_format(src, &mpa_header)) != NULL;
-
     char protocols[256];
-    if (opt->protocols != NULL)
-        av_strlcpy(protocols, opt->protocols, sizeof protocols);
-    else if (src->kind == DA_SOURCE_PATH)
-        av_strlcpy(protocols, "file", sizeof protocols);
-    else if (src->kind == DA_SOURCE_URL)
-        url_protocols(src->path, protocols, sizeof protocols);
-    else
-        av_strlcpy(protocols, "none", sizeof protocols);
-    for (const char *const *kv = opt->format_options; kv != NULL && kv[0] != NULL; kv += 2)
-        av_dict_set(&options, kv[0], kv[1] ? kv[1] : "", 0);
-    av_dict_set(&options, "protocol_whitelist", protocols, 0);
-
+    source_protocols(src, opt->protocols, protocols, sizeof protocols);
+    int ret = da__dict_set_pairs(options, opt->format_options);
+    if (ret >= 0)
+        ret = av_dict_set(options, "protocol_whitelist", protocols, 0);
+    if (ret < 0)
+        return ret;
     if (src->kind == DA_SOURCE_PATH) {
         /* a plain path is never parsed as a URL: "data:x.wav" is a file name */
-        url = av_asprintf("file:%s", src->path);
+        *url = av_asprintf("file:%s", src->path);
     } else if (src->kind == DA_SOURCE_URL) {
-        url = av_strdup(src->path);
+        *url = av_strdup(src->path);
     } else {
-        int size = opt->buffer_size > 0 ? opt->buffer_size : 65536;
-        io_buffer = av_malloc((size_t)size);
-        int seekable = src->kind == DA_SOURCE_MEMORY || (src->seek != NULL && src->seekable);
-        if (!seekable)
-            in->head = av_malloc(DA_HEAD_SIZE);
-        in->pb = io_buffer == NULL ? NULL
-                                   : avio_alloc_context(io_buffer, size, 0, in, read_packet,
-                                                        NULL, seekable ? seek_packet : NULL);
-        if (in->pb == NULL) {
-            av_free(io_buffer);
-            ret = da__fail(AVERROR(ENOMEM), err, err_size, "open '%s'", in->name);
-            goto end;
-        }
-        in->fmt->pb = in->pb;
-        url = av_strdup("");
+        ret = open_custom_io(io, src, opt->buffer_size, fmt);
+        if (ret < 0)
+            return ret;
+        *url = av_strdup("");
     }
-    if (url == NULL) {
-        ret = da__fail(AVERROR(ENOMEM), err, err_size, "open '%s'", in->name);
-        goto end;
-    }
-
-    ret = avformat_open_input(&in->fmt, url, ifmt, &options);
-    if (ret < 0) {
-        if (in->callback_failed)
-            ret = DA_ERR_CALLBACK;
-        da__fail(ret, err, err_size, "open '%s'", in->name);
-        goto end;
-    }
-    if (av_dict_count(options) > 0) {
-        ret = da__failmsg(AVERROR_OPTION_NOT_FOUND, err, err_size,
-                          "open '%s': the %s demuxer has no option '%s'", in->name,
-                          in->fmt->iformat->name,
-                          av_dict_get(options, "", NULL, AV_DICT_IGNORE_SUFFIX)->key);
-        goto end;
-    }
-    /* A PCM WAV's payload is probed for hidden compressed audio (raw DTS needs 16 KiB to be
-     * recognised), rescanning what it has at each packet: with 4 KiB packets that is 10 ms per
-     * open at the default probesize. 16 KiB packets and a 16 KiB probesize scan once. */
-    if (strcmp(in->fmt->iformat->name, "wav") == 0 || strcmp(in->fmt->iformat->name, "w64") == 0) {
-        in->fmt->probesize = 16384;
-        av_opt_set_int(in->fmt->priv_data, "max_size", 16384, 0);
-    }
-    const char *demuxer = in->fmt->iformat->name;
-    if (sniffed && mpa_header != 0 && strcmp(demuxer, "mp3") == 0 && in->fmt->nb_streams == 1) {
-        /* an MP3 with nothing but audio: its first frame's header has what stream info
-         * would decode frames to find (probe.c still asks for the rest) */
-        ret = da__mpa_params(in->fmt->streams[0], mpa_header);
-        in->stream_info_skipped = ret >= 0;
-    } else if (sniffed && strcmp(demuxer, "flac") == 0 && in->fmt->nb_streams == 1 &&
-               in->fmt->streams[0]->codecpar->extradata_size >= 34) {
-        /* a FLAC with nothing but audio: the decoder sets itself up from STREAMINFO, which
-         * also has the rate and channel count that finding the stream needs */
-        AVCodecParameters *par = in->fmt->streams[0]->codecpar;
-        const uint8_t *e = par->extradata;
-        par->sample_rate = e[10] << 12 | e[11] << 4 | e[12] >> 4;
-        av_channel_layout_uninit(&par->ch_layout);
-        par->ch_layout.order = AV_CHANNEL_ORDER_UNSPEC;
-        par->ch_layout.nb_channels = ((e[12] >> 1) & 7) + 1;
-        in->stream_info_skipped = 1;
-    } else {
-        ret = avformat_find_stream_info(in->fmt, NULL);
-    }
-    if (ret < 0 || in->callback_failed) {
-        ret = in->callback_failed ? DA_ERR_CALLBACK : ret;
-        da__fail(ret, err, err_size, "open '%s': reading stream info", in->name);
-        goto end;
-    }
-    ret = open_decoder(in, opt, err, err_size);
-
-end:
-    av_dict_free(&options);
-    av_free(url);
-    if (ret < 0)
-        da__input_close(&in);
-    *out = in;
-    return ret;
+    return *url == NULL ? AVERROR(ENOMEM) : 0;
 }
 
-void da__input_close(da_input **inp)
+void da__io_close(da_io *io)
 {
-    if (inp == NULL || *inp == NULL)
-        return;
-    da_input *in = *inp;
-    avcodec_free_context(&in->dec);
-    avformat_close_input(&in->fmt);
     /* libavformat may have replaced the buffer we gave it, so free the one it holds now */
-    if (in->pb != NULL) {
-        av_freep(&in->pb->buffer);
-        avio_context_free(&in->pb);
+    if (io->pb != NULL) {
+        av_freep(&io->pb->buffer);
+        avio_context_free(&io->pb);
     }
-    av_packet_free(&in->pkt);
-    av_freep(&in->head);
-    av_freep(inp);
+    av_freep(&io->head);
 }

@@ -1,6 +1,8 @@
-/* buffer.c - output buffers: allocation, growth, shrinking, reference counting. */
+/* buffer.c - output buffers: allocation, growth, shrinking, reference counting, and new buffers
+ * of given samples (da_audio_new). */
 #define _GNU_SOURCE
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -194,12 +196,41 @@ int da__audio_finish(da_audio *audio, int64_t used)
     return 0;
 }
 
+int da_audio_new(const da_audio *like, const void *data, da_audio **out, char *err,
+                 size_t err_size)
+{
+    if (out == NULL)
+        return da__failmsg(DA_ERR_ARGUMENT, err, err_size, "audio: no output pointer");
+    *out = NULL;
+    if (like == NULL || check_shape(like->dtype, like->num_channels, like->num_frames) < 0 ||
+        like->sample_rate <= 0 || like->decode_errors < 0)
+        return da__failmsg(DA_ERR_ARGUMENT, err, err_size, "audio: invalid shape");
+    size_t frame = (size_t)like->num_channels * (size_t)da__dtype_size(like->dtype);
+    if ((uint64_t)like->num_frames > (uint64_t)(SIZE_MAX / 2) / frame)
+        return da__failmsg(DA_ERR_ARGUMENT, err, err_size, "audio: %lld frames are too many",
+                           (long long)like->num_frames);
+    da_audio *a = NULL;
+    int ret = da__audio_alloc(like->dtype, like->num_channels, like->sample_rate,
+                              like->channels_first, like->num_frames, &a);
+    if (ret < 0)
+        return da__fail(ret, err, err_size, "audio");
+    size_t bytes = (size_t)like->num_frames * frame;
+    if (data != NULL)
+        memcpy(a->data, data, bytes);
+    else
+        memset(a->data, 0, bytes);
+    a->num_frames = like->num_frames;
+    a->decode_errors = like->decode_errors;
+    *out = a;
+    return 0;
+}
+
 void da__audio_retain(da_audio *audio)
 {
     atomic_fetch_add(&((da_buffer *)audio)->refs, 1);
 }
 
-void da_audio_free(da_audio **audio)
+void da_audio_release(da_audio **audio)
 {
     if (audio == NULL || *audio == NULL)
         return;

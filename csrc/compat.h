@@ -30,7 +30,7 @@
  * belong to FFmpeg and live as long as the process.
  * libavcodec 61.13 (FFmpeg 7.1) replaced AVCodec's sample_fmts, supported_samplerates,
  * ch_layouts, pix_fmts and supported_framerates with avcodec_get_supported_config() and
- * deprecated them; libavcodec 62 removed them. */
+ * deprecated them (still there in 8.x); libavcodec 63 (FFmpeg 9.0) removed them. */
 #if LIBAVCODEC_VERSION_INT >= AV_VERSION_INT(61, 13, 100)
 #define DA_HAVE_SUPPORTED_CONFIG 1
 

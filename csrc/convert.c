@@ -132,3 +132,15 @@ enum AVSampleFormat da__dtype_sample_fmt(int dtype, int planar)
         return AV_SAMPLE_FMT_NONE;
     return planar ? av_get_planar_sample_fmt(packed[dtype]) : packed[dtype];
 }
+
+int da__native_dtype(int integer_pcm, enum AVSampleFormat fmt)
+{
+    if (!integer_pcm)
+        return DA_DTYPE_FLOAT32;
+    switch (av_get_packed_sample_fmt(fmt)) {
+    case AV_SAMPLE_FMT_U8: return DA_DTYPE_UINT8;
+    case AV_SAMPLE_FMT_S16: return DA_DTYPE_INT16;
+    case AV_SAMPLE_FMT_S32: return DA_DTYPE_INT32;
+    default: return DA_DTYPE_FLOAT32;
+    }
+}

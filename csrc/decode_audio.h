@@ -16,7 +16,7 @@
  *     char err[DA_ERROR_SIZE];
  *     if (da_decode(&src, &opt, &audio, err, sizeof err) < 0) { puts(err); return 1; }
  *     // audio->data holds audio->num_frames x audio->num_channels float32 samples
- *     da_audio_free(&audio);
+ *     da_audio_release(&audio);
  *
  * Definitions. A *frame* is one sample for every channel; a *packet* or *codec frame* is the
  * compressed unit a demuxer returns. Interleaved output is (frames, channels) in C order;
@@ -48,10 +48,6 @@ extern "C" {
 #else
 #  define DA_API
 #endif
-
-#define DA_VERSION_MAJOR 0
-#define DA_VERSION_MINOR 1
-#define DA_VERSION_PATCH 0
 
 /* Size of an error buffer that always holds a whole message. */
 #define DA_ERROR_SIZE 1024
@@ -157,7 +153,7 @@ typedef struct da_decode_options {
     int32_t on_error;
 } da_decode_options;
 
-/* Decoded audio. Created by da_decode(); released by da_audio_free(). */
+/* Decoded audio. Created by da_decode(); released by da_audio_release(). */
 typedef struct da_audio {
     void *data;             /* the samples; owned by this struct unless it was the caller's */
     int64_t num_frames;
@@ -207,16 +203,17 @@ typedef struct da_versions {
  * best audio stream, probing, default whitelists. */
 DA_API int da_decode_options_init(da_decode_options *opt);
 
-/* Probes `src` and describes its audio stream. With `exact` nonzero, num_frames is made exact
- * (reading packets, or decoding as a last resort, where the header only estimates it). */
-DA_API int da_probe(const da_source *src, const da_open_options *opt, int exact, da_info *info,
-                    char *err, size_t err_size);
+/* Probes `src` and describes its audio stream. With `count_exactly` nonzero, num_frames is
+ * made exact (reading packets, or decoding as a last resort, where the header only estimates
+ * it). */
+DA_API int da_probe(const da_source *src, const da_open_options *opt, int count_exactly,
+                    da_info *info, char *err, size_t err_size);
 
 /* Frees what da_probe() allocated inside `info` and zeroes it. Accepts a zeroed struct. */
 DA_API void da_info_clear(da_info *info);
 
 /* Decodes `src` as `opt` says into a new da_audio, stored in *out.
- * Free it with da_audio_free(). */
+ * Release it with da_audio_release(). */
 DA_API int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out,
                      char *err, size_t err_size);
 
@@ -230,7 +227,7 @@ DA_API int da_reader_open(const da_source *src, const da_decode_options *opt, da
                           char *err, size_t err_size);
 
 /* Decodes the next `num_frames` frames (fewer only at the end) into a new da_audio, freed by
- * da_audio_free(); after the end, chunks have 0 frames. */
+ * da_audio_release(); after the end, chunks have 0 frames. */
 DA_API int da_reader_read(da_reader *r, int64_t num_frames, da_audio **chunk, char *err,
                           size_t err_size);
 
@@ -239,7 +236,7 @@ DA_API void da_reader_free(da_reader **r);
 
 /* Drops one reference to `*audio` and sets *audio to NULL; the samples and the struct are
  * freed when the last reference goes (DLPack exports hold their own). Accepts NULL. */
-DA_API void da_audio_free(da_audio **audio);
+DA_API void da_audio_release(da_audio **audio);
 
 /* Exports `audio` as a DLPack tensor of two dimensions, shaped as the audio's layout.
  * `versioned` nonzero: *managed is a DLManagedTensorVersioned (DLPack 1.0), otherwise a
@@ -253,6 +250,28 @@ DA_API void da_dlpack_release(void *managed, int versioned);
 
 /* Number of da_audio buffers alive in this process (for leak tests). */
 DA_API int da_live_buffers(int64_t *count);
+
+/* A new da_audio shaped as `like` says (dtype, num_frames, num_channels, sample_rate,
+ * channels_first, decode_errors; its data and the other fields are ignored), holding a copy of
+ * the num_frames * num_channels samples at `data` (C-contiguous in that layout), or zeros
+ * when `data` is NULL. Stored in *out; freed by da_audio_release(). For rebuilding a decoded
+ * buffer elsewhere, e.g. one that crossed a process boundary. */
+DA_API int da_audio_new(const da_audio *like, const void *data, da_audio **out, char *err,
+                        size_t err_size);
+
+/* ---- DLPack capsules for Python ----
+ * A Python capsule holding a tensor of da_audio_to_dlpack() is freed by
+ * da_dlpack_capsule_destructor(), a plain C function, so an unconsumed capsule is freed
+ * without running Python code. It reaches the capsule through CPython's PyCapsule_IsValid and
+ * PyCapsule_GetPointer, whose addresses the binding passes once; until then it frees
+ * nothing. */
+DA_API int da_dlpack_set_capsule_api(int (*is_valid)(void *capsule, const char *name),
+                                     void *(*get_pointer)(void *capsule, const char *name));
+
+/* A PyCapsule destructor: frees the tensor of a capsule named "dltensor" or
+ * "dltensor_versioned"; a consumer renames the capsule it takes ("used_dltensor"), which is then
+ * left alone. Called by Python with the GIL held. */
+DA_API void da_dlpack_capsule_destructor(void *capsule);
 
 /* ---- Encoding and muxing ---- */
 
@@ -398,7 +417,7 @@ DA_API int da_writer_write_video(da_writer *w, int stream_index, const void *dat
                                  int64_t row_step, int64_t column_step, int64_t pts,
                                  char *err, size_t err_size);
 
-/* ---- FFmpeg utilities: what this build contains, and its log (csrc/utils.c, error.c) ---- */
+/* ---- FFmpeg utilities: what this build has, and its log (csrc/components.c, error.c) ---- */
 
 /* What da_list_components() lists. */
 typedef enum da_component_kind {
@@ -450,7 +469,8 @@ DA_API int da_sox_available(void);
 DA_API int da_sox_probe(const char *path, const char *format, da_info *info, char *err,
                         size_t err_size);
 
-/* Decodes the file at `path` through libsox into a new da_audio, freed by da_audio_free().
+/* Decodes the file at `path` through libsox into a new da_audio, released by
+ * da_audio_release().
  * From `opt` only open.format (a SoX file type), dtype (DA_DTYPE_AUTO included),
  * channels_first, frame_offset and num_frames are used; resampling, remixing, filters,
  * out_data and a stream index fail with DA_ERR_ARGUMENT. */

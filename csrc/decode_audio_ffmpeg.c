@@ -44,6 +44,6 @@ end:
         perror(argv[2]);
         status = 1;
     }
-    da_audio_free(&audio);
+    da_audio_release(&audio);
     return status;
 }

@@ -1,4 +1,5 @@
-/* dlpack.c - exporting decoded audio as DLPack tensors (legacy and 1.x ABI). */
+/* dlpack.c - exporting decoded audio as DLPack tensors (legacy and 1.x ABI), and the C
+ * destructor of the Python capsules that hold them. */
 #include <stdlib.h>
 
 #include "internal.h"
@@ -49,14 +50,14 @@ typedef struct export_block {
 static void delete_legacy(dl_managed *self)
 {
     export_block *b = self->manager_ctx;
-    da_audio_free(&b->audio);
+    da_audio_release(&b->audio);
     free(b);
 }
 
 static void delete_versioned(dl_managed_versioned *self)
 {
     export_block *b = self->manager_ctx;
-    da_audio_free(&b->audio);
+    da_audio_release(&b->audio);
     free(b);
 }
 
@@ -124,4 +125,29 @@ void da_dlpack_release(void *managed, int versioned)
         dl_managed *m = managed;
         m->deleter(m);
     }
+}
+
+/* CPython's capsule functions, passed by the binding (the library does not link libpython). */
+static int (*capsule_is_valid)(void *capsule, const char *name);
+static void *(*capsule_get_pointer)(void *capsule, const char *name);
+
+int da_dlpack_set_capsule_api(int (*is_valid)(void *capsule, const char *name),
+                              void *(*get_pointer)(void *capsule, const char *name))
+{
+    if (is_valid == NULL || get_pointer == NULL)
+        return DA_ERR_ARGUMENT;
+    capsule_is_valid = is_valid;
+    capsule_get_pointer = get_pointer;
+    return 0;
+}
+
+void da_dlpack_capsule_destructor(void *capsule)
+{
+    /* a consumer renamed the capsule it took to "used_…": the tensor is its own */
+    if (capsule_is_valid == NULL || capsule == NULL)
+        return;
+    if (capsule_is_valid(capsule, "dltensor"))
+        da_dlpack_release(capsule_get_pointer(capsule, "dltensor"), 0);
+    else if (capsule_is_valid(capsule, "dltensor_versioned"))
+        da_dlpack_release(capsule_get_pointer(capsule, "dltensor_versioned"), 1);
 }

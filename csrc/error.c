@@ -1,10 +1,10 @@
-/* error.c - error messages, FFmpeg's log, versions. */
+/* error.c - error messages ("what failed: why") and FFmpeg's log, caught per thread to quote in
+ * them. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <libavfilter/avfilter.h>
 #include <libavutil/avutil.h>
 #include <libavutil/error.h>
 
@@ -167,20 +167,5 @@ int da_get_log_level(int *level)
     if (level == NULL)
         return DA_ERR_ARGUMENT;
     *level = atomic_load_explicit(&log_level, memory_order_relaxed);
-    return 0;
-}
-
-int da_get_versions(da_versions *v)
-{
-    if (v == NULL)
-        return DA_ERR_ARGUMENT;
-    memset(v, 0, sizeof *v);
-    v->decode_audio = AV_VERSION_INT(DA_VERSION_MAJOR, DA_VERSION_MINOR, DA_VERSION_PATCH);
-    v->avutil = avutil_version();
-    v->avcodec = avcodec_version();
-    v->avformat = avformat_version();
-    v->avfilter = avfilter_version();
-    v->swresample = swresample_version();
-    snprintf(v->ffmpeg, sizeof v->ffmpeg, "%s", av_version_info());
     return 0;
 }

@@ -32,7 +32,7 @@
 /* The head buffer: the header and HEAD_BYTES of payload; later it stages the rest of the
  * samples, read and converted this many bytes at a time. */
 #define HEAD_ALLOC (HEAD_BYTES + 8192)
-/* FFmpeg's payload probe of an s16 WAV sees its first packet (probesize 16 KiB, see avio.c). */
+/* FFmpeg's payload probe of an s16 WAV sees its first packet (probesize 16 KiB, see input.c). */
 #define PROBE_BYTES 16384
 #define MAX_CHUNKS 4096
 
@@ -325,6 +325,22 @@ static int16_t mulaw_sample(uint8_t v)
     return (int16_t)((v & 0x80) ? 0x84 - t : t - 0x84);
 }
 
+/* The sample format FFmpeg's decoder gives for `kind` (24-bit and the logarithmic codes
+ * widened, as its pcm decoders do). */
+static enum AVSampleFormat decoded_fmt(int kind)
+{
+    switch (kind) {
+    case K_U8: return AV_SAMPLE_FMT_U8;
+    case K_S16:
+    case K_ALAW:
+    case K_MULAW: return AV_SAMPLE_FMT_S16;
+    case K_S24:
+    case K_S32: return AV_SAMPLE_FMT_S32;
+    case K_F32: return AV_SAMPLE_FMT_FLT;
+    default: return AV_SAMPLE_FMT_DBL;
+    }
+}
+
 /* Converts `frames` frames at `in` into the output at frame `at`. `tmp` holds as many frames
  * of s16/s32 for the formats that are widened first. */
 static int convert_frames(const pcm_file *f, const uint8_t *in, int64_t frames, da_audio *a,
@@ -332,32 +348,20 @@ static int convert_frames(const pcm_file *f, const uint8_t *in, int64_t frames, 
 {
     int ch = f->channels;
     int64_t count = frames * ch;
-    enum AVSampleFormat fmt;
-    switch (f->kind) {
-    case K_U8: fmt = AV_SAMPLE_FMT_U8; break;
-    case K_S16: fmt = AV_SAMPLE_FMT_S16; break;
-    case K_S32: fmt = AV_SAMPLE_FMT_S32; break;
-    case K_F32: fmt = AV_SAMPLE_FMT_FLT; break;
-    case K_F64: fmt = AV_SAMPLE_FMT_DBL; break;
-    case K_S24: {
+    enum AVSampleFormat fmt = decoded_fmt(f->kind);
+    if (f->kind == K_S24) {
         int32_t *w = tmp;
         for (int64_t i = 0; i < count; i++)
             w[i] = (int32_t)((uint32_t)in[3 * i] << 8 | (uint32_t)in[3 * i + 1] << 16 |
                              (uint32_t)in[3 * i + 2] << 24);
         in = tmp;
-        fmt = AV_SAMPLE_FMT_S32;
-        break;
-    }
-    default: {
+    } else if (f->kind == K_ALAW || f->kind == K_MULAW) {
         int16_t table[256], *w = tmp;
         for (int v = 0; v < 256; v++)
             table[v] = f->kind == K_ALAW ? alaw_sample((uint8_t)v) : mulaw_sample((uint8_t)v);
         for (int64_t i = 0; i < count; i++)
             w[i] = table[in[i]];
         in = tmp;
-        fmt = AV_SAMPLE_FMT_S16;
-        break;
-    }
     }
     size_t isz = (size_t)av_get_bytes_per_sample(fmt), osz = (size_t)a->itemsize;
     uint8_t *out = a->data;
@@ -373,20 +377,8 @@ static int convert_frames(const pcm_file *f, const uint8_t *in, int64_t frames, 
     return 0;
 }
 
-static int native_dtype(int kind)
-{
-    switch (kind) {
-    case K_U8: return DA_DTYPE_UINT8;
-    case K_S16:
-    case K_ALAW:
-    case K_MULAW: return DA_DTYPE_INT16;
-    case K_S24:
-    case K_S32: return DA_DTYPE_INT32;
-    default: return DA_DTYPE_FLOAT32;
-    }
-}
-
-/* Whether the options leave nothing for FFmpeg to do beyond reading and converting. */
+/* Whether the options (already checked by da_decode) leave nothing for FFmpeg to do beyond
+ * reading and converting. */
 static int plain_options(const da_source *src, const da_decode_options *opt)
 {
     const da_open_options *o = &opt->open;
@@ -399,10 +391,70 @@ static int plain_options(const da_source *src, const da_decode_options *opt)
     return (o->format == NULL || strcmp(o->format, "wav") == 0) && o->protocols == NULL &&
            o->formats == NULL && (o->stream_index == -1 || o->stream_index == 0) &&
            o->decoder == NULL && o->decoder_options == NULL && o->format_options == NULL &&
-           opt->filter_desc == NULL && opt->out_data == NULL && opt->frame_offset >= 0 &&
-           opt->num_frames >= -1 && opt->sample_rate >= 0 && opt->num_channels >= 0 &&
-           (opt->on_error == DA_ON_ERROR_SKIP || opt->on_error == DA_ON_ERROR_RAISE) &&
-           (opt->dtype == DA_DTYPE_AUTO || da__dtype_size(opt->dtype) > 0);
+           opt->filter_desc == NULL && opt->out_data == NULL;
+}
+
+/* Reads the file's head (a path) or points at the bytes (memory) and parses the header;
+ * negative when the input is not one for this reader. */
+static int open_source(const da_source *src, pcm_file *f)
+{
+    if (src->kind == DA_SOURCE_MEMORY) {
+        f->mem = src->data;
+        f->size = src->size;
+    } else {
+        struct stat st;
+        f->fd = open(src->path, O_RDONLY | O_CLOEXEC);
+        if (f->fd < 0 || fstat(f->fd, &st) < 0 || !S_ISREG(st.st_mode))
+            return -1;
+        f->size = st.st_size;
+        f->head_size = f->size < HEAD_ALLOC ? f->size : HEAD_ALLOC;
+        f->head = malloc(HEAD_ALLOC);
+        if (f->head == NULL || pread(f->fd, f->head, (size_t)f->head_size, 0) != f->head_size)
+            return -1;
+    }
+    return parse_wav(f);
+}
+
+/* Converts frames [first, first + count) of the data chunk into `a`, a block at a time;
+ * DA_PCM_UNHANDLED when the file changed under us (FFmpeg then says what happened). */
+static int read_frames(pcm_file *f, int64_t first, int64_t count, da_audio *a)
+{
+    int64_t frame_bytes = (int64_t)f->sample_bytes * f->channels;
+    int widened = f->kind == K_S24 || f->kind == K_ALAW || f->kind == K_MULAW;
+    int64_t step = HEAD_ALLOC / frame_bytes;
+    /* tmp holds a block widened to s16/s32, or a block staged to align its samples */
+    int64_t tmp_frame = frame_bytes > 4 * f->channels ? frame_bytes : 4 * f->channels;
+    size_t tmp_size = (size_t)(step < count ? step : count) * (size_t)tmp_frame;
+    void *tmp = NULL;
+    int ret = 0;
+    if (widened && (tmp = malloc(tmp_size > 0 ? tmp_size : 1)) == NULL)
+        return AVERROR(ENOMEM);
+    for (int64_t done = 0; done < count && ret >= 0;) {
+        int64_t n = count - done < step ? count - done : step;
+        int64_t at = f->data_offset + (first + done) * frame_bytes;
+        /* beyond what the head holds, the head buffer stages the samples */
+        if (f->mem == NULL && at + n * frame_bytes > f->head_size)
+            f->head_size = 0;
+        const uint8_t *in = bytes_at(f, at, n * frame_bytes, f->head);
+        if (in == NULL) {
+            ret = DA_PCM_UNHANDLED;
+            break;
+        }
+        /* the conversion loops read whole samples, so an unaligned block (a data chunk at
+         * an offset that is not a multiple of the sample size) is staged in aligned memory */
+        if (!widened && (uintptr_t)in % (uintptr_t)f->sample_bytes != 0) {
+            if (tmp == NULL && (tmp = malloc(tmp_size)) == NULL) {
+                ret = AVERROR(ENOMEM);
+                break;
+            }
+            memcpy(tmp, in, (size_t)(n * frame_bytes));
+            in = tmp;
+        }
+        ret = convert_frames(f, in, n, a, done, tmp);
+        done += n;
+    }
+    free(tmp);
+    return ret;
 }
 
 int da__pcm_decode(const da_source *src, const da_decode_options *opt, da_audio **out,
@@ -412,32 +464,15 @@ int da__pcm_decode(const da_source *src, const da_decode_options *opt, da_audio 
         return DA_PCM_UNHANDLED;
     int ret = DA_PCM_UNHANDLED;
     pcm_file f = {.fd = -1};
-    void *tmp = NULL;
     da_audio *a = NULL;
     const char *name = src->name != NULL ? src->name : src->kind == DA_SOURCE_PATH ? src->path
                                                                                   : "<bytes>";
-    if (src->kind == DA_SOURCE_MEMORY) {
-        f.mem = src->data;
-        f.size = src->size;
-    } else {
-        struct stat st;
-        f.fd = open(src->path, O_RDONLY | O_CLOEXEC);
-        if (f.fd < 0 || fstat(f.fd, &st) < 0 || !S_ISREG(st.st_mode))
-            goto end;
-        f.size = st.st_size;
-        f.head_size = f.size < HEAD_ALLOC ? f.size : HEAD_ALLOC;
-        f.head = malloc(HEAD_ALLOC);
-        if (f.head == NULL || pread(f.fd, f.head, (size_t)f.head_size, 0) != f.head_size)
-            goto end;
-    }
-    if (parse_wav(&f) < 0)
+    if (open_source(src, &f) < 0)
         goto end;
     if ((opt->sample_rate > 0 && opt->sample_rate != f.rate) ||
         (opt->num_channels > 0 && opt->num_channels != f.channels))
         goto end;
-
-    int64_t frame_bytes = (int64_t)f.sample_bytes * f.channels;
-    int64_t data_bytes = f.frames * frame_bytes;
+    int64_t data_bytes = f.frames * f.sample_bytes * f.channels;
     uint8_t probe_buf[HEAD_BYTES];
     int64_t probe_n = data_bytes < HEAD_BYTES ? data_bytes : HEAD_BYTES;
     const uint8_t *payload = bytes_at(&f, f.data_offset, probe_n, probe_buf);
@@ -448,58 +483,22 @@ int da__pcm_decode(const da_source *src, const da_decode_options *opt, da_audio 
     int64_t count = f.frames - first;
     if (opt->num_frames >= 0 && opt->num_frames < count)
         count = opt->num_frames;
-    int dtype = opt->dtype == DA_DTYPE_AUTO ? native_dtype(f.kind) : opt->dtype;
+    int dtype = opt->dtype == DA_DTYPE_AUTO ? da__native_dtype(1, decoded_fmt(f.kind))
+                                            : opt->dtype;
     ret = da__audio_alloc(dtype, f.channels, f.rate, opt->channels_first != 0, count, &a);
-    if (ret < 0)
-        goto end;
-    int widened = f.kind == K_S24 || f.kind == K_ALAW || f.kind == K_MULAW;
-    int64_t step = HEAD_ALLOC / frame_bytes;
-    /* tmp holds a block widened to s16/s32, or a block staged to align its samples */
-    int64_t tmp_frame = frame_bytes > 4 * f.channels ? frame_bytes : 4 * f.channels;
-    size_t tmp_size = (size_t)(step < count ? step : count) * (size_t)tmp_frame;
-    if (widened && (tmp = malloc(tmp_size > 0 ? tmp_size : 1)) == NULL) {
-        ret = AVERROR(ENOMEM);
-        goto end;
-    }
-    for (int64_t done = 0; done < count;) {
-        int64_t n = count - done < step ? count - done : step;
-        int64_t at = f.data_offset + (first + done) * frame_bytes;
-        /* beyond what the head holds, the head buffer stages the samples */
-        if (f.mem == NULL && at + n * frame_bytes > f.head_size)
-            f.head_size = 0;
-        const uint8_t *in = bytes_at(&f, at, n * frame_bytes, f.head);
-        if (in == NULL) {
-            /* the file changed under us: FFmpeg says what happened */
-            ret = DA_PCM_UNHANDLED;
-            goto end;
-        }
-        /* the conversion loops read whole samples, so an unaligned block (a data chunk at
-         * an offset that is not a multiple of the sample size) is staged in aligned memory */
-        if (!widened && (uintptr_t)in % (uintptr_t)f.sample_bytes != 0) {
-            if (tmp == NULL && (tmp = malloc(tmp_size)) == NULL) {
-                ret = AVERROR(ENOMEM);
-                goto end;
-            }
-            memcpy(tmp, in, (size_t)(n * frame_bytes));
-            in = tmp;
-        }
-        ret = convert_frames(&f, in, n, a, done, tmp);
-        if (ret < 0)
-            goto end;
-        done += n;
-    }
-    ret = da__audio_finish(a, count);
-    if (ret < 0)
+    if (ret >= 0)
+        ret = read_frames(&f, first, count, a);
+    if (ret == 0)
+        ret = da__audio_finish(a, count);
+    if (ret < 0 || ret == DA_PCM_UNHANDLED)
         goto end;
     *out = a;
     a = NULL;
-    ret = 0;
 
 end:
     if (ret < 0)
         da__fail(ret, err, err_size, "decode '%s'", name);
-    da_audio_free(&a);
-    free(tmp);
+    da_audio_release(&a);
     free(f.head);
     if (f.fd >= 0)
         close(f.fd);

@@ -1,4 +1,5 @@
-/* probe.c - what an input holds: stream parameters, codec, tags and an exact frame count. */
+/* probe.c - what an input holds: stream parameters, codec, tags and a frame count (exact on
+ * request: by demuxing or decoding). */
 #include <string.h>
 
 #include <libavutil/avstring.h>
@@ -46,7 +47,7 @@ static int bits_per_sample(const AVCodecParameters *par)
 {
     int bits = av_get_bits_per_sample(par->codec_id);
     const AVCodecDescriptor *d = avcodec_descriptor_get(par->codec_id);
-    if (bits > 0 && d != NULL && strncmp(d->name, "pcm_", 4) == 0)
+    if (bits > 0 && da__codec_is_pcm(par->codec_id))
         return bits;
     if (d != NULL && (d->props & AV_CODEC_PROP_LOSSLESS) && !(d->props & AV_CODEC_PROP_LOSSY)) {
         if (par->bits_per_raw_sample > 0)
@@ -78,9 +79,8 @@ static int64_t header_frames(const da_input *in, int *exact)
         return d != AV_NOPTS_VALUE && d > 0 ? av_rescale(d, rate, AV_TIME_BASE) : 0;
     }
     int64_t n = av_rescale_q(st->duration, st->time_base, (AVRational){1, rate});
-    const AVCodecDescriptor *d = avcodec_descriptor_get(par->codec_id);
     const char *container = in->fmt->iformat->name;
-    int pcm = d != NULL && strncmp(d->name, "pcm_", 4) == 0;
+    int pcm = da__codec_is_pcm(par->codec_id);
     int ogg = strcmp(container, "ogg") == 0;
     if (par->codec_id == AV_CODEC_ID_OPUS && ogg) {
         /* the granule count includes the encoder's priming, which decoding drops */
@@ -92,83 +92,6 @@ static int64_t header_frames(const da_input *in, int *exact)
         *exact = 1;
     }
     return n > 0 ? n : 0;
-}
-
-static int is_mov(const da_input *in)
-{
-    return strncmp(in->fmt->iformat->name, "mov,", 4) == 0;
-}
-
-/* Frames an MP3 decodes to, from the Xing/Info frame's count less the LAME tag's encoder
- * delay and padding; -1 without them. FFmpeg reads this itself but applies the padding only
- * when it can seek, so a streamed MP3 would otherwise keep up to one codec frame of it. */
-static int64_t lame_frames(const uint8_t *p, int size)
-{
-    int pos = 0;
-    if (size >= 10 && memcmp(p, "ID3", 3) == 0) {
-        pos = 10 + ((p[6] & 0x7f) << 21 | (p[7] & 0x7f) << 14 | (p[8] & 0x7f) << 7 | (p[9] & 0x7f));
-        if (p[5] & 0x10)
-            pos += 10;
-    }
-    /* the first frame header: sync, a known version, layer III */
-    for (; pos + 4 <= size; pos++)
-        if (p[pos] == 0xff && (p[pos + 1] & 0xe0) == 0xe0 && ((p[pos + 1] >> 3) & 3) != 1 &&
-            ((p[pos + 1] >> 1) & 3) == 1)
-            break;
-    if (pos + 4 > size)
-        return -1;
-    int mpeg1 = ((p[pos + 1] >> 3) & 3) == 3;
-    int mono = ((p[pos + 3] >> 6) & 3) == 3;
-    int side = mpeg1 ? (mono ? 17 : 32) : (mono ? 9 : 17);
-    int64_t per_frame = mpeg1 ? 1152 : 576;
-    int x = pos + 4 + side;
-    if (x + 8 > size || (memcmp(p + x, "Xing", 4) != 0 && memcmp(p + x, "Info", 4) != 0))
-        return -1;
-    uint32_t flags = AV_RB32(p + x + 4);
-    int at = x + 8;
-    if (!(flags & 1) || at + 4 > size)
-        return -1;
-    int64_t frames = AV_RB32(p + at);
-    at += 4 + ((flags & 2) ? 4 : 0) + ((flags & 4) ? 100 : 0) + ((flags & 8) ? 4 : 0);
-    if (at + 24 > size || (memcmp(p + at, "LAME", 4) != 0 && memcmp(p + at, "Lavf", 4) != 0 &&
-                           memcmp(p + at, "Lavc", 4) != 0))
-        return -1;
-    uint32_t delays = AV_RB24(p + at + 21);
-    int64_t n = frames * per_frame - (delays >> 12) - (delays & 0xfff);
-    return n > 0 ? n : -1;
-}
-
-int64_t da__stream_end(const da_input *in)
-{
-    const AVStream *st = in->stream;
-    int rate = in->dec->sample_rate;
-    if (st->codecpar->codec_id == AV_CODEC_ID_MP3 && in->head != NULL)
-        return lame_frames(in->head, in->head_size);
-    if (!is_mov(in) || st->codecpar->codec_id != AV_CODEC_ID_AAC || rate <= 0 ||
-        st->duration == AV_NOPTS_VALUE || st->duration <= 0)
-        return -1;
-    return av_rescale_q(st->duration, st->time_base, (AVRational){1, rate});
-}
-
-int da__index_unreachable(const da_input *in)
-{
-    int seekable = in->fmt->pb != NULL && (in->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL);
-    if (!is_mov(in) || seekable || in->fmt->pb == NULL)
-        return 0;
-    /* with the index after the audio, reading the header went past the first packet */
-    AVStream *st = in->stream;
-    const AVIndexEntry *first =
-        avformat_index_get_entries_count(st) > 0 ? avformat_index_get_entry(st, 0) : NULL;
-    return first != NULL && first->pos < avio_tell(in->fmt->pb);
-}
-
-int da__unreachable_error(const da_input *in, char *err, size_t err_size)
-{
-    return da__failmsg(AVERROR_INVALIDDATA, err, err_size,
-                       "open '%s': this MP4/M4A keeps its index (moov) after the audio, which "
-                       "a non-seekable source cannot reach; pass a seekable file, bytes, or a "
-                       "file remuxed with -movflags +faststart",
-                       in->name);
 }
 
 /* Counts the frames a full decode gives from packet durations, less the priming and padding
@@ -192,7 +115,7 @@ static int count_by_demuxing(da_input *in, int64_t *count)
         }
         av_packet_unref(pkt);
     }
-    if (in->callback_failed)
+    if (in->io.callback_failed)
         return DA_ERR_CALLBACK;
     if (ret == AVERROR(ENOMEM))
         return ret;
@@ -218,13 +141,6 @@ static int count_by_decoding(da_input *in, int64_t *count)
         return ret;
     *count = n;
     return 0;
-}
-
-/* Back to the first packet, to count again by decoding. */
-static int rewind_for_count(da_input *in)
-{
-    int64_t ts = in->stream->start_time != AV_NOPTS_VALUE ? in->stream->start_time : 0;
-    return avformat_seek_file(in->fmt, in->stream_index, INT64_MIN, ts, ts, 0);
 }
 
 static int collect_tags(const AVDictionary *container, const AVDictionary *stream, da_info *info)
@@ -253,7 +169,7 @@ static int collect_tags(const AVDictionary *container, const AVDictionary *strea
     return 0;
 }
 
-int da_probe(const da_source *src, const da_open_options *opt, int exact, da_info *info,
+int da_probe(const da_source *src, const da_open_options *opt, int count_exactly, da_info *info,
              char *err, size_t err_size)
 {
     if (info == NULL)
@@ -298,19 +214,19 @@ int da_probe(const da_source *src, const da_open_options *opt, int exact, da_inf
         goto end;
     }
     enum AVCodecID id = par->codec_id;
-    if (exact && !header_exact &&
+    if (count_exactly && !header_exact &&
         (id == AV_CODEC_ID_MP3 || id == AV_CODEC_ID_MP2 || id == AV_CODEC_ID_AC3 ||
-         id == AV_CODEC_ID_EAC3 || (id == AV_CODEC_ID_AAC && !is_mov(in)))) {
+         id == AV_CODEC_ID_EAC3 || (id == AV_CODEC_ID_AAC && !da__input_is_mov(in)))) {
         ret = count_by_demuxing(in, &info->num_frames);
         if (ret >= 0)
             header_exact = info->num_frames_exact = 1;
         else if (ret != AVERROR(ENOSYS))
             goto counting_failed;
-        else if ((ret = rewind_for_count(in)) < 0)
+        else if ((ret = da__input_rewind(in)) < 0)
             goto counting_failed;
         ret = 0;
     }
-    if (exact && !header_exact) {
+    if (count_exactly && !header_exact) {
         ret = count_by_decoding(in, &info->num_frames);
         if (ret < 0)
             goto counting_failed;

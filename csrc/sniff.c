@@ -19,39 +19,11 @@
 
 #define SNIFF_BYTES 4096
 
-int da__mpa_frame_size(const uint8_t *p)
-{
-    static const uint16_t kbps[2][3][15] = {
-        {{0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448},
-         {0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384},
-         {0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320}},
-        {{0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256},
-         {0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160},
-         {0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160}}};
-    static const int rates[3] = {44100, 48000, 32000};
-    uint32_t h = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-    int version = (h >> 19) & 3, layer = 4 - (int)((h >> 17) & 3);
-    int bitrate = (h >> 12) & 15, rate_index = (h >> 10) & 3, padding = (h >> 9) & 1;
-    if ((h & 0xFFE00000u) != 0xFFE00000u || version == 1 || layer == 4 || bitrate == 0 ||
-        bitrate == 15 || rate_index == 3)
-        return 0;
-    int lsf = version != 3, rate = rates[rate_index] >> (lsf + (version == 0));
-    int br = kbps[lsf][layer - 1][bitrate];
-    if (layer == 1)
-        return (br * 12000 / rate + padding) * 4;
-    return br * 144000 / (layer == 3 ? rate << lsf : rate) + padding;
-}
-
 /* MP3: after an ID3v2 tag, if any, three MPEG audio frames in a row; *header gets the
  * first one's header. */
 static int is_mp3(const uint8_t *b, int n, uint32_t *header)
 {
-    int at = 0;
-    if (n >= 10 && memcmp(b, "ID3", 3) == 0) {
-        if ((b[6] | b[7] | b[8] | b[9]) & 0x80)
-            return 0;
-        at = 10 + (b[6] << 21 | b[7] << 14 | b[8] << 7 | b[9]) + ((b[5] & 0x10) ? 10 : 0);
-    }
+    int at = da__id3v2_size(b, n);
     if (at + 4 <= n)
         *header = (uint32_t)b[at] << 24 | (uint32_t)b[at + 1] << 16 | (uint32_t)b[at + 2] << 8 |
                   b[at + 3];
@@ -75,22 +47,6 @@ static int is_wav(const uint8_t *b, int n, uint32_t *header)
     int act = n >= 258 && b[16] == 16 && b[17] == 0 && b[18] == 0 && b[19] == 0 &&
               b[256] == 0x84 && b[257] == 0;
     return !act;
-}
-
-int da__mpa_params(AVStream *st, uint32_t header)
-{
-    uint8_t b[4] = {header >> 24, header >> 16, header >> 8, header};
-    if (da__mpa_frame_size(b) == 0)
-        return AVERROR_INVALIDDATA;
-    static const int rates[3] = {44100, 48000, 32000};
-    int version = (header >> 19) & 3, layer = 4 - (int)((header >> 17) & 3);
-    int lsf = version != 3;
-    AVCodecParameters *par = st->codecpar;
-    par->sample_rate = rates[(header >> 10) & 3] >> (lsf + (version == 0));
-    av_channel_layout_uninit(&par->ch_layout);
-    av_channel_layout_default(&par->ch_layout, ((header >> 6) & 3) == 3 ? 1 : 2);
-    par->frame_size = layer == 1 ? 384 : layer == 2 || !lsf ? 1152 : 576;
-    return 0;
 }
 
 const AVInputFormat *da__sniff_format(const da_source *src, uint32_t *mpa_header)

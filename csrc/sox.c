@@ -153,20 +153,18 @@ static int encoding_from_name(const char *name, sox_encoding_t *e)
     return DA_ERR_ARGUMENT;
 }
 
-/* The integer type of integer PCM (as DA_DTYPE_AUTO decodes with FFmpeg), else float32. */
+/* The type DA_DTYPE_AUTO decodes to, as with FFmpeg: integer PCM's own, else float32. */
 static int auto_dtype(const sox_format_t *ft)
 {
     unsigned bits = ft->encoding.bits_per_sample;
     sox_encoding_t e = ft->encoding.encoding;
-    if (e == SOX_ENCODING_SIGN2 || e == SOX_ENCODING_UNSIGNED) {
-        if (bits == 8)
-            return DA_DTYPE_UINT8;
-        if (bits == 16)
-            return DA_DTYPE_INT16;
-        if (bits == 24 || bits == 32)
-            return DA_DTYPE_INT32;
-    }
-    return DA_DTYPE_FLOAT32;
+    int integer = e == SOX_ENCODING_SIGN2 || e == SOX_ENCODING_UNSIGNED;
+    /* the sample format FFmpeg's decoder gives for that many bits (24 widened to 32) */
+    enum AVSampleFormat fmt = bits == 8                 ? AV_SAMPLE_FMT_U8
+                              : bits == 16              ? AV_SAMPLE_FMT_S16
+                              : bits == 24 || bits == 32 ? AV_SAMPLE_FMT_S32
+                                                        : AV_SAMPLE_FMT_NONE;
+    return da__native_dtype(integer, fmt);
 }
 
 /* Whether libsox's seek lands on the exact frame: uncompressed PCM and FLAC. */
@@ -218,6 +216,17 @@ static int copy_tags(const sox_format_t *ft, da_info *info)
     return 0;
 }
 
+/* Opens `name` (the file at `path`) for reading; NULL with the reason in err. */
+static sox_format_t *open_read(const char *name, const char *path, const char *format,
+                               char *err, size_t err_size)
+{
+    sox_format_t *ft = sox_open_read(name, NULL, NULL, format);
+    if (ft == NULL)
+        da__failmsg(AVERROR_INVALIDDATA, err, err_size, "sox open '%s': %s", path,
+                    reason(NULL, "libsox cannot read it"));
+    return ft;
+}
+
 int da_sox_available(void)
 {
     return 1;
@@ -236,10 +245,9 @@ int da_sox_probe(const char *path, const char *format, da_info *info, char *err,
     ret = enter(err, err_size, "sox info", path);
     if (ret < 0)
         return ret;
-    ft = sox_open_read(name, NULL, NULL, format);
+    ft = open_read(name, path, format, err, err_size);
     if (ft == NULL) {
-        ret = da__failmsg(AVERROR_INVALIDDATA, err, err_size, "sox open '%s': %s", path,
-                          reason(NULL, "libsox cannot read it"));
+        ret = AVERROR_INVALIDDATA;
         goto end;
     }
     int64_t frames = declared_frames(ft);
@@ -286,34 +294,98 @@ static void store(da_audio *audio, const sox_sample_t *in, int64_t frames, int64
                     base + ((size_t)c * (size_t)row + (size_t)at) * size, 1, frames);
 }
 
+/* Goes to the window's first frame where libsox seeks exactly: *skip is then 0, or *past_end
+ * set when the window starts after the end. Elsewhere the frames are read and dropped. */
+static int seek_window(sox_format_t **ft, const char *name, const char *path, const char *format,
+                       int64_t *skip, int *past_end, char *err, size_t err_size)
+{
+    int64_t declared = declared_frames(*ft);
+    int ch = (int)(*ft)->signal.channels;
+    if (*skip <= 0 || !seeks_exactly(*ft))
+        return 0;
+    if (declared >= 0 && *skip >= declared) {
+        *past_end = 1;
+        return 0;
+    }
+    if (sox_seek(*ft, (sox_uint64_t)(*skip * ch), SOX_SEEK_SET) == SOX_SUCCESS) {
+        *skip = 0;
+        return 0;
+    }
+    /* a failed seek leaves the reader anywhere: start again and read up to the window */
+    sox_close(*ft);
+    *ft = open_read(name, path, format, err, err_size);
+    return *ft == NULL ? AVERROR_INVALIDDATA : 0;
+}
+
+/* Reads up to `limit` frames (-1: all) after dropping `skip` into `audio`; *used gets how
+ * many. */
+static int read_window(sox_format_t *ft, int64_t skip, int64_t limit, da_audio *audio,
+                       int64_t *used)
+{
+    int ch = (int)ft->signal.channels;
+    int64_t chunk_frames = CHUNK_SAMPLES / ch > 0 ? CHUNK_SAMPLES / ch : 1;
+    sox_sample_t *chunk = malloc((size_t)chunk_frames * (size_t)ch * sizeof *chunk);
+    if (chunk == NULL)
+        return AVERROR(ENOMEM);
+    int ret = 0;
+    while (limit < 0 || *used < limit) {
+        int64_t frames = (int64_t)sox_read(ft, chunk, (size_t)(chunk_frames * ch)) / ch;
+        if (frames == 0)
+            break;
+        int64_t first = skip < frames ? skip : frames;
+        skip -= first;
+        int64_t n = frames - first;
+        if (limit >= 0 && n > limit - *used)
+            n = limit - *used;
+        if (n <= 0)
+            continue;
+        ret = da__audio_reserve(audio, *used + n, *used);
+        if (ret < 0)
+            break;
+        store(audio, chunk + first * ch, n, *used);
+        *used += n;
+    }
+    free(chunk);
+    return ret;
+}
+
+/* The output buffer, with room for what the header declares after the offset, within reason
+ * (it grows as needed). */
+static int alloc_output(const sox_format_t *ft, const da_decode_options *opt, da_audio **audio)
+{
+    int dtype = opt->dtype == DA_DTYPE_AUTO ? auto_dtype(ft) : opt->dtype;
+    int64_t declared = declared_frames(ft);
+    int64_t want = declared < 0 ? 0 : declared - opt->frame_offset;
+    if (opt->num_frames >= 0 && (want <= 0 || want > opt->num_frames))
+        want = opt->num_frames;
+    if (want < 0 || want > MAX_INITIAL_FRAMES)
+        want = want < 0 ? 0 : MAX_INITIAL_FRAMES;
+    return da__audio_alloc(dtype, (int)ft->signal.channels, (int)lrint(ft->signal.rate),
+                           opt->channels_first, want, audio);
+}
+
 int da_sox_decode(const char *path, const da_decode_options *opt, da_audio **out, char *err,
                   size_t err_size)
 {
     char name[4096];
     sox_format_t *ft = NULL;
-    sox_sample_t *chunk = NULL;
     da_audio *audio = NULL;
-    int ret;
     if (out == NULL || opt == NULL)
         return da__failmsg(DA_ERR_ARGUMENT, err, err_size, "sox decode: no options or output");
     *out = NULL;
     if (opt->sample_rate || opt->num_channels || opt->filter_desc || opt->out_data ||
-        opt->resampler_options || opt->open.stream_index > 0 || opt->frame_offset < 0 ||
-        opt->num_frames < -1)
+        opt->resampler_options || opt->open.stream_index > 0 ||
+        !da__window_valid(opt->frame_offset, opt->num_frames))
         return da__failmsg(DA_ERR_ARGUMENT, err, err_size,
                            "sox decode '%s': libsox decodes the whole stream as it is (no "
                            "resampling, remixing, filters, out buffers or stream choice)",
                            path ? path : "");
-    ret = check_path(path, name, sizeof name, "sox decode", err, err_size);
-    if (ret < 0)
+    int ret = check_path(path, name, sizeof name, "sox decode", err, err_size);
+    if (ret < 0 || (ret = enter(err, err_size, "sox decode", path)) < 0)
         return ret;
-    ret = enter(err, err_size, "sox decode", path);
-    if (ret < 0)
-        return ret;
-    ft = sox_open_read(name, NULL, NULL, opt->open.format);
+    ft = open_read(name, path, opt->open.format, err, err_size);
     if (ft == NULL) {
-        ret = da__failmsg(AVERROR_INVALIDDATA, err, err_size, "sox open '%s': %s", path,
-                          reason(NULL, "libsox cannot read it"));
+        ret = AVERROR_INVALIDDATA;
         goto end;
     }
     int ch = (int)ft->signal.channels;
@@ -322,71 +394,23 @@ int da_sox_decode(const char *path, const da_decode_options *opt, da_audio **out
                           "sox open '%s': %d channels at %g Hz", path, ch, ft->signal.rate);
         goto end;
     }
-    int dtype = opt->dtype == DA_DTYPE_AUTO ? auto_dtype(ft) : opt->dtype;
-    /* room for what the header declares after the offset, within reason; grown as needed */
-    int64_t declared = declared_frames(ft);
-    int64_t want = declared < 0 ? 0 : declared - opt->frame_offset;
-    if (opt->num_frames >= 0 && (want <= 0 || want > opt->num_frames))
-        want = opt->num_frames;
-    if (want < 0 || want > MAX_INITIAL_FRAMES)
-        want = want < 0 ? 0 : MAX_INITIAL_FRAMES;
-    ret = da__audio_alloc(dtype, ch, (int)lrint(ft->signal.rate), opt->channels_first, want,
-                          &audio);
-    if (ret < 0) {
-        da__fail(ret, err, err_size, "sox decode '%s'", path);
-        goto end;
-    }
-    int64_t chunk_frames = CHUNK_SAMPLES / ch > 0 ? CHUNK_SAMPLES / ch : 1;
-    chunk = malloc((size_t)chunk_frames * (size_t)ch * sizeof *chunk);
-    if (chunk == NULL) {
-        ret = da__fail(AVERROR(ENOMEM), err, err_size, "sox decode '%s'", path);
-        goto end;
-    }
     int64_t skip = opt->frame_offset, used = 0;
     int past_end = 0;
-    if (skip > 0 && seeks_exactly(ft)) {
-        if (declared >= 0 && skip >= declared)
-            past_end = 1;
-        else if (sox_seek(ft, (sox_uint64_t)(skip * ch), SOX_SEEK_SET) == SOX_SUCCESS)
-            skip = 0;
-        else {
-            /* a failed seek leaves the reader anywhere: start again and read up to the window */
-            sox_close(ft);
-            ft = sox_open_read(name, NULL, NULL, opt->open.format);
-            if (ft == NULL) {
-                ret = da__failmsg(AVERROR_INVALIDDATA, err, err_size, "sox open '%s': %s",
-                                  path, reason(NULL, "libsox cannot read it"));
-                goto end;
-            }
-        }
-    }
-    while (!past_end && (opt->num_frames < 0 || used < opt->num_frames)) {
-        size_t got = sox_read(ft, chunk, (size_t)(chunk_frames * ch));
-        int64_t frames = (int64_t)got / ch;
-        if (frames == 0)
-            break;
-        int64_t first = skip < frames ? skip : frames;
-        skip -= first;
-        int64_t n = frames - first;
-        if (opt->num_frames >= 0 && n > opt->num_frames - used)
-            n = opt->num_frames - used;
-        if (n <= 0)
-            continue;
-        ret = da__audio_reserve(audio, used + n, used);
-        if (ret < 0) {
-            da__fail(ret, err, err_size, "sox decode '%s'", path);
-            goto end;
-        }
-        store(audio, chunk + first * ch, n, used);
-        used += n;
-    }
+    ret = alloc_output(ft, opt, &audio);
+    if (ret >= 0)
+        ret = seek_window(&ft, name, path, opt->open.format, &skip, &past_end, err, err_size);
+    if (ret == AVERROR_INVALIDDATA && ft == NULL)
+        goto end;
+    if (ret >= 0 && !past_end)
+        ret = read_window(ft, skip, opt->num_frames, audio, &used);
     /* a damaged end gives what was read before it; nothing at all is an error */
-    if (ft->sox_errno != 0 && ft->sox_errno != SOX_EOF && used == 0) {
+    if (ret >= 0 && ft->sox_errno != 0 && ft->sox_errno != SOX_EOF && used == 0) {
         ret = da__failmsg(AVERROR_INVALIDDATA, err, err_size, "sox decode '%s': %s", path,
                           reason(ft, "read failed"));
         goto end;
     }
-    ret = da__audio_finish(audio, used);
+    if (ret >= 0)
+        ret = da__audio_finish(audio, used);
     if (ret < 0) {
         da__fail(ret, err, err_size, "sox decode '%s'", path);
         goto end;
@@ -394,8 +418,7 @@ int da_sox_decode(const char *path, const da_decode_options *opt, da_audio **out
     *out = audio;
     audio = NULL;
 end:
-    free(chunk);
-    da_audio_free(&audio);
+    da_audio_release(&audio);
     if (ft != NULL)
         sox_close(ft);
     leave();
@@ -406,6 +429,47 @@ static sox_bool may_overwrite(const char *filename)
 {
     (void)filename;
     return sox_true;
+}
+
+/* Opens `name` (the file at `path`) for writing as `opt` says, failing where libsox would
+ * fall back to another encoding or depth. */
+static int open_write(const char *name, const char *path, const da_sox_save_options *opt,
+                      sox_encoding_t encoding, int64_t num_frames, sox_format_t **out,
+                      char *err, size_t err_size)
+{
+    int ret = 0;
+    int ch = opt->num_channels;
+    sox_signalinfo_t signal = {0};
+    signal.rate = opt->sample_rate;
+    signal.channels = (unsigned)ch;
+    signal.precision = opt->bits_per_sample > 0 && opt->bits_per_sample <= 32 ?
+                       (unsigned)opt->bits_per_sample : 16;
+    signal.length = (sox_uint64_t)num_frames * (sox_uint64_t)ch;
+    /* sox_init_encodinginfo leaves opposite_endian unset */
+    sox_encodinginfo_t enc;
+    memset(&enc, 0, sizeof enc);
+    sox_init_encodinginfo(&enc);
+    enc.encoding = encoding;
+    enc.bits_per_sample = (unsigned)opt->bits_per_sample;
+    enc.compression = isnan(opt->compression) ? HUGE_VAL : opt->compression;
+    sox_format_t *ft = sox_open_write(name, &signal, &enc, opt->format, NULL, may_overwrite);
+    if (ft == NULL)
+        return da__failmsg(AVERROR(EINVAL), err, err_size, "sox save '%s': %s", path,
+                           reason(NULL, "libsox cannot write it"));
+    /* libsox falls back to an encoding the format has instead of failing; we fail */
+    if ((encoding != SOX_ENCODING_UNKNOWN && ft->encoding.encoding != encoding) ||
+        (opt->bits_per_sample > 0 &&
+         ft->encoding.bits_per_sample != (unsigned)opt->bits_per_sample)) {
+        ret = da__failmsg(DA_ERR_ARGUMENT, err, err_size,
+                          "sox save '%s': %s cannot hold encoding %s with %d bits per sample "
+                          "(it would write %s, %u bits)", path, opt->format,
+                          opt->encoding ? opt->encoding : encoding_name(ft->encoding.encoding),
+                          opt->bits_per_sample > 0 ? opt->bits_per_sample :
+                          (int)ft->encoding.bits_per_sample,
+                          encoding_name(ft->encoding.encoding), ft->encoding.bits_per_sample);
+    }
+    *out = ft;
+    return ret;
 }
 
 int da_sox_save(const char *path, const da_sox_save_options *opt, const void *data,
@@ -433,38 +497,9 @@ int da_sox_save(const char *path, const da_sox_save_options *opt, const void *da
     if (ret < 0)
         return ret;
     locked = 1;
-    sox_signalinfo_t signal = {0};
-    signal.rate = opt->sample_rate;
-    signal.channels = (unsigned)ch;
-    signal.precision = opt->bits_per_sample > 0 && opt->bits_per_sample <= 32 ?
-                       (unsigned)opt->bits_per_sample : 16;
-    signal.length = (sox_uint64_t)num_frames * (sox_uint64_t)ch;
-    /* sox_init_encodinginfo leaves opposite_endian unset */
-    sox_encodinginfo_t enc;
-    memset(&enc, 0, sizeof enc);
-    sox_init_encodinginfo(&enc);
-    enc.encoding = encoding;
-    enc.bits_per_sample = (unsigned)opt->bits_per_sample;
-    enc.compression = isnan(opt->compression) ? HUGE_VAL : opt->compression;
-    ft = sox_open_write(name, &signal, &enc, opt->format, NULL, may_overwrite);
-    if (ft == NULL) {
-        ret = da__failmsg(AVERROR(EINVAL), err, err_size, "sox save '%s': %s", path,
-                          reason(NULL, "libsox cannot write it"));
+    ret = open_write(name, path, opt, encoding, num_frames, &ft, err, err_size);
+    if (ret < 0)
         goto end;
-    }
-    /* libsox falls back to an encoding the format has instead of failing; we fail */
-    if ((encoding != SOX_ENCODING_UNKNOWN && ft->encoding.encoding != encoding) ||
-        (opt->bits_per_sample > 0 &&
-         ft->encoding.bits_per_sample != (unsigned)opt->bits_per_sample)) {
-        ret = da__failmsg(DA_ERR_ARGUMENT, err, err_size,
-                          "sox save '%s': %s cannot hold encoding %s with %d bits per sample "
-                          "(it would write %s, %u bits)", path, opt->format,
-                          opt->encoding ? opt->encoding : encoding_name(ft->encoding.encoding),
-                          opt->bits_per_sample > 0 ? opt->bits_per_sample :
-                          (int)ft->encoding.bits_per_sample,
-                          encoding_name(ft->encoding.encoding), ft->encoding.bits_per_sample);
-        goto end;
-    }
     int64_t chunk_frames = CHUNK_SAMPLES / ch > 0 ? CHUNK_SAMPLES / ch : 1;
     chunk = malloc((size_t)chunk_frames * (size_t)ch * sizeof *chunk);
     if (chunk == NULL) {

@@ -1,6 +1,6 @@
 /* video.c - video and still-image streams of the writer: uint8 frames read in place with any
  * strides, converted with libswscale (or a libavfilter graph), encoded and muxed with the
- * writer's other streams (encode.c). */
+ * writer's other streams by the writer core (writer.c). */
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -37,7 +37,7 @@ static const input_format input_formats[] = {
     {"yuv444p", 3, AV_PIX_FMT_YUV444P, AV_PIX_FMT_NONE, {0, 1, 2}},
 };
 
-struct da_vstream {
+typedef struct vstream {
     const input_format *in;
     int width, height;            /* of the frames written */
     AVRational rate;              /* of the frames written */
@@ -51,21 +51,23 @@ struct da_vstream {
     AVFilterGraph *graph;
     AVFilterContext *src, *sink;
     AVFrame *filtered;
-};
+} vstream;
 
-void da__video_free(da_vstream **vp)
+static void vstream_free(void *state)
 {
-    if (vp == NULL || *vp == NULL)
-        return;
-    da_vstream *v = *vp;
+    vstream *v = state;
     av_frame_free(&v->frame);
     av_frame_free(&v->gathered);
     av_freep(&v->last_row);
     sws_freeContext(v->sws);
     avfilter_graph_free(&v->graph);
     av_frame_free(&v->filtered);
-    av_freep(vp);
+    av_free(v);
 }
+
+static int vstream_drain(da_writer *w, int i, void *state);
+
+static const da_stream_ops video_ops = {"a video", vstream_drain, vstream_free};
 
 int da_video_stream_options_init(da_video_stream_options *opt)
 {
@@ -98,62 +100,185 @@ static int rate_listed(AVRational rate, const AVRational *rates)
 
 /* "buffer -> desc -> [fps] -> [scale] -> format -> buffersink"; out_rate.num == 0 and
  * out_width == 0 leave the rate and size to `desc`. Messages name the destination `name`. */
-static int open_graph(da_vstream *v, const char *desc, AVRational out_rate, int out_width,
+static int open_graph(vstream *v, const char *desc, AVRational out_rate, int out_width,
                       int out_height, enum AVPixelFormat out_fmt, const char *name, char *err,
                       size_t err_size)
 {
-    int ret = 0;
     char args[256], fps[64] = "", scale[64] = "";
-    char *full = NULL;
-    AVFilterInOut *inputs = NULL, *outputs = NULL;
-    v->graph = avfilter_graph_alloc();
-    if (v->graph == NULL) {
-        ret = AVERROR(ENOMEM);
-        goto end;
-    }
-    /* one graph per stream, run on the caller's thread */
-    v->graph->nb_threads = 1;
     snprintf(args, sizeof args,
              "video_size=%dx%d:pix_fmt=%s:time_base=%d/%d:frame_rate=%d/%d:pixel_aspect=1/1",
              v->width, v->height, av_get_pix_fmt_name(v->in->planar), v->rate.den, v->rate.num,
              v->rate.num, v->rate.den);
-    ret = avfilter_graph_create_filter(&v->src, avfilter_get_by_name("buffer"), "in", args,
-                                       NULL, v->graph);
-    if (ret >= 0)
-        ret = avfilter_graph_create_filter(&v->sink, avfilter_get_by_name("buffersink"), "out",
-                                           NULL, NULL, v->graph);
-    if (ret < 0)
-        goto end;
     if (out_rate.num > 0)
         snprintf(fps, sizeof fps, ",fps=%d/%d", out_rate.num, out_rate.den);
     if (out_width > 0)
         snprintf(scale, sizeof scale, ",scale=%d:%d", out_width, out_height);
-    full = av_asprintf("%s%s%s,format=pix_fmts=%s", desc ? desc : "null", fps, scale,
-                       av_get_pix_fmt_name(out_fmt));
-    outputs = avfilter_inout_alloc();
-    inputs = avfilter_inout_alloc();
-    if (full == NULL || outputs == NULL || inputs == NULL) {
-        ret = AVERROR(ENOMEM);
-        goto end;
-    }
-    outputs->name = av_strdup("in");
-    outputs->filter_ctx = v->src;
-    inputs->name = av_strdup("out");
-    inputs->filter_ctx = v->sink;
-    ret = avfilter_graph_parse_ptr(v->graph, full, &inputs, &outputs, NULL);
-    if (ret >= 0)
-        ret = avfilter_graph_config(v->graph, NULL);
+    char *full = av_asprintf("%s%s%s,format=pix_fmts=%s", desc ? desc : "null", fps, scale,
+                             av_get_pix_fmt_name(out_fmt));
+    int ret = full == NULL ? AVERROR(ENOMEM)
+                           : da__graph_open(&v->graph, "buffer", args, "buffersink", full,
+                                            &v->src, &v->sink);
     if (ret >= 0 && (v->filtered = av_frame_alloc()) == NULL)
         ret = AVERROR(ENOMEM);
-
-end:
     if (ret < 0)
         da__fail(ret, err, err_size, "add video stream to '%s': filter '%s'", name,
                  desc ? desc : full ? full : "null");
-    avfilter_inout_free(&inputs);
-    avfilter_inout_free(&outputs);
     av_free(full);
     return ret;
+}
+
+static int check_video_options(const da_video_stream_options *opt)
+{
+    return opt->frame_rate_num <= 0 || opt->frame_rate_den <= 0 || opt->width <= 0 ||
+                   opt->height <= 0 || opt->width > MAX_SIZE || opt->height > MAX_SIZE ||
+                   opt->encoder_frame_rate_num < 0 || opt->encoder_frame_rate_den < 0 ||
+                   opt->encoder_width < 0 || opt->encoder_height < 0 ||
+                   opt->encoder_width > MAX_SIZE || opt->encoder_height > MAX_SIZE
+               ? DA_ERR_ARGUMENT
+               : 0;
+}
+
+/* The encoder asked for, else the one the muxer (image2: the file name) suggests. */
+static const AVCodec *find_encoder(da_writer *w, const char *encoder, enum AVCodecID *id)
+{
+    /* image2 guesses its codec from the file name; a file-like has none */
+    AVFormatContext *oc = da__writer_context(w);
+    *id = av_guess_codec(oc->oformat, NULL, oc->url ? oc->url : "", NULL, AVMEDIA_TYPE_VIDEO);
+    return encoder != NULL ? avcodec_find_encoder_by_name(encoder) : avcodec_find_encoder(*id);
+}
+
+/* The encoder's pixel format: the one asked for, else the first it lists. */
+static int encoder_pix_fmt(const AVCodec *codec, const input_format *in, const char *name,
+                           enum AVPixelFormat *fmt)
+{
+    const enum AVPixelFormat *fmts = da__encoder_pix_fmts(codec);
+    *fmt = fmts ? fmts[0] : in->packed != AV_PIX_FMT_NONE ? in->packed : in->planar;
+    if (name == NULL)
+        return 0;
+    *fmt = av_get_pix_fmt(name);
+    int ok = *fmt != AV_PIX_FMT_NONE && fmts == NULL;
+    for (int i = 0; *fmt != AV_PIX_FMT_NONE && fmts != NULL && fmts[i] != AV_PIX_FMT_NONE; i++)
+        ok |= fmts[i] == *fmt;
+    return ok ? 0 : DA_ERR_ARGUMENT;
+}
+
+/* The encoder's frame rate: the one asked for (*fixed set), else the input's, else the
+ * nearest the encoder takes (*fixed set too). */
+static int encoder_rate(const AVCodec *codec, const da_video_stream_options *opt,
+                        AVRational in_rate, AVRational *rate, int *fixed)
+{
+    const AVRational *rates = da__encoder_frame_rates(codec);
+    *rate = in_rate;
+    *fixed = opt->encoder_frame_rate_num > 0;
+    if (*fixed)
+        *rate = av_make_q(opt->encoder_frame_rate_num,
+                          opt->encoder_frame_rate_den > 0 ? opt->encoder_frame_rate_den : 1);
+    if (rates == NULL || rate_listed(*rate, rates))
+        return 0;
+    if (*fixed)
+        return DA_ERR_ARGUMENT;
+    *rate = rates[av_find_nearest_q_idx(*rate, rates)];
+    *fixed = 1;
+    return 0;
+}
+
+/* The encoder's frame size and rate after the filter graph, which is built when the caller
+ * gave one or the rate changes (fps drops or repeats frames). */
+static int open_conversion(vstream *v, const da_video_stream_options *opt,
+                           enum AVPixelFormat fmt, AVRational *rate, int fixed_rate,
+                           int *width, int *height, const char *name, char *err,
+                           size_t err_size)
+{
+    int need_fps = fixed_rate && (av_cmp_q(*rate, v->rate) != 0 || opt->filter_desc != NULL);
+    *width = opt->encoder_width > 0 ? opt->encoder_width : 0;
+    *height = opt->encoder_height > 0 ? opt->encoder_height : 0;
+    if (*width > 0 || *height > 0) {
+        *width = *width > 0 ? *width : opt->width;
+        *height = *height > 0 ? *height : opt->height;
+    }
+    if (opt->filter_desc == NULL && !need_fps) {
+        if (*width == 0) {
+            *width = opt->width;
+            *height = opt->height;
+        }
+        return 0;
+    }
+    int ret = open_graph(v, opt->filter_desc, need_fps ? *rate : av_make_q(0, 1), *width,
+                         *height, fmt, name, err, err_size);
+    if (ret < 0)
+        return ret;
+    *width = av_buffersink_get_w(v->sink);
+    *height = av_buffersink_get_h(v->sink);
+    AVRational made = av_buffersink_get_frame_rate(v->sink);
+    if (!fixed_rate && made.num > 0 && made.den > 0)
+        *rate = made;
+    return 0;
+}
+
+/* The encoder's input frame (without a graph) and the padded last rows. */
+static int alloc_buffers(vstream *v, int input_width)
+{
+    const AVCodecContext *enc = v->enc;
+    if (v->graph == NULL) {
+        v->frame = av_frame_alloc();
+        if (v->frame == NULL)
+            return AVERROR(ENOMEM);
+        v->frame->format = enc->pix_fmt;
+        v->frame->width = enc->width;
+        v->frame->height = enc->height;
+        int ret = av_frame_get_buffer(v->frame, 0);
+        if (ret < 0)
+            return ret;
+    }
+    /* room for a row of every plane of any input format, with what libswscale may read */
+    v->row_size = FFALIGN(input_width * 3 + 64, 64);
+    v->last_row = av_mallocz((size_t)v->row_size * 3);
+    return v->last_row == NULL ? AVERROR(ENOMEM) : 0;
+}
+
+/* Chooses, sets up and opens the encoder of `v`, with the filter graph before it if any. */
+static int open_encoder(da_writer *w, vstream *v, const da_video_stream_options *opt,
+                        AVCodecContext **enc, char *err, size_t err_size)
+{
+    const char *name = da__writer_name(w);
+    enum AVCodecID id;
+    const AVCodec *codec = find_encoder(w, opt->encoder, &id);
+    if (codec == NULL || codec->type != AVMEDIA_TYPE_VIDEO)
+        return da__failmsg(AVERROR_ENCODER_NOT_FOUND, err, err_size,
+                           "add video stream to '%s': no video encoder '%s'", name,
+                           opt->encoder ? opt->encoder : avcodec_get_name(id));
+    enum AVPixelFormat fmt;
+    if (encoder_pix_fmt(codec, v->in, opt->encoder_format, &fmt) < 0)
+        return da__failmsg(DA_ERR_ARGUMENT, err, err_size,
+                           "add video stream to '%s': encoder %s does not take pixel format "
+                           "'%s'", name, codec->name, opt->encoder_format);
+    AVRational rate;
+    int fixed_rate, width, height;
+    if (encoder_rate(codec, opt, v->rate, &rate, &fixed_rate) < 0)
+        return da__failmsg(DA_ERR_ARGUMENT, err, err_size,
+                           "add video stream to '%s': encoder %s does not take %d/%d frames "
+                           "per second", name, codec->name, rate.num, rate.den);
+    int ret = open_conversion(v, opt, fmt, &rate, fixed_rate, &width, &height, name, err,
+                              err_size);
+    if (ret < 0)
+        return ret;
+    *enc = avcodec_alloc_context3(codec);
+    if (*enc == NULL)
+        return da__fail(AVERROR(ENOMEM), err, err_size, "add video stream to '%s'", name);
+    AVCodecContext *e = *enc;
+    e->width = width;
+    e->height = height;
+    e->pix_fmt = fmt;
+    e->framerate = rate;
+    e->time_base = av_inv_q(rate);
+    e->sample_aspect_ratio = av_make_q(1, 1);
+    if (opt->gop_size >= 0)
+        e->gop_size = opt->gop_size;
+    if (opt->max_b_frames >= 0)
+        e->max_b_frames = opt->max_b_frames;
+    const da_encoder_settings set = {opt->bit_rate, opt->compression_level, opt->quality,
+                                     opt->encoder_options};
+    return da__writer_open_encoder(w, e, codec, &set, "add video stream to", err, err_size);
 }
 
 int da_writer_add_video(da_writer *w, const da_video_stream_options *opt, int *stream_index,
@@ -171,138 +296,33 @@ int da_writer_add_video(da_writer *w, const da_video_stream_options *opt, int *s
         return da__failmsg(DA_ERR_ARGUMENT, err, err_size,
                            "add video stream to '%s': unknown input format '%s' (rgb24, bgr24, "
                            "gray8 or yuv444p)", name, opt->format);
-    if (opt->frame_rate_num <= 0 || opt->frame_rate_den <= 0 || opt->width <= 0 ||
-        opt->height <= 0 || opt->width > MAX_SIZE || opt->height > MAX_SIZE ||
-        opt->encoder_frame_rate_num < 0 || opt->encoder_frame_rate_den < 0 ||
-        opt->encoder_width < 0 || opt->encoder_height < 0 || opt->encoder_width > MAX_SIZE ||
-        opt->encoder_height > MAX_SIZE)
+    if (check_video_options(opt) < 0)
         return da__failmsg(DA_ERR_ARGUMENT, err, err_size,
                            "add video stream to '%s': invalid frame rate or size", name);
     da__log_reset();
     AVCodecContext *enc = NULL;
-    AVFormatContext *oc = da__writer_context(w);
-    da_vstream *v = av_mallocz(sizeof *v);
+    vstream *v = av_mallocz(sizeof *v);
     if (v == NULL)
         return da__fail(AVERROR(ENOMEM), err, err_size, "add video stream to '%s'", name);
     v->in = in;
     v->width = opt->width;
     v->height = opt->height;
     v->rate = av_make_q(opt->frame_rate_num, opt->frame_rate_den);
-
-    /* image2 guesses its codec from the file name; a file-like has none */
-    enum AVCodecID id = av_guess_codec(oc->oformat, NULL, oc->url ? oc->url : "", NULL,
-                                       AVMEDIA_TYPE_VIDEO);
-    const AVCodec *codec = opt->encoder != NULL ? avcodec_find_encoder_by_name(opt->encoder)
-                                                : avcodec_find_encoder(id);
-    if (codec == NULL || codec->type != AVMEDIA_TYPE_VIDEO) {
-        ret = da__failmsg(AVERROR_ENCODER_NOT_FOUND, err, err_size,
-                          "add video stream to '%s': no video encoder '%s'", name,
-                          opt->encoder ? opt->encoder : avcodec_get_name(id));
-        goto end;
-    }
-    /* the encoder's pixel format: the one asked for, else the first it lists */
-    const enum AVPixelFormat *pix_fmts = da__codec_pix_fmts(codec);
-    enum AVPixelFormat fmt = pix_fmts ? pix_fmts[0]
-                             : in->packed != AV_PIX_FMT_NONE ? in->packed : in->planar;
-    if (opt->encoder_format != NULL) {
-        fmt = av_get_pix_fmt(opt->encoder_format);
-        int ok = fmt != AV_PIX_FMT_NONE && pix_fmts == NULL;
-        for (int i = 0; fmt != AV_PIX_FMT_NONE && pix_fmts != NULL &&
-                        pix_fmts[i] != AV_PIX_FMT_NONE; i++)
-            ok |= pix_fmts[i] == fmt;
-        if (!ok) {
-            ret = da__failmsg(DA_ERR_ARGUMENT, err, err_size,
-                              "add video stream to '%s': encoder %s does not take pixel format "
-                              "'%s'", name, codec->name, opt->encoder_format);
-            goto end;
-        }
-    }
-    /* the encoder's frame rate: the one asked for, else the input's, else the nearest the
-     * encoder takes */
-    AVRational rate = v->rate;
-    int fixed_rate = opt->encoder_frame_rate_num > 0;
-    if (fixed_rate)
-        rate = av_make_q(opt->encoder_frame_rate_num,
-                         opt->encoder_frame_rate_den > 0 ? opt->encoder_frame_rate_den : 1);
-    const AVRational *rates = da__codec_frame_rates(codec);
-    if (rates != NULL && !rate_listed(rate, rates)) {
-        if (fixed_rate) {
-            ret = da__failmsg(DA_ERR_ARGUMENT, err, err_size,
-                              "add video stream to '%s': encoder %s does not take %d/%d frames "
-                              "per second", name, codec->name, rate.num, rate.den);
-            goto end;
-        }
-        rate = rates[av_find_nearest_q_idx(rate, rates)];
-        fixed_rate = 1;
-    }
-    /* frames are dropped or repeated (fps) when the rate changes, or after filters */
-    int need_fps = fixed_rate && (av_cmp_q(rate, v->rate) != 0 || opt->filter_desc != NULL);
-    int width = opt->encoder_width > 0 ? opt->encoder_width : 0;
-    int height = opt->encoder_height > 0 ? opt->encoder_height : 0;
-    if (width > 0 || height > 0) {
-        width = width > 0 ? width : opt->width;
-        height = height > 0 ? height : opt->height;
-    }
-    if (opt->filter_desc != NULL || need_fps) {
-        ret = open_graph(v, opt->filter_desc, need_fps ? rate : av_make_q(0, 1), width, height,
-                         fmt, name, err, err_size);
-        if (ret < 0)
-            goto end;
-        width = av_buffersink_get_w(v->sink);
-        height = av_buffersink_get_h(v->sink);
-        AVRational made = av_buffersink_get_frame_rate(v->sink);
-        if (!fixed_rate && made.num > 0 && made.den > 0)
-            rate = made;
-    } else if (width == 0) {
-        width = opt->width;
-        height = opt->height;
-    }
-
-    enc = avcodec_alloc_context3(codec);
-    if (enc == NULL) {
-        ret = da__fail(AVERROR(ENOMEM), err, err_size, "add video stream to '%s'", name);
-        goto end;
-    }
-    v->enc = enc;
-    enc->width = width;
-    enc->height = height;
-    enc->pix_fmt = fmt;
-    enc->framerate = rate;
-    enc->time_base = av_inv_q(rate);
-    enc->sample_aspect_ratio = av_make_q(1, 1);
-    if (opt->gop_size >= 0)
-        enc->gop_size = opt->gop_size;
-    if (opt->max_b_frames >= 0)
-        enc->max_b_frames = opt->max_b_frames;
-    ret = da__writer_open_encoder(w, enc, codec, opt->bit_rate, opt->compression_level,
-                                  opt->quality, opt->encoder_options, "add video stream to",
-                                  err, err_size);
+    ret = open_encoder(w, v, opt, &enc, err, err_size);
     if (ret < 0)
         goto end;
-    if (v->graph == NULL) {
-        v->frame = av_frame_alloc();
-        if (v->frame == NULL) {
-            ret = AVERROR(ENOMEM);
-        } else {
-            v->frame->format = fmt;
-            v->frame->width = width;
-            v->frame->height = height;
-            ret = av_frame_get_buffer(v->frame, 0);
-        }
-    }
-    /* room for a row of every plane of any input format, with what libswscale may read */
-    v->row_size = FFALIGN(opt->width * 3 + 64, 64);
-    if (ret >= 0 && (v->last_row = av_mallocz((size_t)v->row_size * 3)) == NULL)
-        ret = AVERROR(ENOMEM);
+    v->enc = enc;
+    ret = alloc_buffers(v, opt->width);
     if (ret < 0) {
         da__fail(ret, err, err_size, "add video stream to '%s'", name);
         goto end;
     }
-    ret = da__writer_add_stream(w, &enc, &v, stream_index, err, err_size);
+    ret = da__writer_add_stream(w, &enc, &video_ops, (void **)&v, stream_index, err, err_size);
 
 end:
     avcodec_free_context(&enc);
-    da__video_free(&v);
+    if (v != NULL)
+        vstream_free(v);
     return ret;
 }
 
@@ -321,7 +341,7 @@ typedef struct picture {
 
 /* Points `pic` at the frame at `base` when libswscale can read its layout; otherwise gathers
  * it into v->gathered, in the planar format. */
-static int source_picture(da_vstream *v, const uint8_t *base, const layout *l, picture *pic)
+static int source_picture(vstream *v, const uint8_t *base, const layout *l, picture *pic)
 {
     const input_format *in = v->in;
     int W = v->width, H = v->height, C = in->channels;
@@ -370,7 +390,7 @@ static int source_picture(da_vstream *v, const uint8_t *base, const layout *l, p
 
 /* Converts `pic` into `dst` (allocated, writable): copied when the format and size agree,
  * else through libswscale. */
-static int convert_picture(da_vstream *v, const picture *pic, AVFrame *dst)
+static int convert_picture(vstream *v, const picture *pic, AVFrame *dst)
 {
     int W = v->width, H = v->height;
     if (pic->fmt == dst->format && W == dst->width && H == dst->height) {
@@ -405,28 +425,33 @@ static int convert_picture(da_vstream *v, const picture *pic, AVFrame *dst)
     return ret < 0 ? ret : 0;
 }
 
-/* Encodes what the filter graph hands out until it needs more input (or ends). */
-static int drain_graph(da_writer *w, int i, da_vstream *v)
+/* Where the frames of a video stream's filter graph go. */
+typedef struct graph_out {
+    da_writer *w;
+    int index;
+    vstream *v;
+    AVRational time_base;         /* of the graph's output */
+} graph_out;
+
+/* Encodes a frame the filter graph handed out, in the encoder's time base. */
+static int take_filtered(void *ctx, AVFrame *frame)
 {
-    AVRational tb = av_buffersink_get_time_base(v->sink);
-    for (;;) {
-        int ret = av_buffersink_get_frame(v->sink, v->filtered);
-        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
-            return 0;
-        if (ret < 0)
-            return ret;
-        v->filtered->pts = av_rescale_q(v->filtered->pts, tb, v->enc->time_base);
-        v->filtered->pict_type = AV_PICTURE_TYPE_NONE;
-        v->filtered->quality = v->enc->global_quality;
-        ret = da__writer_encode(w, i, v->filtered);
-        av_frame_unref(v->filtered);
-        if (ret < 0)
-            return ret;
-    }
+    graph_out *o = ctx;
+    frame->pts = av_rescale_q(frame->pts, o->time_base, o->v->enc->time_base);
+    frame->pict_type = AV_PICTURE_TYPE_NONE;
+    frame->quality = o->v->enc->global_quality;
+    return da__writer_encode(o->w, o->index, frame);
+}
+
+/* Encodes what the filter graph hands out until it needs more input (or ends). */
+static int drain_graph(da_writer *w, int i, vstream *v)
+{
+    graph_out o = {w, i, v, av_buffersink_get_time_base(v->sink)};
+    return da__graph_drain(v->sink, v->filtered, take_filtered, &o);
 }
 
 /* Converts one frame and sends it on: to the encoder, or through the filter graph. */
-static int write_frame(da_writer *w, int i, da_vstream *v, const picture *pic)
+static int write_frame(da_writer *w, int i, vstream *v, const picture *pic)
 {
     int ret;
     if (v->graph == NULL) {
@@ -462,7 +487,8 @@ int da_writer_write_video(da_writer *w, int stream_index, const void *data, int6
                           int64_t frame_step, int64_t channel_step, int64_t row_step,
                           int64_t column_step, int64_t pts, char *err, size_t err_size)
 {
-    da_vstream *v = da__writer_video(w, stream_index, "write video to", err, err_size);
+    vstream *v = da__writer_stream(w, stream_index, &video_ops, "write video to", err,
+                                   err_size);
     if (v == NULL)
         return DA_ERR_ARGUMENT;
     if (num_frames < 0 || (data == NULL && num_frames > 0))
@@ -488,8 +514,10 @@ int da_writer_write_video(da_writer *w, int stream_index, const void *data, int6
     return ret < 0 ? da__writer_fail(w, ret, err, err_size, "encode video to") : 0;
 }
 
-int da__video_drain(da_writer *w, int i, da_vstream *v)
+/* Feeds the end of the input through the filter graph to the encoder. */
+static int vstream_drain(da_writer *w, int i, void *state)
 {
+    vstream *v = state;
     if (v->graph == NULL)
         return 0;
     /* the input ends where a frame after the last would start, so that the last frame

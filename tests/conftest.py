@@ -16,8 +16,13 @@ from filelikes import NonSeekable, ReadOnly, WriteOnly  # noqa: F401  (tests imp
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 GOLDEN = os.path.join(ROOT, "golden")
-# Inputs the `ffmpeg` on PATH made; a run against another FFmpeg (make compat-suite) names its own.
-CACHE = os.environ.get("DECODE_AUDIO_TEST_INPUTS") or os.path.join(ROOT, "build", "test-inputs")
+# The oracle: the ffmpeg on PATH, or DECODE_AUDIO_TEST_FFMPEG (`make bundled-test` points it at
+# the bundled build's own program); inputs each one makes are cached apart, and a run against
+# another release's FFmpeg (make compat-suite) names its own cache (DECODE_AUDIO_TEST_INPUTS).
+FFMPEG = os.environ.get("DECODE_AUDIO_TEST_FFMPEG") or "ffmpeg"
+CACHE = os.environ.get("DECODE_AUDIO_TEST_INPUTS") or os.path.join(
+    ROOT, "build", "test-inputs" if FFMPEG == "ffmpeg" else
+    "test-inputs-" + hashlib.sha1(os.path.abspath(FFMPEG).encode()).hexdigest()[:8])
 
 try:
     import torch  # noqa: F401
@@ -44,15 +49,28 @@ def cli_trims_mp4_padding(libavformat_major: int) -> bool:
     return libavformat_major >= 63
 
 
+def _has_libx264() -> bool:
+    from decode_audio import ffmpeg_utils
+
+    return "--enable-libx264" in ffmpeg_utils.get_build_config()
+
+
+# The self-contained wheel's FFmpeg is LGPL, without libx264: mp4 and matroska then default to
+# mpeg4 video, and the tests of libx264 itself are skipped.
+HAVE_LIBX264 = _has_libx264()
+needs_libx264 = pytest.mark.skipif(not HAVE_LIBX264, reason="this FFmpeg has no libx264")
+DEFAULT_VIDEO_CODEC = "h264" if HAVE_LIBX264 else "mpeg4"
+
+
 def ffmpeg(*args: str) -> bytes:
     """Runs the ffmpeg CLI and returns its standard output."""
-    cmd = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args]
+    cmd = [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args]
     return subprocess.run(cmd, check=True, capture_output=True).stdout
 
 
 def run_ffmpeg(*args: str) -> subprocess.CompletedProcess:
     """Runs the ffmpeg CLI with exactly these arguments, whatever its exit status."""
-    return subprocess.run(["ffmpeg", "-hide_banner", *args], capture_output=True)
+    return subprocess.run([FFMPEG, "-hide_banner", *args], capture_output=True)
 
 
 # Format name -> (file extension, encoder arguments, largest channel count, sample rates).
@@ -108,3 +126,16 @@ def reference(path: str, raw_format: str, *extra: str) -> bytes:
     return ffmpeg("-i", path, *extra, "-f", raw_format, "-")
 
 
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """One local Ray cluster for the whole test run: two CPUs, a small object store."""
+    ray = pytest.importorskip("ray")
+    # workers are other processes: they find the package through an absolute PYTHONPATH
+    python_dir = os.path.join(ROOT, "python")
+    paths = [python_dir] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    os.environ["PYTHONPATH"] = os.pathsep.join(os.path.abspath(p) for p in paths)
+    ray.init(num_cpus=2, object_store_memory=256 * 2**20, include_dashboard=False,
+             log_to_driver=False, configure_logging=False)
+    ray.data.DataContext.get_current().enable_progress_bars = False
+    yield ray
+    ray.shutdown()

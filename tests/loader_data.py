@@ -20,3 +20,16 @@ class Clips(torch.utils.data.Dataset):
         waveform, _ = decode_audio.load(self.paths[i], frame_offset=1000, num_frames=8000,
                                         sample_rate=16000, num_channels=1)
         return waveform
+
+
+class Decoded(torch.utils.data.Dataset):
+    """The decoded `Audio` of each file itself, which workers send back pickled."""
+
+    def __init__(self, paths):
+        self.paths = list(paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, i: int) -> decode_audio.Audio:
+        return decode_audio.decode(self.paths[i], channels_first=i % 2 == 1)

@@ -17,7 +17,7 @@ import pytest
 
 import decode_audio
 from conftest import ROOT, NonSeekable, ffmpeg, make_input, needs_torch
-from decode_audio import _backends
+from decode_audio import _registry as _backends
 from decode_audio._audio import live_buffers
 
 # (format, channels, rate, tolerance of sox, tolerance of soundfile) against FFmpeg, float32.

@@ -44,14 +44,32 @@ def make_dry_run(*args: str) -> list:
     return [line for line in out.splitlines() if " -c csrc/" in line]
 
 
-def setup_make_command() -> list:
-    """The make command setup.py runs (read from its source: importing it would build)."""
+def make_variable(name: str, *args: str) -> list:
+    """A variable of the Makefile as make expands it (given these command-line settings)."""
+    out = subprocess.run(["make", "-s", "-C", ROOT, "--no-print-directory",
+                          f"--eval=da-print-var: ; @echo $({name})", "da-print-var", *args],
+                         check=True, capture_output=True, text=True).stdout
+    return out.split()
+
+
+def setup_make_flags() -> list:
+    """The settings setup.py passes to make (read from its source: importing it would build),
+    checked to be what its build step passes."""
     with open(os.path.join(ROOT, "setup.py")) as f:
         tree = ast.parse(f.read())
+    flags = None
     for node in tree.body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "MAKE_LIB":
-            return ast.literal_eval(node.value)
-    raise AssertionError("setup.py has no MAKE_LIB")
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "MAKE_FLAGS":
+            flags = ast.literal_eval(node.value)
+    assert flags is not None, "setup.py has no MAKE_FLAGS"
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+             and getattr(node.func, "attr", "") == "check_call"]
+    assert len(calls) == 1
+    command = calls[0].args[0]
+    assert isinstance(command, ast.List) and ast.literal_eval(command.elts[0]) == "make"
+    assert any(isinstance(e, ast.Starred) and getattr(e.value, "id", "") == "MAKE_FLAGS"
+               for e in command.elts), ast.dump(command)
+    return flags
 
 
 def test_make_compiles_with_warnings_as_errors():
@@ -60,29 +78,54 @@ def test_make_compiles_with_warnings_as_errors():
     for line in lines:
         assert "-Wall" in line.split() and "-Wextra" in line.split()
         assert "-Werror" in line.split(), line
+    # the self-contained wheel's build (make wheel) too, without letting deprecations through
+    bundled = make_variable("BUNDLED_CFLAGS")
+    assert "-Werror" in bundled and not any(f.startswith("-Wno-") for f in bundled)
 
 
 def test_pip_install_compiles_with_warnings_but_not_as_errors():
-    command = setup_make_command()
-    assert command[:2] == ["make", "lib"]
-    lines = make_dry_run(*command[2:])
+    flags = setup_make_flags()
+    lines = make_dry_run(*flags)
     assert lines
     for line in lines:
         assert "-Wall" in line.split() and "-Wextra" in line.split()
         assert "-Werror" not in line, line
+    # DECODE_AUDIO_FFMPEG=bundled pip install . builds bundled-lib with the same settings
+    bundled = make_variable("BUNDLED_CFLAGS", *flags)
+    assert "-Wall" in bundled and "-Werror" not in bundled
+
+
+# Every C file of the repository: the library, its tests and harnesses, the benchmarks. (The
+# shell and Python of build-tools/ pin the one FFmpeg the wheel bundles; they adapt no code.)
+C_SOURCES = ["csrc/*.[ch]", "bench/*.[ch]", "tests/c/*.[ch]", "tests/fuzz/*.[ch]"]
+# FFmpeg's version macros, its FF_API_ switches, a runtime version compared, and any #if on a
+# version; the library's own DA_VERSION_* are not FFmpeg's (packed with AV_VERSION_INT, which
+# alone checks nothing).
+VERSION_CHECK = re.compile(r"\bLIB(AV|SW|POSTPROC)\w*_VERSION\w*|\bFF_API_\w+"
+                           r"|\b(av\w*|sw\w*)_version\s*\(\s*\)\s*[<>=!]"
+                           r"|^\s*#\s*(el)?if\b.*\b(?!DA_VERSION_)\w*VERSION")
+
+
+def version_checks(path: str) -> list:
+    with open(path) as f:
+        return [f"{os.path.relpath(path, ROOT)}:{n}: {line.strip()}"
+                for n, line in enumerate(f, 1) if VERSION_CHECK.search(line)]
 
 
 def test_ffmpeg_version_checks_live_only_in_compat_h():
-    check = re.compile(r"\bLIB(AV|SW)\w*_VERSION\w*|\bFF_API_\w+|^\s*#\s*(el)?if.*VERSION")
-    offenders = []
-    for path in glob.glob(os.path.join(ROOT, "csrc", "*.[ch]")):
-        if os.path.basename(path) == "compat.h":
-            continue
-        with open(path) as f:
-            for n, line in enumerate(f, 1):
-                if check.search(line):
-                    offenders.append(f"{os.path.basename(path)}:{n}: {line.strip()}")
-    assert offenders == []
+    paths = [p for pattern in C_SOURCES for p in glob.glob(os.path.join(ROOT, pattern))]
+    assert {os.path.relpath(p, ROOT).split(os.sep)[0] for p in paths} == {"csrc", "bench", "tests"}
+    compat = os.path.join(ROOT, "csrc", "compat.h")
+    assert compat in paths
+    assert [c for p in paths if p != compat for c in version_checks(p)] == []
+    # what the check finds: compat.h's checks (the minimum version, the AVIO callback's buffer,
+    # the encoders' supported configurations), and none of the library's own version
+    found = "\n".join(version_checks(compat))
+    assert found.count("#if") == 3, found
+    assert not VERSION_CHECK.search("#if !defined(DA_VERSION_MAJOR) || !defined(DA_VERSION_PATCH)")
+    assert not VERSION_CHECK.search("v = AV_VERSION_INT(DA_VERSION_MAJOR, DA_VERSION_MINOR, 0);")
+    assert VERSION_CHECK.search("    if (avcodec_version() >= AV_VERSION_INT(61, 0, 0))")
+    assert VERSION_CHECK.search("#if FF_API_OLD_CHANNEL_LAYOUT")
 
 
 def test_compat_h_is_what_internal_h_includes_first():

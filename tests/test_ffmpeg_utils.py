@@ -12,6 +12,7 @@ import pytest
 import decode_audio
 from conftest import ROOT
 from decode_audio import ffmpeg_utils
+from decode_audio._components import ffmpeg_components
 
 
 @pytest.fixture
@@ -67,7 +68,7 @@ def test_protocols_list_file_and_http_both_ways():
 
 def test_an_unknown_kind_of_listing_fails_in_c_naming_it():
     with pytest.raises(decode_audio.DecodeAudioError, match="list components: unknown kind 99"):
-        ffmpeg_utils._components(99)
+        ffmpeg_components(99)
 
 
 def test_build_config_is_the_configure_line():
@@ -79,6 +80,12 @@ def test_versions_are_the_running_libraries():
     v = ffmpeg_utils.get_versions()
     assert v["libavcodec"][0] >= 59 and v["libavformat"][0] >= 59
     assert ffmpeg_utils.get_versions is decode_audio.get_versions
+
+
+def test_versions_say_which_ffmpeg_build():
+    # The wheel's own FFmpeg is configured with --extra-version=<debian revision>+decode_audio.
+    bundled = "+decode_audio" in ffmpeg_utils.get_build_config()
+    assert ffmpeg_utils.get_versions()["ffmpeg_build"] == ("bundled" if bundled else "system")
 
 
 def test_top_level_reexports():

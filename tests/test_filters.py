@@ -76,7 +76,7 @@ def test_load_takes_filter_desc():
 
 @pytest.mark.parametrize("quality", ["fast", "high", "soxr"])
 def test_resample_quality_equals_ffmpeg_aresample_with_the_same_options(quality):
-    from decode_audio._api import RESAMPLE_QUALITY
+    from decode_audio._options import RESAMPLE_QUALITY
 
     path = make_input("wav_s16", 2, 44100)
     got = decode_audio.decode(path, sample_rate=16000, resample_quality=quality).numpy()

@@ -17,6 +17,8 @@ import decode_audio
 
 TEST_WAV = os.path.join(GOLDEN, "test.wav")
 GOLDEN_RAW = os.path.join(GOLDEN, "golden.raw")
+# The C program: the one `make` builds, or another build's (`make bundled-test`).
+PROGRAM = os.environ.get("DECODE_AUDIO_TEST_PROGRAM") or os.path.join(ROOT, "decode_audio_ffmpeg")
 
 
 def golden_bytes() -> bytes:
@@ -40,13 +42,13 @@ def test_golden_raw_is_five_seconds_of_8khz_mono_s16():
 
 def test_c_program_matches_golden(tmp_path):
     out = tmp_path / "bin.raw"
-    exe = os.path.join(ROOT, "decode_audio_ffmpeg")
+    exe = PROGRAM
     subprocess.run([exe, TEST_WAV, str(out)], check=True, capture_output=True)
     assert out.read_bytes() == golden_bytes()
 
 
 def test_c_program_reports_missing_file(tmp_path):
-    exe = os.path.join(ROOT, "decode_audio_ffmpeg")
+    exe = PROGRAM
     r = subprocess.run([exe, str(tmp_path / "nope.wav"), str(tmp_path / "x.raw")],
                        capture_output=True, text=True)
     assert r.returncode == 1

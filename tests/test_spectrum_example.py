@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import CACHE, ROOT, ffmpeg
+from conftest import CACHE, DEFAULT_VIDEO_CODEC, ROOT, ffmpeg
 
 pytest.importorskip("matplotlib")
 
@@ -35,7 +35,7 @@ def column(freq, n_fft=4000, rate=16000):
     return (freq * n_fft / rate + 1) / (n_fft // 2 + 2) * W
 
 
-@pytest.mark.parametrize("encoder,codec", [(None, "h264"), ("mpeg4", "mpeg4")])
+@pytest.mark.parametrize("encoder,codec", [(None, DEFAULT_VIDEO_CODEC), ("mpeg4", "mpeg4")])
 def test_spectrum_video(tmp_path, tones, encoder, codec):
     out = tmp_path / "spectrum.mp4"
     cmd = [sys.executable, os.path.join(ROOT, "examples", "spectrum_video.py"), tones, str(out),

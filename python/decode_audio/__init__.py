@@ -6,24 +6,28 @@
 >>> waveform, sr = decode_audio.load("speech.wav") # torchaudio-style: (channels, frames)
 """
 
-from ._api import AudioMetaData, decode, get_versions, info, load
+from . import backends  # noqa: F401 - registers FFmpeg, SoX and soundfile with the dispatcher
+from . import ffmpeg_utils, sox_utils
 from ._audio import Audio
-from ._backends import list_audio_backends
+from ._decode import decode, info, load
 from ._errors import DecodeAudioError, DecodeAudioWarning
+from ._metadata import AudioMetaData
 from ._parallel import load_many
 from ._reader import StreamReader, stream
-from ._writer import CodecConfig, StreamWriter, save
-from . import ffmpeg_utils, sox_utils
+from ._registry import list_audio_backends
+from ._save import save
+from ._writer import CodecConfig, StreamWriter
 from .ffmpeg_utils import (
     get_audio_decoders,
     get_audio_encoders,
     get_demuxers,
     get_log_level,
     get_muxers,
+    get_versions,
     set_log_level,
 )
 
-__version__ = "0.1.0"
+__version__ = ".".join(str(n) for n in get_versions()["decode_audio"])  # pyproject.toml's
 
 __all__ = [
     "Audio",

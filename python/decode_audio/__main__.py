@@ -19,6 +19,8 @@ import os
 import sys
 from typing import Any, BinaryIO, List, Optional
 
+import numpy as np
+
 from . import __version__, decode, ffmpeg_utils, get_versions, info, save
 from ._errors import DecodeAudioError
 
@@ -64,7 +66,7 @@ def _version_text() -> str:
         f"{name} {'.'.join(map(str, v[name]))}"
         for name in ("libavutil", "libavcodec", "libavformat", "libavfilter", "libswresample")
     )
-    return f"decode_audio {__version__} (FFmpeg {v['ffmpeg']}: {libs})"
+    return f"decode_audio {__version__} ({v['ffmpeg_build']} FFmpeg {v['ffmpeg']}: {libs})"
 
 
 def _listing(readers: dict, writers: dict, reader: str, writer: str) -> str:
@@ -83,8 +85,6 @@ def _samples(audio: Any, via: str) -> memoryview:
     elif via == "torch":
         array = audio.torch().numpy()
     else:
-        import numpy as np
-
         array = np.from_dlpack(audio)
     return memoryview(array).cast("B")
 

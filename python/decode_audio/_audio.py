@@ -3,65 +3,19 @@
 from __future__ import annotations
 
 import ctypes
+import pickle
 from typing import Any, Optional, Tuple
 
 import numpy as np
 
 from . import _lib
+from ._dtypes import DTYPE_NAMES, DTYPES, NUMPY_DTYPES
 
-__all__ = ["Audio", "DTYPES", "dtype_code"]
-
-# One table: user-facing dtype name -> C code (da_dtype).
-DTYPES = {
-    "uint8": 0,
-    "int8": 1,
-    "int16": 2,
-    "int32": 3,
-    "float32": 4,
-    "float64": 5,
-}
-_NAMES = {code: name for name, code in DTYPES.items()}
-_NUMPY = {code: np.dtype(name) for name, code in DTYPES.items()}
+__all__ = ["Audio", "live_buffers"]
 
 _LEGACY = b"dltensor"
 _VERSIONED = b"dltensor_versioned"
 _KDL_CPU = 1
-
-
-# dtypes already looked up (names, NumPy and torch dtypes), so a call costs one dict lookup
-_CODES: dict = dict(DTYPES)
-
-
-def dtype_code(dtype: Any) -> int:
-    """The C code of a dtype given as a name, a NumPy dtype or a torch dtype."""
-    try:
-        return _CODES[dtype]
-    except (KeyError, TypeError):
-        pass
-    name = str(dtype).replace("torch.", "")
-    try:
-        name = np.dtype(name).name
-    except TypeError:
-        pass
-    code = DTYPES.get(name)
-    if code is None:
-        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
-    try:
-        _CODES[dtype] = code
-    except TypeError:
-        pass
-    return code
-
-
-def _destroy_capsule(capsule: int) -> None:
-    # A consumer renames the capsule to "used_…" and takes over; otherwise it is ours to free.
-    for name, versioned in ((_LEGACY, 0), (_VERSIONED, 1)):
-        if _lib.PyCapsule_IsValid(capsule, name):
-            _lib.da_dlpack_release(_lib.PyCapsule_GetPointer(capsule, name), versioned)
-            return
-
-
-_CAPSULE_DESTRUCTOR = _lib.CAPSULE_DESTRUCTOR(_destroy_capsule)
 
 
 class Audio:
@@ -121,7 +75,7 @@ class Audio:
     @property
     def dtype(self) -> np.dtype:
         """The NumPy dtype of the samples."""
-        return _NUMPY[self._struct.dtype]
+        return NUMPY_DTYPES[self._struct.dtype]
 
     @property
     def shape(self) -> Tuple[int, int]:
@@ -146,7 +100,7 @@ class Audio:
     def __repr__(self) -> str:
         layout = "channels, frames" if self.channels_first else "frames, channels"
         return (
-            f"Audio(shape={self.shape} ({layout}), dtype={_NAMES[self._struct.dtype]}, "
+            f"Audio(shape={self.shape} ({layout}), dtype={DTYPE_NAMES[self._struct.dtype]}, "
             f"sample_rate={self.sample_rate})"
         )
 
@@ -178,6 +132,19 @@ class Audio:
 
         return torch.from_dlpack(self)
 
+    # --- pickling ---
+    def __reduce_ex__(self, protocol: Any) -> Tuple[Any, tuple]:
+        """Samples and metadata; with protocol 5 the samples go as one out-of-band buffer
+        when the pickler takes them (``buffer_callback``), in-band otherwise."""
+        samples = self.numpy()
+        if not samples.flags.c_contiguous:
+            # rows of a caller's wider `out` array: the frames decoded, made contiguous
+            samples = np.ascontiguousarray(samples)
+        s = self._struct
+        data: Any = pickle.PickleBuffer(samples) if protocol >= 5 else samples
+        return (_unpickle, (data, DTYPE_NAMES[s.dtype], s.num_frames, s.num_channels,
+                            s.sample_rate, bool(s.channels_first), s.decode_errors))
+
     # --- DLPack ---
     def __dlpack_device__(self) -> Tuple[int, int]:
         return (_KDL_CPU, 0)
@@ -206,21 +173,38 @@ class Audio:
         if copy:
             raise BufferError("decode_audio exports without copying; copy=True is not supported")
         versioned = max_version is not None and tuple(max_version) >= (1, 0)
-        managed = ctypes.c_void_p()
+        managed = _lib.DLPackHandle()
         _lib.da_audio_to_dlpack(
             self._ptr, int(versioned), ctypes.byref(managed), _lib.error_buffer(), _lib.ERROR_SIZE
         )
         try:
             return _lib.PyCapsule_New(
-                managed, _VERSIONED if versioned else _LEGACY, _CAPSULE_DESTRUCTOR
+                managed, _VERSIONED if versioned else _LEGACY, _lib.CAPSULE_DESTRUCTOR
             )
         except BaseException:
             _lib.da_dlpack_release(managed, int(versioned))
             raise
 
 
+def _unpickle(data: Any, dtype: str, num_frames: int, num_channels: int, sample_rate: int,
+              channels_first: bool, decode_errors: int) -> Audio:
+    """An Audio from pickled samples: copied once, into a new C buffer."""
+    # a view of whatever buffer the unpickler gives (bytes, bytearray, memoryview, array)
+    samples = np.frombuffer(data, dtype=np.uint8)
+    like = _lib.AudioStruct(num_frames=num_frames, num_channels=num_channels,
+                            sample_rate=sample_rate, dtype=DTYPES[dtype],
+                            channels_first=int(channels_first), decode_errors=decode_errors)
+    expected = num_frames * num_channels * NUMPY_DTYPES[like.dtype].itemsize
+    if samples.nbytes != expected:
+        raise ValueError(f"pickled audio holds {samples.nbytes} bytes; its shape needs {expected}")
+    ptr = ctypes.POINTER(_lib.AudioStruct)()
+    _lib.da_audio_new(ctypes.byref(like), samples.ctypes.data if expected else None,
+                      ctypes.byref(ptr), _lib.error_buffer(), _lib.ERROR_SIZE)
+    return Audio(ptr)
+
+
 def _release(ptr: Any) -> None:
-    _lib.da_audio_free(ctypes.byref(ptr))
+    _lib.da_audio_release(ctypes.byref(ptr))
 
 
 def live_buffers() -> int:

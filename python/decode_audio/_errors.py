@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Optional, Tuple
+
 __all__ = ["DecodeAudioError", "DecodeAudioWarning"]
 
 
@@ -17,12 +19,22 @@ class DecodeAudioError(RuntimeError):
         The negative FFmpeg ``AVERROR`` value (or one of decode_audio's own codes).
     message : str
         The message, as C wrote it.
+    source : str or None
+        The input or output it concerns (a path, URL or a description such as ``<bytes>``),
+        when known.
+
+    It pickles with its code, message and source, so it crosses process boundaries (DataLoader
+    workers, Dask, Ray) intact.
     """
 
-    def __init__(self, message: str, code: int = 0) -> None:
+    def __init__(self, message: str, code: int = 0, source: Optional[str] = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.source = source
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (type(self), (self.message, self.code, self.source), self.__dict__)
 
 
 class DecodeAudioWarning(UserWarning):

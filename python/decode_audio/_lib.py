@@ -26,29 +26,96 @@ from ctypes import (
     c_uint32,
     c_void_p,
 )
-from typing import Any
+from typing import Any, Callable, Dict, List, Type, TypeVar
 
 from ._errors import DecodeAudioError
 
-LIBRARY_NAME = "libdecode_audio.so"
-ERROR_SIZE = 1024
+S = TypeVar("S", bound=Structure)
 
-# Error codes (decode_audio.h and FFmpeg's AVERROR values).
-ERR_ARGUMENT = -0x44410001
-ERR_NO_AUDIO = -0x44410002
-ERR_TOO_SMALL = -0x44410003
-ERR_CALLBACK = -0x44410004
+LIBRARY_NAME = "libdecode_audio.so"
+
+# What this module mirrors of decode_audio.h, recorded as it is declared, for the test that
+# compares each with the C compiler's view (tests/c/abi_probe.c): C struct name -> ctypes
+# Structure, C constant name -> value, and every function declared.
+STRUCTS: Dict[str, Type[Structure]] = {}
+CONSTANTS: Dict[str, int] = {}
+DECLARED: List[str] = []
+
+
+def _constant(name: str, value: int) -> int:
+    CONSTANTS[name] = value
+    return value
+
+
+def _struct(name: str) -> Callable[[Type[S]], Type[S]]:
+    def record(cls: Type[S]) -> Type[S]:
+        STRUCTS[name] = cls
+        return cls
+
+    return record
+
+
+ERROR_SIZE = _constant("DA_ERROR_SIZE", 1024)
+
+# Error codes (decode_audio.h's, and FFmpeg's AVERROR for a missing file).
+ERR_ARGUMENT = _constant("DA_ERR_ARGUMENT", -0x44410001)
+ERR_NO_AUDIO = _constant("DA_ERR_NO_AUDIO", -0x44410002)
+ERR_TOO_SMALL = _constant("DA_ERR_TOO_SMALL", -0x44410003)
+ERR_CALLBACK = _constant("DA_ERR_CALLBACK", -0x44410004)
 AVERROR_ENOENT = -errno.ENOENT
 
-SOURCE_PATH, SOURCE_URL, SOURCE_MEMORY, SOURCE_CALLBACKS = 0, 1, 2, 3
-DTYPE_AUTO = -1
+# da_dtype (_dtypes.py names them for users)
+DTYPE_UINT8 = _constant("DA_DTYPE_UINT8", 0)
+DTYPE_INT8 = _constant("DA_DTYPE_INT8", 1)
+DTYPE_INT16 = _constant("DA_DTYPE_INT16", 2)
+DTYPE_INT32 = _constant("DA_DTYPE_INT32", 3)
+DTYPE_FLOAT32 = _constant("DA_DTYPE_FLOAT32", 4)
+DTYPE_FLOAT64 = _constant("DA_DTYPE_FLOAT64", 5)
+DTYPE_AUTO = _constant("DA_DTYPE_AUTO", -1)
+
+# da_source_kind
+SOURCE_PATH = _constant("DA_SOURCE_PATH", 0)
+SOURCE_URL = _constant("DA_SOURCE_URL", 1)
+SOURCE_MEMORY = _constant("DA_SOURCE_MEMORY", 2)
+SOURCE_CALLBACKS = _constant("DA_SOURCE_CALLBACKS", 3)
+
+# da_decode_options.on_error
+ON_ERROR_SKIP = _constant("DA_ON_ERROR_SKIP", 0)
+ON_ERROR_RAISE = _constant("DA_ON_ERROR_RAISE", 1)
+
+# da_component_kind
+LIST_AUDIO_DECODERS = _constant("DA_LIST_AUDIO_DECODERS", 0)
+LIST_AUDIO_ENCODERS = _constant("DA_LIST_AUDIO_ENCODERS", 1)
+LIST_MUXERS = _constant("DA_LIST_MUXERS", 2)
+LIST_DEMUXERS = _constant("DA_LIST_DEMUXERS", 3)
+LIST_INPUT_PROTOCOLS = _constant("DA_LIST_INPUT_PROTOCOLS", 4)
+LIST_OUTPUT_PROTOCOLS = _constant("DA_LIST_OUTPUT_PROTOCOLS", 5)
+
+
+# Handles: pointers to what the C library owns, each its own type so that one cannot be
+# passed where another is expected.
+class ReaderHandle(c_void_p):
+    """A ``da_reader *``; freed by da_reader_free()."""
+
+
+class WriterHandle(c_void_p):
+    """A ``da_writer *``; freed by da_writer_free() or da_writer_close()."""
+
+
+class NamesBuffer(c_void_p):
+    """A ``char *`` list of "name\\0long name\\0" pairs; freed by da_names_free()."""
+
+
+class DLPackHandle(c_void_p):
+    """A ``DLManagedTensor *`` (or its versioned kind); released by its deleter."""
+
 
 READ_FN = CFUNCTYPE(c_int64, c_void_p, c_void_p, c_int64)
 SEEK_FN = CFUNCTYPE(c_int64, c_void_p, c_int64, c_int)
 WRITE_FN = CFUNCTYPE(c_int64, c_void_p, c_void_p, c_int64)
-CAPSULE_DESTRUCTOR = CFUNCTYPE(None, c_void_p)
 
 
+@_struct("da_source")
 class Source(Structure):
     _fields_ = [
         ("kind", c_int32),
@@ -63,6 +130,7 @@ class Source(Structure):
     ]
 
 
+@_struct("da_open_options")
 class OpenOptions(Structure):
     _fields_ = [
         ("format", c_char_p),
@@ -76,6 +144,7 @@ class OpenOptions(Structure):
     ]
 
 
+@_struct("da_decode_options")
 class DecodeOptions(Structure):
     _fields_ = [
         ("open", OpenOptions),
@@ -95,6 +164,7 @@ class DecodeOptions(Structure):
     ]
 
 
+@_struct("da_audio")
 class AudioStruct(Structure):
     _fields_ = [
         ("data", c_void_p),
@@ -109,6 +179,7 @@ class AudioStruct(Structure):
     ]
 
 
+@_struct("da_info")
 class InfoStruct(Structure):
     _fields_ = [
         ("sample_rate", c_int32),
@@ -130,6 +201,7 @@ class InfoStruct(Structure):
     ]
 
 
+@_struct("da_output")
 class Output(Structure):
     _fields_ = [
         ("kind", c_int32),
@@ -142,6 +214,7 @@ class Output(Structure):
     ]
 
 
+@_struct("da_audio_stream_options")
 class AudioStreamOptions(Structure):
     _fields_ = [
         ("sample_rate", c_int32),
@@ -161,6 +234,7 @@ class AudioStreamOptions(Structure):
     ]
 
 
+@_struct("da_versions")
 class Versions(Structure):
     _fields_ = [
         ("decode_audio", c_uint32),
@@ -215,6 +289,7 @@ def _errcheck(result: int, func: Any, args: tuple) -> int:
 
 
 def _declare(name: str, restype: Any, argtypes: list, check: bool = False) -> Any:
+    """Declares one function of decode_audio.h (recording it in DECLARED)."""
     try:
         fn = getattr(lib, name)
     except AttributeError:
@@ -222,6 +297,7 @@ def _declare(name: str, restype: Any, argtypes: list, check: bool = False) -> An
             f"decode_audio: {LIBRARY_NAME} has no symbol {name}; it is older or newer than this "
             "Python package. Rebuild it with `make`."
         ) from None
+    DECLARED.append(name)
     fn.restype = restype
     fn.argtypes = argtypes
     if check:
@@ -231,112 +307,66 @@ def _declare(name: str, restype: Any, argtypes: list, check: bool = False) -> An
 
 ERR = [ctypes.c_char_p, c_size_t]
 
+
+def _checked(name: str, argtypes: list) -> Any:
+    """Declares a function that returns 0 or a negative error code and writes its message
+    into the (err, err_size) arguments that follow `argtypes`."""
+    return _declare(name, c_int, [*argtypes, *ERR], check=True)
+
+
 da_decode_options_init = _declare("da_decode_options_init", c_int, [POINTER(DecodeOptions)])
-da_probe = _declare(
-    "da_probe",
-    c_int,
-    [POINTER(Source), POINTER(OpenOptions), c_int, POINTER(InfoStruct), *ERR],
-    check=True,
-)
+da_probe = _checked("da_probe",
+                    [POINTER(Source), POINTER(OpenOptions), c_int, POINTER(InfoStruct)])
 da_info_clear = _declare("da_info_clear", None, [POINTER(InfoStruct)])
-da_decode = _declare(
-    "da_decode",
-    c_int,
-    [POINTER(Source), POINTER(DecodeOptions), POINTER(POINTER(AudioStruct)), *ERR],
-    check=True,
-)
-da_audio_free = _declare("da_audio_free", None, [POINTER(POINTER(AudioStruct))])
-da_audio_to_dlpack = _declare(
-    "da_audio_to_dlpack",
-    c_int,
-    [POINTER(AudioStruct), c_int, POINTER(c_void_p), *ERR],
-    check=True,
-)
+da_decode = _checked("da_decode",
+                     [POINTER(Source), POINTER(DecodeOptions), POINTER(POINTER(AudioStruct))])
+da_audio_release = _declare("da_audio_release", None, [POINTER(POINTER(AudioStruct))])
+da_audio_to_dlpack = _checked("da_audio_to_dlpack",
+                              [POINTER(AudioStruct), c_int, POINTER(DLPackHandle)])
 da_dlpack_release = _declare("da_dlpack_release", None, [c_void_p, c_int])
 da_live_buffers = _declare("da_live_buffers", c_int, [POINTER(c_int64)])
+da_audio_new = _checked("da_audio_new",
+                        [POINTER(AudioStruct), c_void_p, POINTER(POINTER(AudioStruct))])
 da_get_versions = _declare("da_get_versions", c_int, [POINTER(Versions)])
-da_reader_open = _declare(
-    "da_reader_open",
-    c_int,
-    [POINTER(Source), POINTER(DecodeOptions), POINTER(c_void_p), *ERR],
-    check=True,
-)
-da_reader_read = _declare(
-    "da_reader_read",
-    c_int,
-    [c_void_p, c_int64, POINTER(POINTER(AudioStruct)), *ERR],
-    check=True,
-)
-da_reader_free = _declare("da_reader_free", None, [POINTER(c_void_p)])
-da_writer_open = _declare(
-    "da_writer_open", c_int, [POINTER(Output), c_char_p, POINTER(c_void_p), *ERR], check=True
-)
-da_audio_stream_options_init = _declare(
-    "da_audio_stream_options_init", c_int, [POINTER(AudioStreamOptions)]
-)
-da_writer_add_audio = _declare(
-    "da_writer_add_audio",
-    c_int,
-    [c_void_p, POINTER(AudioStreamOptions), POINTER(c_int), *ERR],
-    check=True,
-)
-da_writer_set_metadata = _declare(
-    "da_writer_set_metadata", c_int, [c_void_p, c_char_p, c_char_p, *ERR], check=True
-)
-da_writer_start = _declare("da_writer_start", c_int, [c_void_p, POINTER(c_char_p), *ERR],
-                           check=True)
-da_writer_write_audio = _declare(
-    "da_writer_write_audio",
-    c_int,
-    [c_void_p, c_int, c_void_p, c_int64, c_int64, c_int64, *ERR],
-    check=True,
-)
-da_writer_flush = _declare("da_writer_flush", c_int, [c_void_p, *ERR], check=True)
-da_writer_close = _declare("da_writer_close", c_int, [POINTER(c_void_p), *ERR], check=True)
-da_writer_free = _declare("da_writer_free", None, [POINTER(c_void_p)])
+da_reader_open = _checked("da_reader_open",
+                          [POINTER(Source), POINTER(DecodeOptions), POINTER(ReaderHandle)])
+da_reader_read = _checked("da_reader_read", [ReaderHandle, c_int64, POINTER(POINTER(AudioStruct))])
+da_reader_free = _declare("da_reader_free", None, [POINTER(ReaderHandle)])
+da_writer_open = _checked("da_writer_open", [POINTER(Output), c_char_p, POINTER(WriterHandle)])
+da_audio_stream_options_init = _declare("da_audio_stream_options_init",
+                                        c_int, [POINTER(AudioStreamOptions)])
+da_writer_add_audio = _checked("da_writer_add_audio",
+                               [WriterHandle, POINTER(AudioStreamOptions), POINTER(c_int)])
+da_writer_set_metadata = _checked("da_writer_set_metadata", [WriterHandle, c_char_p, c_char_p])
+da_writer_start = _checked("da_writer_start", [WriterHandle, POINTER(c_char_p)])
+da_writer_write_audio = _checked("da_writer_write_audio",
+                                 [WriterHandle, c_int, c_void_p, c_int64, c_int64, c_int64])
+da_writer_flush = _checked("da_writer_flush", [WriterHandle])
+da_writer_close = _checked("da_writer_close", [POINTER(WriterHandle)])
+da_writer_free = _declare("da_writer_free", None, [POINTER(WriterHandle)])
 da_strerror = _declare("da_strerror", c_int, [c_int, *ERR])
 
-# The functions of decode_audio.h, for the test that every one is declared.
-DECLARED = (
-    "da_decode_options_init",
-    "da_probe",
-    "da_info_clear",
-    "da_decode",
-    "da_audio_free",
-    "da_audio_to_dlpack",
-    "da_dlpack_release",
-    "da_live_buffers",
-    "da_get_versions",
-    "da_strerror",
-    "da_reader_open",
-    "da_reader_read",
-    "da_reader_free",
-    "da_writer_open",
-    "da_audio_stream_options_init",
-    "da_writer_add_audio",
-    "da_writer_set_metadata",
-    "da_writer_start",
-    "da_writer_write_audio",
-    "da_writer_flush",
-    "da_writer_close",
-    "da_writer_free",
-)
 
-# Python's capsule API, for handing DLPack tensors to consumers. Pointers are passed as
-# c_void_p: a capsule destructor must not build a Python object from the dying capsule.
-PyCapsule_New = ctypes.pythonapi.PyCapsule_New
-PyCapsule_New.restype = ctypes.py_object
-PyCapsule_New.argtypes = [c_void_p, c_char_p, CAPSULE_DESTRUCTOR]
-PyCapsule_IsValid = ctypes.pythonapi.PyCapsule_IsValid
-PyCapsule_IsValid.restype = c_int
-PyCapsule_IsValid.argtypes = [c_void_p, c_char_p]
-PyCapsule_GetPointer = ctypes.pythonapi.PyCapsule_GetPointer
-PyCapsule_GetPointer.restype = c_void_p
-PyCapsule_GetPointer.argtypes = [c_void_p, c_char_p]
+# Python's capsule API, for handing DLPack tensors to consumers. An unconsumed capsule is freed
+# by the library's own C destructor, which calls CPython's capsule functions directly (no
+# Python code runs while a capsule dies).
+# ctypes.pythonapi's function objects are shared by every module of the process, and some set
+# their own argtypes on them: this prototype is this module's own.
+PyCapsule_New = ctypes.PYFUNCTYPE(ctypes.py_object, c_void_p, c_char_p, c_void_p)(
+    ("PyCapsule_New", ctypes.pythonapi))
+da_dlpack_set_capsule_api = _declare("da_dlpack_set_capsule_api", c_int, [c_void_p, c_void_p])
+da_dlpack_capsule_destructor = _declare("da_dlpack_capsule_destructor", None, [c_void_p])
+da_dlpack_set_capsule_api(
+    ctypes.cast(ctypes.pythonapi.PyCapsule_IsValid, c_void_p),
+    ctypes.cast(ctypes.pythonapi.PyCapsule_GetPointer, c_void_p),
+)
+# the address PyCapsule_New takes as the destructor
+CAPSULE_DESTRUCTOR = ctypes.cast(da_dlpack_capsule_destructor, c_void_p).value
 
 # ---- Video streams in the writer (decode_audio.h: "Video streams in the writer") ----
 
 
+@_struct("da_video_stream_options")
 class VideoStreamOptions(Structure):
     _fields_ = [
         ("frame_rate_num", c_int32),
@@ -361,55 +391,29 @@ class VideoStreamOptions(Structure):
     ]
 
 
-da_video_stream_options_init = _declare(
-    "da_video_stream_options_init", c_int, [POINTER(VideoStreamOptions)]
-)
-da_writer_add_video = _declare(
-    "da_writer_add_video",
-    c_int,
-    [c_void_p, POINTER(VideoStreamOptions), POINTER(c_int), *ERR],
-    check=True,
-)
-da_writer_write_video = _declare(
-    "da_writer_write_video",
-    c_int,
-    [c_void_p, c_int, c_void_p, c_int64, c_int64, c_int64, c_int64, c_int64, c_int64, *ERR],
-    check=True,
-)
+da_video_stream_options_init = _declare("da_video_stream_options_init",
+                                        c_int, [POINTER(VideoStreamOptions)])
+da_writer_add_video = _checked("da_writer_add_video",
+                               [WriterHandle, POINTER(VideoStreamOptions), POINTER(c_int)])
+da_writer_write_video = _checked("da_writer_write_video",
+                                 [WriterHandle, c_int, c_void_p, c_int64, c_int64, c_int64,
+                                  c_int64, c_int64, c_int64])
 
-DECLARED = DECLARED + (
-    "da_video_stream_options_init",
-    "da_writer_add_video",
-    "da_writer_write_video",
-)
 
-# ---- FFmpeg utilities: what this build contains, and its log (csrc/utils.c, error.c) ----
+# ---- FFmpeg utilities: what this build contains, and its log (csrc/components.c, error.c) ----
 
-LIST_AUDIO_DECODERS, LIST_AUDIO_ENCODERS, LIST_MUXERS, LIST_DEMUXERS = 0, 1, 2, 3
-LIST_INPUT_PROTOCOLS, LIST_OUTPUT_PROTOCOLS = 4, 5
-
-da_list_components = _declare(
-    "da_list_components",
-    c_int,
-    [c_int, POINTER(c_void_p), POINTER(c_int64), *ERR],
-    check=True,
-)
-da_names_free = _declare("da_names_free", None, [POINTER(c_void_p)])
+da_list_components = _checked("da_list_components",
+                              [c_int, POINTER(NamesBuffer), POINTER(c_int64)])
+da_names_free = _declare("da_names_free", None, [POINTER(NamesBuffer)])
 da_get_build_config = _declare("da_get_build_config", c_int, [POINTER(c_char_p)])
 da_set_log_level = _declare("da_set_log_level", c_int, [c_int])
 da_get_log_level = _declare("da_get_log_level", c_int, [POINTER(c_int)])
 
-DECLARED += (
-    "da_list_components",
-    "da_names_free",
-    "da_get_build_config",
-    "da_set_log_level",
-    "da_get_log_level",
-)
 
 # ---- The SoX backend: paths through libsox (csrc/sox.c) ----
 
 
+@_struct("da_sox_save_options")
 class SoxSaveOptions(Structure):
     _fields_ = [
         ("sample_rate", c_int32),
@@ -423,37 +427,10 @@ class SoxSaveOptions(Structure):
 
 
 da_sox_available = _declare("da_sox_available", c_int, [])
-da_sox_probe = _declare(
-    "da_sox_probe", c_int, [c_char_p, c_char_p, POINTER(InfoStruct), *ERR], check=True
-)
-da_sox_decode = _declare(
-    "da_sox_decode",
-    c_int,
-    [c_char_p, POINTER(DecodeOptions), POINTER(POINTER(AudioStruct)), *ERR],
-    check=True,
-)
-da_sox_save = _declare(
-    "da_sox_save",
-    c_int,
-    [c_char_p, POINTER(SoxSaveOptions), c_void_p, c_int64, c_int64, c_int64, *ERR],
-    check=True,
-)
-da_sox_list_formats = _declare(
-    "da_sox_list_formats",
-    c_int,
-    [c_int, POINTER(c_void_p), POINTER(c_int64), *ERR],
-    check=True,
-)
-
-DECLARED += (
-    "da_sox_available",
-    "da_sox_probe",
-    "da_sox_decode",
-    "da_sox_save",
-    "da_sox_list_formats",
-)
-
-# ---- Damaged input (decode_audio.h) ----
-
-# da_decode_options.on_error, by the names decode(on_error=...) takes.
-ON_ERROR = {"skip": 0, "raise": 1}
+da_sox_probe = _checked("da_sox_probe", [c_char_p, c_char_p, POINTER(InfoStruct)])
+da_sox_decode = _checked("da_sox_decode",
+                         [c_char_p, POINTER(DecodeOptions), POINTER(POINTER(AudioStruct))])
+da_sox_save = _checked("da_sox_save",
+                       [c_char_p, POINTER(SoxSaveOptions), c_void_p, c_int64, c_int64, c_int64])
+da_sox_list_formats = _checked("da_sox_list_formats",
+                               [c_int, POINTER(NamesBuffer), POINTER(c_int64)])

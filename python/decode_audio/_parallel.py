@@ -1,15 +1,18 @@
-"""Decoding many inputs at once on threads: the C calls release the GIL."""
+"""Decoding many inputs at once on threads: the C calls release the GIL.
+
+The public name is `load_many`, after torchaudio's `load`, but what it returns is what `decode`
+returns (`Audio` objects, not `(tensor, rate)` pairs); inside, the work is `decode_many`."""
 
 from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterable, List, Optional, Union
+from typing import Any, Dict, Iterable, List, Optional, Union
 
-from ._api import decode
 from ._audio import Audio
+from ._decode import decode
 
-__all__ = ["load_many"]
+__all__ = ["load_many", "decode_many"]
 
 
 def load_many(
@@ -41,14 +44,20 @@ def load_many(
     >>> clips = decode_audio.load_many(paths, sample_rate=16000, num_frames=16000)  # doctest: +SKIP
     >>> batch = np.stack([c.numpy() for c in clips])                                # doctest: +SKIP
     """
+    return decode_many(srcs, num_threads, errors, decode_kwargs)
+
+
+def decode_many(srcs: Iterable[Any], num_threads: Optional[int], errors: str,
+                decode_kwargs: Dict[str, Any]) -> List[Union[Audio, BaseException]]:
+    """`decode` of each of `srcs` with the same options, on threads, in input order."""
     if errors not in ("raise", "return"):
         raise ValueError(f"errors must be 'raise' or 'return'; got {errors!r}")
-    items = list(srcs)
+    sources = list(srcs)
     threads = num_threads if num_threads is not None else (os.cpu_count() or 1)
     if threads < 1:
         raise ValueError(f"num_threads must be at least 1; got {num_threads}")
 
-    def one(src: Any) -> Union[Audio, BaseException]:
+    def decode_one(src: Any) -> Union[Audio, BaseException]:
         try:
             return decode(src, **decode_kwargs)
         except Exception as e:  # noqa: BLE001 - reported per input
@@ -56,10 +65,10 @@ def load_many(
                 raise
             return e
 
-    if threads == 1 or len(items) <= 1:
-        return [one(src) for src in items]
-    with ThreadPoolExecutor(max_workers=min(threads, len(items))) as pool:
-        futures = [pool.submit(one, src) for src in items]
+    if threads == 1 or len(sources) <= 1:
+        return [decode_one(src) for src in sources]
+    with ThreadPoolExecutor(max_workers=min(threads, len(sources))) as pool:
+        futures = [pool.submit(decode_one, src) for src in sources]
         try:
             return [f.result() for f in futures]
         except BaseException:

@@ -9,17 +9,18 @@ import weakref
 from typing import Any, Deque, Dict, Iterator, List, Optional, Tuple
 
 from . import _lib
-from ._api import AudioMetaData, _fill_options, info, warn_skipped
-from ._audio import Audio, dtype_code
+from ._audio import Audio
+from ._decode import info, new_options, warn_skipped
+from ._dtypes import READER_SAMPLE_FORMATS, dtype_code
+from ._metadata import AudioMetaData
+from ._options import OPTIONS, accepted, fill_struct
 from ._source import Source, SourceLike, call_checked
 
 __all__ = ["stream", "StreamReader"]
 
-# torchaudio's sample formats for add_basic_audio_stream -> our dtypes (chunks are always
-# (frames, channels); planar or not only names the type).
-SAMPLE_FORMATS = {"u8": "uint8", "u8p": "uint8", "s16": "int16", "s16p": "int16",
-                  "s32": "int32", "s32p": "int32", "flt": "float32", "fltp": "float32",
-                  "dbl": "float64", "dblp": "float64"}
+# stream()'s options by keyword
+_STREAM_OPTIONS = accepted("stream")
+_DTYPE_DEFAULT = OPTIONS["dtype"].default_for("stream")
 
 
 class _Chunks:
@@ -30,16 +31,17 @@ class _Chunks:
             raise ValueError(f"frames_per_chunk must be a positive integer; got "
                              f"{frames_per_chunk!r}")
         self.frames_per_chunk = frames_per_chunk
-        dtype = decode_kwargs.pop("dtype", "float32")
-        self._opts = _lib.DecodeOptions()
-        try:
-            self._keep = _fill_options(self._opts, dtype_code(dtype), **decode_kwargs)
-        except TypeError as e:
-            raise TypeError(f"unexpected decode options: {e}") from None
+        dtype = decode_kwargs.pop("dtype", _DTYPE_DEFAULT)
+        unknown = [k for k in decode_kwargs if k not in _STREAM_OPTIONS]
+        if unknown:
+            raise TypeError(f"unexpected decode options: {', '.join(unknown)}")
+        self._opts = new_options()
+        fill_struct(self._opts, {"dtype": dtype_code(dtype), **{
+            _STREAM_OPTIONS[k].name: v for k, v in decode_kwargs.items()}})
         self._src = src
         self._skipped = 0
         self._source = Source(src, protocols=self._opts.open.protocols)
-        self._ptr = ctypes.c_void_p()
+        self._ptr = _lib.ReaderHandle()
         self._call(_lib.da_reader_open, self._source.pointer, ctypes.byref(self._opts),
                    ctypes.byref(self._ptr))
         self._finalizer = weakref.finalize(self, _lib.da_reader_free, ctypes.byref(self._ptr))
@@ -139,8 +141,7 @@ class StreamReader:
     def __init__(self, src: SourceLike, format: Optional[str] = None,
                  option: Optional[Dict[str, str]] = None, buffer_size: int = 4096,
                  on_error: str = "skip") -> None:
-        if on_error not in ("skip", "raise"):
-            raise ValueError(f"on_error must be 'skip' or 'raise'; got {on_error!r}")
+        OPTIONS["on_error"].check(on_error)
         self._on_error = on_error
         self._src = src
         self._option = dict(option) if option else None
@@ -186,10 +187,9 @@ class StreamReader:
         num_channels: Optional[int] = None,
     ) -> None:
         """Adds an output of `frames_per_chunk` frames per chunk, converted as asked."""
-        if format is not None and format not in SAMPLE_FORMATS:
-            raise ValueError(f"format must be one of {', '.join(SAMPLE_FORMATS)}; got {format!r}")
+        OPTIONS["sample_format"].check(format)
         self._add(frames_per_chunk, buffer_chunk_size, stream_index, decoder, decoder_option,
-                  dtype=SAMPLE_FORMATS[format or "fltp"], sample_rate=sample_rate,
+                  dtype=READER_SAMPLE_FORMATS[format or "fltp"], sample_rate=sample_rate,
                   num_channels=num_channels)
 
     def add_audio_stream(

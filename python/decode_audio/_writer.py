@@ -1,4 +1,6 @@
-"""Encoding: `save()` and `StreamWriter`, thin over the C writer (csrc/encode.c)."""
+"""`StreamWriter`: audio and video encoded and muxed chunk by chunk, thin over the C writer
+(csrc/writer.c, audio.c, video.c); also the one C writer and audio stream options that `save`
+uses."""
 
 from __future__ import annotations
 
@@ -6,55 +8,21 @@ import ctypes
 import math
 import numbers
 import os
-import tempfile
 import weakref
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from . import _backends, _lib
-from ._audio import DTYPES, dtype_code
-from ._errors import DecodeAudioError
+from . import _lib
+from ._arrays import as_array, layout
+from ._dtypes import DTYPE_NAMES, DTYPES, WRITER_SAMPLE_FORMATS, dtype_code
+from ._formats import IMAGE_ENCODERS, MUXERS, PIXEL_FORMATS
+from ._options import key_values
 from ._source import Destination, call_checked
 
-__all__ = ["save", "StreamWriter", "CodecConfig"]
-
-# File extension (or format= name) -> FFmpeg muxer.
-MUXERS = {
-    "wav": "wav", "flac": "flac", "mp3": "mp3", "ogg": "ogg", "oga": "ogg", "vorbis": "ogg",
-    "opus": "opus", "m4a": "ipod", "mp4": "mp4", "aac": "adts", "adts": "adts", "aiff": "aiff",
-    "aif": "aiff", "au": "au", "gsm": "gsm", "amr": "amr", "amr-nb": "amr", "w64": "w64",
-    "caf": "caf", "mka": "matroska", "mkv": "matroska", "webm": "webm", "wv": "wv", "ac3": "ac3",
-}
-# Muxer -> (its audio encoder, its encoding name for torchaudio's `encoding`).
-DEFAULT_ENCODERS = {
-    "wav": ("pcm_s16le", "PCM_S"), "flac": ("flac", "FLAC"), "mp3": ("libmp3lame", "MP3"),
-    "ogg": ("libvorbis", "VORBIS"), "opus": ("libopus", "OPUS"), "ipod": ("aac", "AAC"),
-    "mp4": ("aac", "AAC"), "adts": ("aac", "AAC"), "aiff": ("pcm_s16be", "PCM_S"),
-    "au": ("pcm_s16be", "PCM_S"), "gsm": ("libgsm", "GSM"), "amr": ("libopencore_amrnb", "AMR_NB"),
-    "w64": ("pcm_s16le", "PCM_S"), "caf": ("pcm_s16be", "PCM_S"),
-}
-# PCM containers: (encoding, bits) -> encoder, per byte order.
-_PCM = {
-    "le": {("PCM_S", 16): "pcm_s16le", ("PCM_S", 24): "pcm_s24le", ("PCM_S", 32): "pcm_s32le",
-           ("PCM_U", 8): "pcm_u8", ("PCM_F", 32): "pcm_f32le", ("PCM_F", 64): "pcm_f64le",
-           ("ULAW", 8): "pcm_mulaw", ("ALAW", 8): "pcm_alaw"},
-    "be": {("PCM_S", 8): "pcm_s8", ("PCM_S", 16): "pcm_s16be", ("PCM_S", 24): "pcm_s24be",
-           ("PCM_S", 32): "pcm_s32be", ("PCM_F", 32): "pcm_f32be", ("PCM_F", 64): "pcm_f64be",
-           ("ULAW", 8): "pcm_mulaw", ("ALAW", 8): "pcm_alaw"},
-}
-_PCM_ORDER = {"wav": "le", "w64": "le", "aiff": "be", "au": "be", "caf": "be"}
-_DEFAULT_BITS = {"PCM_S": 16, "PCM_U": 8, "PCM_F": 32, "ULAW": 8, "ALAW": 8}
-# torchaudio's sample format names for StreamWriter -> our dtype names.
-SAMPLE_FORMATS = {"u8": "uint8", "s16": "int16", "s32": "int32", "flt": "float32",
-                  "dbl": "float64"}
-_SAVE_DTYPES = ("uint8", "int16", "int32", "float32", "float64")
-# Pixel formats of video chunks -> channels.
-PIXEL_FORMATS = {"rgb24": 3, "bgr24": 3, "gray8": 1, "yuv444p": 3}
-# Still-image format= names -> their encoder; written by image2 (paths) or image2pipe.
-_IMAGE_ENCODERS = {"png": "png", "jpg": "mjpeg", "jpeg": "mjpeg", "bmp": "bmp", "tiff": "tiff"}
+__all__ = ["StreamWriter", "CodecConfig", "Writer", "stream_options"]
 
 
 @dataclass
@@ -84,58 +52,20 @@ class CodecConfig:
     max_b_frames: int = -1
 
 
-def _as_array(src: Any) -> np.ndarray:
-    """A NumPy view of torch/NumPy/DLPack/buffer samples (never a copy)."""
-    if hasattr(src, "detach") and hasattr(src, "device"):  # torch.Tensor
-        if src.device.type != "cpu":
-            raise ValueError(f"samples must be on the CPU; got a tensor on {src.device}")
-        return src.detach().numpy()
-    if isinstance(src, np.ndarray):
-        return src
-    if hasattr(src, "__dlpack__"):
-        return np.from_dlpack(src)
-    try:
-        return np.asarray(memoryview(src))
-    except TypeError:
-        raise TypeError(f"samples must be a tensor, an array or a buffer; got "
-                        f"{type(src).__name__}") from None
-
-
-def _layout(array: np.ndarray, channels_first: bool) -> Tuple[int, int, int, int]:
-    """(frames, channels, frame step, channel step), steps in elements."""
-    if array.ndim != 2:
-        raise ValueError(f"samples must be 2-D ({'channels, frames' if channels_first else 'frames, channels'}); got shape {array.shape}")
-    steps = [s // array.itemsize for s in array.strides]
-    if channels_first:
-        return array.shape[1], array.shape[0], steps[1], steps[0]
-    return array.shape[0], array.shape[1], steps[0], steps[1]
-
-
-def _encoder_options(options: Optional[Dict[str, Any]]) -> Tuple[Any, list]:
-    """A NULL-terminated key/value array for C, and what it points to."""
-    if not options:
-        return None, []
-    items: List[bytes] = []
-    for key, value in options.items():
-        items += [str(key).encode(), str(value).encode()]
-    array = (ctypes.c_char_p * (len(items) + 1))(*items, None)
-    return array, items
-
-
 def _set_encoder_options(opts: Any, options: Optional[Dict[str, Any]], keep: list) -> None:
     """Points a stream's C options at `options`; `keep` holds the memory until it is added."""
-    array, items = _encoder_options(options)
-    if array is not None:
-        opts.encoder_options = ctypes.cast(array, ctypes.POINTER(ctypes.c_char_p))
-        keep += [array, items]
+    pointer = key_values(options)
+    if pointer is not None:
+        opts.encoder_options = pointer
+        keep.append(pointer)
 
 
-class _Writer:
+class Writer:
     """One C writer; freed (abandoning the file) if never closed."""
 
     def __init__(self, dst: Any, format: Optional[str], name: Optional[str] = None) -> None:
         self.dst = Destination(dst, name)
-        self.ptr = ctypes.c_void_p()
+        self.ptr = _lib.WriterHandle()
         self._call(_lib.da_writer_open, self.dst.pointer,
                    format.encode() if format else None, ctypes.byref(self.ptr))
         self._finalizer = weakref.finalize(self, _lib.da_writer_free, ctypes.byref(self.ptr))
@@ -186,16 +116,15 @@ class _Writer:
         self._call(_lib.da_writer_set_metadata, self.ptr, key.encode(), value.encode())
 
     def start(self, options: Optional[Dict[str, Any]] = None) -> None:
-        array, keep = _encoder_options(options)  # noqa: F841 - kept alive for the call
-        self._call(_lib.da_writer_start, self.ptr, array)
+        self._call(_lib.da_writer_start, self.ptr, key_values(options))
 
     def write(self, index: int, array: np.ndarray, channels_first: bool) -> None:
-        frames, channels, frame_step, channel_step = _layout(array, channels_first)
+        frames, channels, frame_step, channel_step = layout(array, channels_first)
         if channels != self.channels[index]:
             raise ValueError(f"stream {index} has {self.channels[index]} channels; the chunk "
                              f"has {channels}")
         if dtype_code(array.dtype) != self.dtypes[index]:
-            raise ValueError(f"stream {index} takes {_NAMES[self.dtypes[index]]} samples; the "
+            raise ValueError(f"stream {index} takes {DTYPE_NAMES[self.dtypes[index]]} samples; the "
                              f"chunk is {array.dtype}")
         if frames == 0:
             return
@@ -214,8 +143,6 @@ class _Writer:
         self._finalizer()
 
 
-_NAMES = {code: name for name, code in DTYPES.items()}
-
 
 def _frame_rate(value: Any, name: str) -> Fraction:
     """A positive frame rate as a fraction with a denominator up to 65535."""
@@ -229,57 +156,7 @@ def _frame_rate(value: Any, name: str) -> Fraction:
     return rate
 
 
-def _plan(muxer: str, encoding: Optional[str], bits: Optional[int],
-          compression: Any, dtype: str) -> Tuple[str, Dict[str, Any]]:
-    """(encoder, stream settings) for save(); raises ValueError before anything is written."""
-    settings: Dict[str, Any] = {}
-    encoding = encoding.upper() if encoding else None
-    if muxer in _PCM_ORDER:
-        if compression is not None:
-            raise ValueError(f"compression does not apply to {muxer}")
-        if encoding is None:
-            encoding = "PCM_U" if bits == 8 and muxer != "aiff" and muxer != "au" else "PCM_S"
-        if bits is None:
-            bits = _DEFAULT_BITS.get(encoding)
-        encoder = _PCM[_PCM_ORDER[muxer]].get((encoding, bits))
-        if encoder is None:
-            raise ValueError(f"{muxer} cannot hold encoding={encoding} with "
-                             f"bits_per_sample={bits}")
-        return encoder, settings
-    encoder, name = DEFAULT_ENCODERS.get(muxer, (None, None))
-    if encoding is not None and encoding != name:
-        raise ValueError(f"{muxer} files hold {name or 'their own'} audio; encoding={encoding} "
-                         "does not apply")
-    if muxer == "flac":
-        if bits not in (None, 16, 24):
-            raise ValueError(f"FLAC takes bits_per_sample 16 or 24; got {bits}")
-        settings["encoder_format"] = "s32" if bits == 24 else "s16"
-        if bits == 24:
-            settings["bits_per_raw_sample"] = 24
-        if compression is not None:
-            if not (isinstance(compression, (int, np.integer)) and 0 <= compression <= 12):
-                raise ValueError(f"FLAC compression is a level from 0 to 12; got {compression}")
-            settings["compression_level"] = int(compression)
-        return encoder, settings
-    if bits is not None:
-        raise ValueError(f"bits_per_sample does not apply to {muxer}")
-    if compression is not None:
-        if not isinstance(compression, (int, float, np.number)) or isinstance(compression, bool):
-            raise ValueError(f"compression must be a number; got {compression!r}")
-        if muxer == "ogg":
-            if not -1 <= compression <= 10:
-                raise ValueError(f"Vorbis compression is a quality from -1 to 10; got "
-                                 f"{compression}")
-            settings["quality"] = float(compression)
-        elif compression > 0:
-            settings["bit_rate"] = int(compression * 1000)
-        else:
-            raise ValueError(f"compression is a bit rate in kbit/s for {muxer}; got "
-                             f"{compression}")
-    return encoder, settings
-
-
-def _stream_options(sample_rate: int, channels: int, dtype: int, encoder: Optional[str],
+def stream_options(sample_rate: int, channels: int, dtype: int, encoder: Optional[str],
                     settings: Dict[str, Any]) -> Tuple[Any, list]:
     opts = _lib.AudioStreamOptions()
     _lib.da_audio_stream_options_init(ctypes.byref(opts))
@@ -307,126 +184,6 @@ def _stream_options(sample_rate: int, channels: int, dtype: int, encoder: Option
         keep.append(d)
     _set_encoder_options(opts, settings.get("encoder_options"), keep)
     return opts, keep
-
-
-def save(
-    uri: Any,
-    src: Any,
-    sample_rate: int,
-    channels_first: bool = True,
-    format: Optional[str] = None,
-    encoding: Optional[str] = None,
-    bits_per_sample: Optional[int] = None,
-    buffer_size: int = 65536,
-    backend: Optional[str] = None,
-    compression: Any = None,
-) -> None:
-    """Encodes samples to a file or file-like object, like ``torchaudio.save``.
-
-    Parameters
-    ----------
-    uri : path or file-like
-        A path (written to a temporary name beside it and renamed at the end, so a failure
-        leaves nothing there and an existing file untouched), or an object with ``write``
-        (``format`` required). Seekable file-likes get complete headers; write-only ones take
-        streamable formats (ogg, opus, flac, adts, au, ...) and refuse the others.
-    src : torch.Tensor, numpy.ndarray, DLPack or buffer object
-        2-D samples, uint8/int16/int32/float32/float64, read in place (any strides).
-    sample_rate : int
-    channels_first : bool
-        Whether `src` is ``(channels, frames)`` (default) or ``(frames, channels)``.
-    format : str, optional
-        ``wav flac mp3 ogg vorbis opus m4a mp4 aac aiff au gsm amr-nb w64 caf mka webm``, or
-        any FFmpeg muxer; default: from the extension.
-    encoding : str, optional
-        WAV/AIFF/AU: ``PCM_S`` (16/24/32 bits; AIFF/AU also 8), ``PCM_U`` (8), ``PCM_F``
-        (32/64), ``ULAW``, ``ALAW``. Default PCM_S 16-bit.
-    bits_per_sample : int, optional
-        As above; FLAC: 16 (default) or 24.
-    buffer_size : int
-        Unused; kept for torchaudio's signature.
-    backend : str, optional
-        ``"ffmpeg"``, ``"sox"`` (paths only; also writes sph, amb, htk and SoX's other
-        types) or ``"soundfile"``; default: FFmpeg when it has a muxer for the format, else
-        the first other available backend that writes it.
-    compression : number, optional
-        FFmpeg: FLAC level 0-12 (default 5); MP3, Opus, AAC: bit rate in kbit/s; Vorbis:
-        quality -1..10 (default 3). sox: its ``-C`` value. soundfile: FLAC level 0-8.
-
-    Examples
-    --------
-    >>> decode_audio.save("out.flac", waveform, 16000, bits_per_sample=24)   # doctest: +SKIP
-    """
-    chosen = _backends.for_writing(backend, uri, format)
-    if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
-        raise ValueError(f"sample_rate must be a positive integer; got {sample_rate!r}")
-    array = _as_array(src)
-    if array.dtype.name not in _SAVE_DTYPES:
-        raise ValueError(f"samples must be one of {', '.join(_SAVE_DTYPES)}; got {array.dtype}")
-    frames, channels, _, _ = _layout(array, channels_first)
-    if not 0 < channels <= 64:
-        raise ValueError(f"samples must have 1 to 64 channels; got {channels}"
-                         + ("" if channels_first else " (is channels_first right?)"))
-    if chosen != "ffmpeg":
-        from ._api import _other_backend
-
-        _other_backend(chosen).save(uri, array, int(sample_rate), channels_first, format,
-                                    encoding, bits_per_sample, compression)
-        return
-    is_path = isinstance(uri, (str, os.PathLike))
-    if format is None:
-        if not is_path:
-            raise ValueError("format is required when saving to a file-like object")
-        format = os.path.splitext(os.fspath(uri))[1].lstrip(".").lower()
-        if not format:
-            raise ValueError(f"cannot tell the format of {uri!r} from its name; pass format=")
-    key = format.lower()
-    muxer = MUXERS.get(key, key)
-    encoder, settings = _plan(muxer, encoding, bits_per_sample, compression, array.dtype.name)
-    # `keep` holds what the C options point to until the file is written
-    opts, keep = _stream_options(int(sample_rate), channels, dtype_code(array.dtype), encoder,
-                                 settings)
-    if not is_path:
-        _encode(uri, muxer, opts, array, channels_first)
-        return
-    target = os.fspath(uri)
-    write_in_place(target, lambda path: _encode(path, muxer, opts, array, channels_first,
-                                                name=target))
-
-
-def write_in_place(target: Any, write: Callable[[str], None]) -> None:
-    """Calls ``write(temporary_path)`` beside `target`, then renames it over `target`, so a
-    failure leaves nothing there and an existing file untouched (every backend's save)."""
-    target = os.fspath(target)
-    directory = os.path.dirname(os.path.abspath(target))
-    try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".part",
-                                         dir=directory)
-    except OSError as e:
-        raise type(e)(e.errno, f"save '{target}': {e.strerror}") from None
-    os.close(fd)
-    try:
-        write(temporary)
-        os.replace(temporary, target)
-    except BaseException as e:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        if isinstance(e, DecodeAudioError) and temporary in e.message:
-            # the message names the file the caller asked for, not the temporary one
-            raise DecodeAudioError(e.message.replace(temporary, target), e.code) from None
-        raise
-
-
-def _encode(dst: Any, muxer: str, opts: Any, array: np.ndarray, channels_first: bool,
-            name: Optional[str] = None) -> None:
-    writer = _Writer(dst, muxer, name)
-    try:
-        writer.add_audio(opts)
-        writer.start()
-        writer.write(0, array, channels_first)
-        writer.close()
-    finally:
-        writer.abandon()
 
 
 class StreamWriter:
@@ -459,18 +216,18 @@ class StreamWriter:
         self._dst = dst
         self._format = MUXERS.get(format.lower(), format) if format else None
         # a still-image format names its encoder; the muxer writes one file or a pipe
-        self._image_encoder = _IMAGE_ENCODERS.get(format.lower()) if format else None
+        self._image_encoder = IMAGE_ENCODERS.get(format.lower()) if format else None
         if self._image_encoder is not None:
             self._format = "image2" if isinstance(dst, (str, os.PathLike)) else "image2pipe"
-        self._writer: Optional[_Writer] = None
+        self._writer: Optional[Writer] = None
         self._metadata: Dict[str, str] = {}
         self._opened = False
         self._closed = False
         self._keep: list = []
 
-    def _ensure_writer(self) -> _Writer:
+    def _ensure_writer(self) -> Writer:
         if self._writer is None:
-            self._writer = _Writer(self._dst, self._format)
+            self._writer = Writer(self._dst, self._format)
         return self._writer
 
     def add_audio_stream(
@@ -510,8 +267,8 @@ class StreamWriter:
         """
         if self._opened:
             raise RuntimeError("add streams before open()")
-        if format not in SAMPLE_FORMATS:
-            raise ValueError(f"format must be one of {', '.join(SAMPLE_FORMATS)}; got {format!r}")
+        if format not in WRITER_SAMPLE_FORMATS:
+            raise ValueError(f"format must be one of {', '.join(WRITER_SAMPLE_FORMATS)}; got {format!r}")
         if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
             raise ValueError(f"sample_rate must be a positive integer; got {sample_rate!r}")
         if not 0 < num_channels <= 64:
@@ -528,8 +285,8 @@ class StreamWriter:
             settings["compression_level"] = codec_config.compression_level
             if codec_config.qscale is not None and not math.isnan(codec_config.qscale):
                 settings["quality"] = codec_config.qscale
-        opts, keep = _stream_options(int(sample_rate), int(num_channels),
-                                     DTYPES[SAMPLE_FORMATS[format]], encoder, settings)
+        opts, keep = stream_options(int(sample_rate), int(num_channels),
+                                     DTYPES[WRITER_SAMPLE_FORMATS[format]], encoder, settings)
         self._ensure_writer().add_audio(opts)
         self._keep.append(keep)
 
@@ -564,7 +321,7 @@ class StreamWriter:
             raise ValueError(f"no stream {i}")
         if i in self._writer.video:
             raise ValueError(f"stream {i} is a video stream; use write_video_chunk")
-        self._writer.write(i, _as_array(chunk), channels_first=False)
+        self._writer.write(i, as_array(chunk), channels_first=False)
 
     def add_video_stream(
         self,
@@ -695,7 +452,7 @@ class StreamWriter:
             frame_pts = math.floor(pts * self._writer.video[i][3] + 0.5)
             if frame_pts >= 2**53:  # ctypes would cut a larger count to 64 bits silently
                 raise ValueError(f"pts is out of range; got {pts!r}")
-        self._writer.write_video(i, _as_array(chunk), frame_pts)
+        self._writer.write_video(i, as_array(chunk), frame_pts)
 
     def flush(self) -> None:
         """Encodes what the streams still hold; nothing more can be written afterwards."""

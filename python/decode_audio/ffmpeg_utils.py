@@ -9,10 +9,10 @@ True
 from __future__ import annotations
 
 import ctypes
-from typing import Callable, Dict, List, Tuple, Union
+from typing import Any, Dict, List, Tuple, Union
 
 from . import _lib
-from ._api import get_versions
+from ._components import ffmpeg_components
 
 __all__ = [
     "get_versions",
@@ -42,52 +42,64 @@ LOG_LEVELS: Dict[str, int] = {
 }
 
 
-def _pairs(fill: Callable[[ctypes.c_void_p, ctypes.c_int64], object]) -> List[Tuple[str, str]]:
-    """The (name, long name) pairs of a "name\\0long\\0" list that `fill` makes in C."""
-    data = ctypes.c_void_p()
-    size = ctypes.c_int64()
-    fill(ctypes.byref(data), ctypes.byref(size))
-    try:
-        parts = ctypes.string_at(data, size.value).split(b"\0") if size.value else []
-    finally:
-        _lib.da_names_free(ctypes.byref(data))
-    names = [p.decode("utf-8", "replace") for p in parts]
-    return list(zip(names[0::2], names[1::2]))
+def get_versions() -> Dict[str, Any]:
+    """Versions of decode_audio and of the FFmpeg libraries it runs with.
 
+    Returns
+    -------
+    dict
+        ``{"decode_audio": (0, 1, 0), "libavutil": (57, 28, 100), ...}``, plus ``"ffmpeg"``,
+        FFmpeg's version string, and ``"ffmpeg_build"``: ``"bundled"`` when the library carries
+        the pinned FFmpeg of the self-contained wheel (its version string ends in
+        ``+decode_audio``), ``"system"`` when it links the system's FFmpeg.
+    """
+    v = _lib.Versions()
+    _lib.da_get_versions(ctypes.byref(v))
 
-def _components(kind: int) -> List[Tuple[str, str]]:
-    return _pairs(lambda data, size: _lib.da_list_components(
-        kind, data, size, _lib.error_buffer(), _lib.ERROR_SIZE))
+    def split(n: int) -> Tuple[int, int, int]:
+        return (n >> 16, (n >> 8) & 0xFF, n & 0xFF)
+
+    out: Dict[str, Any] = {
+        "decode_audio": split(v.decode_audio),
+        "libavutil": split(v.avutil),
+        "libavcodec": split(v.avcodec),
+        "libavformat": split(v.avformat),
+        "libavfilter": split(v.avfilter),
+        "libswresample": split(v.swresample),
+    }
+    out["ffmpeg"] = v.ffmpeg.decode("utf-8", "replace")
+    out["ffmpeg_build"] = "bundled" if out["ffmpeg"].endswith("+decode_audio") else "system"
+    return out
 
 
 def get_audio_decoders() -> Dict[str, str]:
     """Audio decoders: ``{"mp3float": "MP3 (MPEG audio layer 3)", "flac": ..., ...}``."""
-    return dict(_components(_lib.LIST_AUDIO_DECODERS))
+    return dict(ffmpeg_components(_lib.LIST_AUDIO_DECODERS))
 
 
 def get_audio_encoders() -> Dict[str, str]:
     """Audio encoders: ``{"libmp3lame": "libmp3lame MP3 (MPEG audio layer 3)", ...}``."""
-    return dict(_components(_lib.LIST_AUDIO_ENCODERS))
+    return dict(ffmpeg_components(_lib.LIST_AUDIO_ENCODERS))
 
 
 def get_muxers() -> Dict[str, str]:
     """Muxers (output formats, not devices): ``{"wav": "WAV / WAVE (Waveform Audio)", ...}``."""
-    return dict(_components(_lib.LIST_MUXERS))
+    return dict(ffmpeg_components(_lib.LIST_MUXERS))
 
 
 def get_demuxers() -> Dict[str, str]:
     """Demuxers (input formats, not devices): ``{"wav": "WAV / WAVE (Waveform Audio)", ...}``."""
-    return dict(_components(_lib.LIST_DEMUXERS))
+    return dict(ffmpeg_components(_lib.LIST_DEMUXERS))
 
 
 def get_input_protocols() -> List[str]:
     """Protocols that read: ``["async", "cache", "concat", ..., "file", "http", ...]``."""
-    return [name for name, _ in _components(_lib.LIST_INPUT_PROTOCOLS)]
+    return [name for name, _ in ffmpeg_components(_lib.LIST_INPUT_PROTOCOLS)]
 
 
 def get_output_protocols() -> List[str]:
     """Protocols that write: ``["crypto", "file", "ftp", ...]``."""
-    return [name for name, _ in _components(_lib.LIST_OUTPUT_PROTOCOLS)]
+    return [name for name, _ in ffmpeg_components(_lib.LIST_OUTPUT_PROTOCOLS)]
 
 
 def get_build_config() -> str:

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 from typing import List
 
-from . import _backends, _sox
+from ._components import sox_formats
+from ._registry import BACKENDS
 
 __all__ = ["is_available", "list_read_formats", "list_write_formats"]
 
 
 def is_available() -> bool:
     """Whether the C library was built with libsox (the ``"sox"`` backend)."""
-    return _backends.BACKENDS["sox"].available()
+    return BACKENDS["sox"].available()
 
 
 def _formats(write: bool) -> List[str]:
     if not is_available():
-        raise RuntimeError(f"the sox backend is not available: {_backends.BACKENDS['sox'].missing}")
-    return sorted(_sox.list_formats(write))
+        raise RuntimeError(f"the sox backend is not available: {BACKENDS['sox'].missing}")
+    return sorted(sox_formats(write))
 
 
 def list_read_formats() -> List[str]:

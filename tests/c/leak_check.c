@@ -200,7 +200,7 @@ static int decode(const da_source *src, const da_decode_options *given)
         if (ret >= 0)
             da_dlpack_release(managed, versioned);
     }
-    da_audio_free(&audio);
+    da_audio_release(&audio);
     return ret;
 }
 
@@ -216,7 +216,7 @@ static int read_chunks(const da_source *src, int chunks, int sample_rate)
         da_audio *chunk = NULL;
         ret = da_reader_read(r, 4000, &chunk, err, sizeof err);
         int64_t n = chunk != NULL ? chunk->num_frames : 0;
-        da_audio_free(&chunk);
+        da_audio_release(&chunk);
         if (n == 0)
             break;
     }
@@ -496,6 +496,43 @@ static void check_misuse(const char *dir)
     }
 }
 
+/* da_audio_new: copies, zeros, a large (mapped) buffer, and shapes it refuses. */
+static void check_audio_new(void)
+{
+    da_audio like = {0};
+    like.dtype = DA_DTYPE_FLOAT32;
+    like.num_channels = CHANNELS;
+    like.sample_rate = 16000;
+    like.num_frames = FRAMES;
+    like.decode_errors = 2;
+    da_audio *a = NULL;
+    int ret = da_audio_new(&like, signal_data, &a, err, sizeof err);
+    expect(ret, 1, "audio_new copy");
+    if (ret == 0 && (memcmp(a->data, signal_data, sizeof signal_data) != 0 ||
+                     a->decode_errors != 2 || a->num_frames != FRAMES)) {
+        failures++;
+        fprintf(stderr, "UNEXPECTED audio_new: the copy differs\n");
+    }
+    void *managed = NULL;
+    if (ret == 0 && da_audio_to_dlpack(a, 1, &managed, err, sizeof err) == 0)
+        da_dlpack_release(managed, 1);
+    da_audio_release(&a);
+    like.num_frames = 3 << 20;  /* 24 MB: mapped pages */
+    like.channels_first = 1;
+    expect(da_audio_new(&like, NULL, &a, err, sizeof err), 1, "audio_new zeros");
+    da_audio_release(&a);
+    like.num_channels = 0;
+    expect(da_audio_new(&like, NULL, &a, err, sizeof err), 0, "audio_new without channels");
+    like.num_channels = 2;
+    like.num_frames = INT64_MAX / 4;
+    expect(da_audio_new(&like, NULL, &a, err, sizeof err), 0, "audio_new of too many frames");
+    expect(da_audio_new(NULL, NULL, &a, err, sizeof err), 0, "audio_new without a shape");
+    calls++;
+    if (da_dlpack_set_capsule_api(NULL, NULL) == 0)
+        failures++;
+    da_dlpack_capsule_destructor(NULL);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -510,6 +547,7 @@ int main(int argc, char **argv)
         check_format(argv[1], &FORMATS[i]);
     check_multichannel();
     check_misuse(argv[1]);
+    check_audio_new();
     printf("leak_check: %d calls, %d unexpected outcomes\n", calls, failures);
     return failures > 0;
 }

@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[DA_ERROR_SIZE];
     if (da_decode(&src, &opt, &audio, err, sizeof err) == 0)
         fuzz_touch(audio);
-    da_audio_free(&audio);
+    da_audio_release(&audio);
 
     da_info info;
     da_open_options open_opt = opt.open;

@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         done += bytes;
         int64_t n = chunk->num_frames;
-        da_audio_free(&chunk);
+        da_audio_release(&chunk);
         if (n < chunk_frames)
             break;
     }
@@ -49,6 +49,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
 end:
     da_reader_free(&r);
-    da_audio_free(&whole);
+    da_audio_release(&whole);
     return 0;
 }

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import ctypes
+import functools
 import math
 import os
-from typing import Any, Dict, Optional
+from typing import Any, Dict, FrozenSet, Optional
 
 import numpy as np
 
-from . import _lib
-from ._audio import Audio
+from .. import _lib
+from .._arrays import layout
+from .._components import sox_formats
+from .._dtypes import dtype_code
+from .._files import write_in_place
+from .._metadata import AudioMetaData, from_info
+from .._options import fill_struct
+from .._registry import Backend, register
 
-__all__ = ["info", "decode", "save", "list_formats"]
+__all__ = ["BACKEND", "ENCODINGS", "info", "decode", "save", "formats", "available"]
 
 # torchaudio's encodings that libsox writes, with their default bits per sample.
 ENCODINGS: Dict[str, Optional[int]] = {
@@ -27,56 +34,46 @@ def _path(src: Any) -> bytes:
     return os.fsencode(os.fspath(src))
 
 
-def list_formats(write: bool) -> Dict[str, str]:
-    """SoX's file types that read (or write): ``{"sph": "SPHERE ...", "htk": ..., ...}``."""
-    from .ffmpeg_utils import _pairs
-
-    return dict(_pairs(lambda data, size: _lib.da_sox_list_formats(
-        int(write), data, size, _lib.error_buffer(), _lib.ERROR_SIZE)))
+@functools.lru_cache(maxsize=None)
+def available() -> bool:
+    """Whether the C library was built with libsox."""
+    return bool(_lib.da_sox_available())
 
 
-def info(src: Any, format: Optional[str]) -> Any:
-    from ._api import _metadata
+@functools.lru_cache(maxsize=None)
+def formats(write: bool) -> FrozenSet[str]:
+    """SoX's file types that read (or write); empty without libsox."""
+    return frozenset(sox_formats(write)) if available() else frozenset()
 
+
+def info(src: Any, format: Optional[str]) -> AudioMetaData:
     result = _lib.InfoStruct()
     _lib.da_sox_probe(_path(src), format.encode() if format else None, ctypes.byref(result),
                       _lib.error_buffer(), _lib.ERROR_SIZE)
     try:
-        return _metadata(result)
+        return from_info(result)
     finally:
         _lib.da_info_clear(ctypes.byref(result))
 
 
 def decode(src: Any, code: Optional[int], frame_offset: int = 0, num_frames: int = -1,
-           channels_first: bool = False, format: Optional[str] = None, **_: Any) -> Audio:
-    """Decodes `src` into an Audio over a C buffer (zero-copy, as the FFmpeg path)."""
-    if frame_offset < 0:
-        raise ValueError(f"frame_offset must be >= 0; got {frame_offset}")
-    if num_frames < -1:
-        raise ValueError(f"num_frames must be >= 0, or -1 for all; got {num_frames}")
+           channels_first: bool = False, format: Optional[str] = None) -> Any:
+    """Decodes `src` into a C buffer (zero-copy, as the FFmpeg path): the ``da_audio``
+    pointer, for the caller to wrap in an Audio."""
     opts = _lib.DecodeOptions()
     _lib.da_decode_options_init(ctypes.byref(opts))
-    if code is not None:
-        opts.dtype = code
-    opts.channels_first = int(bool(channels_first))
-    opts.frame_offset = int(frame_offset)
-    opts.num_frames = int(num_frames)
-    fmt = format.encode() if format else None
-    opts.open.format = fmt
+    fill_struct(opts, {"frame_offset": frame_offset, "num_frames": num_frames, "dtype": code,
+                       "channels_first": channels_first, "format": format or None})
     ptr = ctypes.POINTER(_lib.AudioStruct)()
     _lib.da_sox_decode(_path(src), ctypes.byref(opts), ctypes.byref(ptr), _lib.error_buffer(),
                        _lib.ERROR_SIZE)
-    return Audio(ptr)
+    return ptr
 
 
 def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
          format: Optional[str], encoding: Optional[str], bits_per_sample: Optional[int],
          compression: Any) -> None:
     """Writes `array` (2-D, any strides) to the path `uri` through libsox."""
-    from ._audio import dtype_code
-    from ._writer import write_in_place
-    from ._writer import _layout
-
     if format is None:
         format = os.path.splitext(os.fspath(uri))[1].lstrip(".")
         if not format:
@@ -94,7 +91,7 @@ def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
                                     or not isinstance(compression, (int, float, np.number))):
         raise ValueError(f"the sox backend takes compression as a number (sox -C); got "
                          f"{compression!r}")
-    frames, channels, frame_step, channel_step = _layout(array, channels_first)
+    frames, channels, frame_step, channel_step = layout(array, channels_first)
     opts = _lib.SoxSaveOptions()
     opts.sample_rate = int(sample_rate)
     opts.num_channels = channels
@@ -110,3 +107,10 @@ def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
                          channel_step, _lib.error_buffer(), _lib.ERROR_SIZE)
 
     write_in_place(uri, write)
+
+
+BACKEND = register(Backend(
+    "sox", file_like=False, urls=False, decodes=True, available=available,
+    reads=lambda fmt: fmt in formats(False), writes=lambda fmt: fmt in formats(True),
+    missing="libdecode_audio was built without libsox; install libsox-dev and run make",
+    info=info, decode=decode, save=save))

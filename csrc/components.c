@@ -1,10 +1,19 @@
-/* utils.c - what this FFmpeg build contains: codecs, muxers, demuxers, protocols, configure. */
+/* components.c - names and versions: what this FFmpeg build contains (codecs, muxers,
+ * demuxers, protocols, its configure line), the library's and FFmpeg's versions, and the
+ * "name\0long name\0" lists these (and sox.c) hand out. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <libavfilter/avfilter.h>
 #include <libavutil/log.h>
 
 #include "internal.h"
+
+/* The version is pyproject.toml's, passed by the build (Makefile) as three numbers. */
+#if !defined(DA_VERSION_MAJOR) || !defined(DA_VERSION_MINOR) || !defined(DA_VERSION_PATCH)
+#error "DA_VERSION_MAJOR, _MINOR and _PATCH are given by the build (make reads pyproject.toml)"
+#endif
 
 int da__names_append(da__name_list *l, const char *name, const char *long_name)
 {
@@ -134,5 +143,20 @@ int da_get_build_config(const char **config)
     if (config == NULL)
         return DA_ERR_ARGUMENT;
     *config = avcodec_configuration();
+    return 0;
+}
+
+int da_get_versions(da_versions *v)
+{
+    if (v == NULL)
+        return DA_ERR_ARGUMENT;
+    memset(v, 0, sizeof *v);
+    v->decode_audio = AV_VERSION_INT(DA_VERSION_MAJOR, DA_VERSION_MINOR, DA_VERSION_PATCH);
+    v->avutil = avutil_version();
+    v->avcodec = avcodec_version();
+    v->avformat = avformat_version();
+    v->avfilter = avfilter_version();
+    v->swresample = swresample_version();
+    snprintf(v->ffmpeg, sizeof v->ffmpeg, "%s", av_version_info());
     return 0;
 }

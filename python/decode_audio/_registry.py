@@ -1,47 +1,33 @@
-"""The backends and the dispatcher: which library serves an `info`, `load`, `decode` or `save`.
+"""The backends' registry and the dispatcher: which library serves an `info`, `load`,
+`decode` or `save`.
 
-Each backend is described once, in `BACKENDS`, by what it can do; the dispatcher reads only
-that table. With ``backend=None`` the first available backend (in the order ffmpeg, sox,
-soundfile) that can handle the source, its format and the options given is chosen, as in
-torchaudio's dispatcher; a backend named explicitly is used if it is available, and fails
-with ValueError when it is not, or when it cannot take the source or an option.
+Each backend (the modules of ``backends/``) registers one `Backend` record saying what it can
+do and the functions that serve it; the dispatcher reads only those records and the option
+table. The operations (`_decode`, `_writer`) consult the registry and call what it returns,
+so they never import a backend. FFmpeg's record carries no functions: the operations serve
+FFmpeg themselves. With ``backend=None`` the first available backend, in the order they
+registered (ffmpeg, sox, soundfile), that can handle the source, its format and the options
+given is chosen, as in torchaudio's dispatcher; a backend named explicitly is used if it is
+available, and fails with ValueError when it is not, or when it cannot take the source or an
+option.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional
 
-from . import _lib
+from ._formats import FFMPEG_CANNOT_READ
+from ._options import ALL_BACKENDS, OPTIONS
 
-__all__ = ["Backend", "BACKENDS", "list_audio_backends", "for_reading", "for_writing"]
-
-# Options of decode()/load()/info() beyond the window, sample type, layout and format, with
-# the value that means "not used".
-EXTRA_OPTIONS: Dict[str, Any] = {
-    "sample_rate": None,
-    "num_channels": None,
-    "filter_desc": None,
-    "resample_quality": "default",
-    "stream_index": None,
-    "protocols": None,
-    "formats": None,
-    "out": None,
-    "on_error": "skip",
-}
-
-# Extensions of files SoX writes that FFmpeg 5.1 cannot open (measured with ffprobe).
-_FFMPEG_CANNOT_READ = frozenset({
-    "cdda", "cvsd", "cvu", "dat", "dvms", "fap", "htk", "ima", "lpc", "mat", "paf", "prc",
-    "smp", "sndt", "sou", "txw", "vms", "vox",
-})
+__all__ = ["Backend", "BACKENDS", "register", "list_audio_backends", "surely_ffmpeg",
+           "for_reading", "for_writing"]
 
 
 @dataclass(frozen=True)
 class Backend:
-    """What one backend can do; the dispatcher's only source of truth.
+    """What one backend can do, and what serves it; the dispatcher's only source of truth.
 
     Attributes
     ----------
@@ -50,10 +36,8 @@ class Backend:
         Reads and writes bytes and file-like objects, not only paths.
     urls : bool
         Reads URLs (``http://...``).
-    decode : bool
+    decodes : bool
         `decode` can return its samples as an `Audio` over the library's own buffer.
-    options : frozenset of str
-        The `EXTRA_OPTIONS` it takes (resampling, remixing, filters, stream choice, ...).
     available : callable
         Whether this install has it.
     reads : callable
@@ -62,76 +46,37 @@ class Backend:
         ``writes(format)``: whether it writes this extension or format name.
     missing : str
         Why it may be unavailable, for error messages.
+    info, decode, load, save : callable or None
+        What serves each call (None where the operations serve it: FFmpeg, or a call the
+        backend does not take). ``info(src, format) -> AudioMetaData``;
+        ``decode(src, code, frame_offset, num_frames, channels_first, format)`` returns the
+        ``da_audio`` pointer the caller wraps; ``load(src, frame_offset, num_frames,
+        normalize, channels_first, format, dtype) -> (tensor, rate)``; ``save(uri, array,
+        sample_rate, channels_first, format, encoding, bits_per_sample, compression)``.
     """
 
     name: str
     file_like: bool
     urls: bool
-    decode: bool
-    options: FrozenSet[str]
+    decodes: bool
     available: Callable[[], bool]
     reads: Callable[[str], bool]
     writes: Callable[[str], bool]
-    missing: str
+    missing: str = ""
+    info: Optional[Callable[..., Any]] = None
+    decode: Optional[Callable[..., Any]] = None
+    load: Optional[Callable[..., Any]] = None
+    save: Optional[Callable[..., Any]] = None
 
 
-@functools.lru_cache(maxsize=None)
-def _ffmpeg_muxers() -> FrozenSet[str]:
-    from . import ffmpeg_utils
-    from ._writer import MUXERS
-
-    return frozenset(ffmpeg_utils.get_muxers()) | frozenset(MUXERS)
+# name -> Backend, in the order the dispatcher tries them (the order they registered)
+BACKENDS: Dict[str, Backend] = {}
 
 
-@functools.lru_cache(maxsize=None)
-def _sox_formats(write: bool) -> FrozenSet[str]:
-    from . import _sox
-
-    return frozenset(_sox.list_formats(write)) if _sox_available() else frozenset()
-
-
-@functools.lru_cache(maxsize=None)
-def _sox_available() -> bool:
-    return bool(_lib.da_sox_available())
-
-
-@functools.lru_cache(maxsize=None)
-def _soundfile_formats() -> FrozenSet[str]:
-    from . import _soundfile
-
-    return frozenset(_soundfile.formats()) if _soundfile.available() else frozenset()
-
-
-def _soundfile_available() -> bool:
-    from . import _soundfile
-
-    return _soundfile.available()
-
-
-def _soundfile_knows(fmt: str) -> bool:
-    from . import _soundfile
-
-    return _soundfile._major(fmt, None) in _soundfile_formats()
-
-
-BACKENDS: Dict[str, Backend] = {
-    b.name: b
-    for b in (
-        Backend("ffmpeg", file_like=True, urls=True, decode=True,
-                options=frozenset(EXTRA_OPTIONS), available=lambda: True,
-                reads=lambda fmt: fmt not in _FFMPEG_CANNOT_READ,
-                writes=lambda fmt: fmt in _ffmpeg_muxers(), missing=""),
-        Backend("sox", file_like=False, urls=False, decode=True, options=frozenset(),
-                available=_sox_available,
-                reads=lambda fmt: fmt in _sox_formats(False),
-                writes=lambda fmt: fmt in _sox_formats(True),
-                missing="libdecode_audio was built without libsox; install libsox-dev and "
-                        "run make"),
-        Backend("soundfile", file_like=True, urls=False, decode=False, options=frozenset(),
-                available=_soundfile_available, reads=_soundfile_knows, writes=_soundfile_knows,
-                missing="python-soundfile is not installed; pip install soundfile"),
-    )
-}
+def register(backend: Backend) -> Backend:
+    """Adds (or replaces) a backend; the first registered is tried first."""
+    BACKENDS[backend.name] = backend
+    return backend
 
 
 def list_audio_backends() -> List[str]:
@@ -185,10 +130,10 @@ def _refusal(b: Backend, src: Any, options: Mapping[str, Any], needs_decode: boo
                 f"backend='ffmpeg'" + (" or 'soundfile'" if b.name != "soundfile" else ""))
     if kind == "url" and not b.urls:
         return f"the {b.name} backend takes paths only, not URLs; use backend='ffmpeg'"
-    if needs_decode and not b.decode:
+    if needs_decode and not b.decodes:
         return (f"decode() returns the library's own buffers, which the {b.name} backend "
                 "cannot fill; use load(), or backend='ffmpeg' or 'sox'")
-    used = [k for k in _given(options) if k not in b.options]
+    used = [OPTIONS[k].keyword for k in _given(options) if b.name not in OPTIONS[k].backends]
     if used:
         return f"the {b.name} backend does not take {', '.join(used)}; use backend='ffmpeg'"
     return ""
@@ -201,14 +146,15 @@ def surely_ffmpeg(src: Any, format: Optional[str]) -> bool:
     if not isinstance(src, (str, os.PathLike)):
         return True
     name = format or os.fspath(src)
-    return name.rpartition(".")[2].lower() not in _FFMPEG_CANNOT_READ
+    return name.rpartition(".")[2].lower() not in FFMPEG_CANNOT_READ
 
 
 def for_reading(backend: Optional[str], src: Any, format: Optional[str],
                 options: Mapping[str, Any], needs_decode: bool = False) -> str:
-    """The backend that reads `src` for info/load/decode (`options`: the extra ones given)."""
+    """The name of the backend that reads `src` for info/load/decode (`options`: those
+    given, by their names in the option table)."""
     if backend is None and (surely_ffmpeg(src, format) or _kind(src) != "path"
-                            or _extension(src, format) not in _FFMPEG_CANNOT_READ):
+                            or _extension(src, format) not in FFMPEG_CANNOT_READ):
         return "ffmpeg"  # first, and the only one for URLs and every option
     if backend is not None:
         b = _named(backend)
@@ -226,7 +172,7 @@ def for_reading(backend: Optional[str], src: Any, format: Optional[str],
 
 
 def for_writing(backend: Optional[str], uri: Any, format: Optional[str]) -> str:
-    """The backend that writes `uri` in `format` (or its extension) for save()."""
+    """The name of the backend that writes `uri` in `format` (or its extension) for save()."""
     if backend is not None:
         b = _named(backend)
         why = _refusal(b, uri, {}, False)
@@ -244,14 +190,20 @@ def for_writing(backend: Optional[str], uri: Any, format: Optional[str]) -> str:
 
 
 def _given(options: Mapping[str, Any]) -> Dict[str, Any]:
-    """The `EXTRA_OPTIONS` in `options` that are used (an `out` array is compared by
-    identity: ``array != None`` would be an array)."""
-    return {k: v for k, v in options.items() if k in EXTRA_OPTIONS
-            and not (v is None if EXTRA_OPTIONS[k] is None else v == EXTRA_OPTIONS[k])}
+    """The options in `options` that some backend refuses, given a value other than their
+    default (an `out` array is compared by identity: ``array != None`` would be an array)."""
+    given = {}
+    for name, value in options.items():
+        option = OPTIONS.get(name)
+        if option is None or option.backends == ALL_BACKENDS:
+            continue
+        default = option.default
+        if not (value is None if default is None else value == default):
+            given[name] = value
+    return given
 
 
 def _options_text(options: Mapping[str, Any]) -> str:
-    used = [f"{k}={v!r}" if isinstance(v, (str, int, float)) else f"{k}=<{type(v).__name__}>"
-            for k, v in _given(options).items()]
+    used = [f"{OPTIONS[k].keyword}={v!r}" if isinstance(v, (str, int, float))
+            else f"{OPTIONS[k].keyword}=<{type(v).__name__}>" for k, v in _given(options).items()]
     return f" and {', '.join(used)}" if used else ""
-

@@ -1,15 +1,22 @@
-"""The soundfile backend: info, load and save through python-soundfile (libsndfile)."""
+"""The soundfile backend: info, load and save through python-soundfile (libsndfile), imported
+only when first used."""
 
 from __future__ import annotations
 
 import functools
 import io
 import os
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Optional, Tuple
 
 import numpy as np
 
-__all__ = ["available", "formats", "info", "load", "save"]
+from .._files import write_in_place
+from .._formats import DEFAULT_BITS
+from .._metadata import AudioMetaData
+from .._options import OPTIONS
+from .._registry import Backend, register
+
+__all__ = ["BACKEND", "available", "formats", "major_format", "info", "load", "save"]
 
 # libsndfile subtype -> (torchaudio's encoding, bits per sample, the dtype load(normalize=False)
 # gives: the integer type of integer PCM, as the FFmpeg backend does).
@@ -28,7 +35,6 @@ _SAVE_SUBTYPES = {
     ("PCM_S", 32): "PCM_32", ("PCM_U", 8): "PCM_U8", ("PCM_F", 32): "FLOAT",
     ("PCM_F", 64): "DOUBLE", ("ULAW", 8): "ULAW", ("ALAW", 8): "ALAW",
 }
-_DEFAULT_BITS = {"PCM_S": 16, "PCM_U": 8, "PCM_F": 32, "ULAW": 8, "ALAW": 8}
 _READ_DTYPES = ("float32", "float64", "int16", "int32")
 # Extensions and format names -> libsndfile's major formats, where they differ.
 _FORMATS = {"aif": "AIFF", "aifc": "AIFF", "oga": "OGG", "vorbis": "OGG", "opus": "OGG",
@@ -49,10 +55,22 @@ def available() -> bool:
 
 
 def formats() -> Dict[str, str]:
+    """libsndfile's major formats: ``{"WAV": "WAV (Microsoft)", ...}``."""
     return dict(_module().available_formats())
 
 
-def _major(format: Optional[str], path: Any) -> Optional[str]:
+@functools.lru_cache(maxsize=None)
+def _known_formats() -> FrozenSet[str]:
+    return frozenset(formats()) if available() else frozenset()
+
+
+def knows(fmt: str) -> bool:
+    """Whether libsndfile reads and writes files of this extension or format name."""
+    return major_format(fmt, None) in _known_formats()
+
+
+def major_format(format: Optional[str], path: Any) -> Optional[str]:
+    """libsndfile's major format for a format name, or else the extension of `path`."""
     if format is None and isinstance(path, (str, os.PathLike)):
         format = os.path.splitext(os.fspath(path))[1].lstrip(".") or None
     if format is None:
@@ -73,9 +91,7 @@ def _opened(src: Any) -> Any:
     return src
 
 
-def info(src: Any, format: Optional[str]) -> Any:
-    from ._api import AudioMetaData
-
+def info(src: Any, format: Optional[str]) -> AudioMetaData:
     sf = _module()
     f = _opened(src)
     start = f.tell() if hasattr(f, "seekable") and f.seekable() else None
@@ -105,10 +121,8 @@ def load(src: Any, frame_offset: int, num_frames: int, normalize: bool, channels
          format: Optional[str], dtype: Any = None) -> Tuple[Any, int]:
     import torch
 
-    if frame_offset < 0:
-        raise ValueError(f"frame_offset must be >= 0; got {frame_offset}")
-    if num_frames < -1:
-        raise ValueError(f"num_frames must be >= 0, or -1 for all; got {num_frames}")
+    for name, value in (("frame_offset", frame_offset), ("num_frames", num_frames)):
+        OPTIONS[name].check(value)
     sf = _module()
     with sf.SoundFile(_opened(src), format=_raw_format(format)) as s:
         if dtype is not None:
@@ -136,10 +150,8 @@ def load(src: Any, frame_offset: int, num_frames: int, normalize: bool, channels
 def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
          format: Optional[str], encoding: Optional[str], bits_per_sample: Optional[int],
          compression: Any) -> None:
-    from ._writer import write_in_place
-
     sf = _module()
-    major = _major(format, uri)
+    major = major_format(format, uri)
     if major is None:
         raise ValueError("format is required when saving to a file-like object")
     if major not in formats():
@@ -148,7 +160,7 @@ def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
     subtype = None
     if encoding is not None or bits_per_sample is not None:
         enc = (encoding or "PCM_S").upper()
-        bits = bits_per_sample or _DEFAULT_BITS.get(enc)
+        bits = bits_per_sample or DEFAULT_BITS.get(enc)
         subtype = _SAVE_SUBTYPES.get((enc, bits))
         if subtype is None or not sf.check_format(major, subtype):
             raise ValueError(f"the soundfile backend cannot write {major} with encoding={enc} "
@@ -175,3 +187,9 @@ def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
         write_in_place(uri, write)
     else:
         write(uri)
+
+
+BACKEND = register(Backend(
+    "soundfile", file_like=True, urls=False, decodes=False, available=available, reads=knows,
+    writes=knows, missing="python-soundfile is not installed; pip install soundfile",
+    info=info, load=load, save=save))

@@ -1,0 +1,395 @@
+/* input.c - an opened input: its demuxer (over avio.c's I/O) and the audio stream's decoder,
+ * the next decoded frame, and facts about the stream that decoding and probing both need. */
+#include <string.h>
+
+#include <libavutil/avstring.h>
+#include <libavutil/intreadwrite.h>
+#include <libavutil/opt.h>
+
+#include "internal.h"
+
+int da__codec_is_pcm(enum AVCodecID id)
+{
+    const AVCodecDescriptor *d = avcodec_descriptor_get(id);
+    return d != NULL && strncmp(d->name, "pcm_", 4) == 0;
+}
+
+int da__input_native_dtype(const da_input *in)
+{
+    return da__native_dtype(da__codec_is_pcm(in->stream->codecpar->codec_id),
+                            in->dec->sample_fmt);
+}
+
+/* The stream the caller asked for, else the best audio stream; the others are discarded. */
+static int pick_stream(da_input *in, int stream_index, char *err, size_t err_size)
+{
+    AVFormatContext *fmt = in->fmt;
+    if (stream_index >= 0) {
+        if ((unsigned)stream_index >= fmt->nb_streams)
+            return da__failmsg(AVERROR_STREAM_NOT_FOUND, err, err_size,
+                               "open '%s': stream %d does not exist (%u streams)", in->name,
+                               stream_index, fmt->nb_streams);
+        enum AVMediaType type = fmt->streams[stream_index]->codecpar->codec_type;
+        if (type != AVMEDIA_TYPE_AUDIO)
+            return da__failmsg(DA_ERR_ARGUMENT, err, err_size,
+                               "open '%s': stream %d is %s, not audio", in->name, stream_index,
+                               av_get_media_type_string(type) ? av_get_media_type_string(type)
+                                                              : "unknown");
+    } else {
+        stream_index = av_find_best_stream(fmt, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0);
+        if (stream_index < 0)
+            return da__failmsg(DA_ERR_NO_AUDIO, err, err_size, "open '%s': no audio stream found",
+                               in->name);
+    }
+    in->stream_index = stream_index;
+    in->stream = fmt->streams[stream_index];
+    for (unsigned i = 0; i < fmt->nb_streams; i++)
+        if ((int)i != stream_index)
+            fmt->streams[i]->discard = AVDISCARD_ALL;
+    return 0;
+}
+
+/* The decoder the caller named (which must decode the stream's codec), else the default one. */
+static int find_decoder(const da_input *in, const char *name, const AVCodec **codec, char *err,
+                        size_t err_size)
+{
+    enum AVCodecID id = in->stream->codecpar->codec_id;
+    if (name == NULL) {
+        *codec = avcodec_find_decoder(id);
+        if (*codec == NULL)
+            return da__fail(AVERROR_DECODER_NOT_FOUND, err, err_size, "open '%s': codec '%s'",
+                            in->name, avcodec_get_name(id));
+        return 0;
+    }
+    *codec = avcodec_find_decoder_by_name(name);
+    if (*codec == NULL)
+        return da__failmsg(AVERROR_DECODER_NOT_FOUND, err, err_size,
+                           "open '%s': no decoder '%s'", in->name, name);
+    if ((*codec)->id != id)
+        return da__failmsg(DA_ERR_ARGUMENT, err, err_size,
+                           "open '%s': decoder '%s' does not decode %s", in->name, name,
+                           avcodec_get_name(id));
+    return 0;
+}
+
+/* Picks the audio stream and opens its decoder. */
+static int open_decoder(da_input *in, const da_open_options *opt, char *err, size_t err_size)
+{
+    const AVCodec *codec = NULL;
+    int ret = pick_stream(in, opt->stream_index, err, err_size);
+    if (ret >= 0)
+        ret = find_decoder(in, opt->decoder, &codec, err, err_size);
+    if (ret < 0)
+        return ret;
+    in->dec = avcodec_alloc_context3(codec);
+    if (in->dec == NULL)
+        return da__fail(AVERROR(ENOMEM), err, err_size, "open '%s'", in->name);
+    ret = avcodec_parameters_to_context(in->dec, in->stream->codecpar);
+    if (ret < 0)
+        return da__fail(ret, err, err_size, "open '%s': decoder parameters", in->name);
+    /* without it, frame timestamps ignore the priming samples the decoder drops */
+    in->dec->pkt_timebase = in->stream->time_base;
+    /* audio decoders gain nothing from threads; files are decoded in parallel instead */
+    in->dec->thread_count = 1;
+    AVDictionary *options = NULL;
+    ret = da__dict_set_pairs(&options, opt->decoder_options);
+    if (ret >= 0)
+        ret = avcodec_open2(in->dec, codec, &options);
+    if (ret < 0)
+        da__fail(ret, err, err_size, "open '%s': decoder '%s'", in->name, codec->name);
+    else
+        ret = da__dict_check_used(options, err, err_size, "open '%s': decoder %s", in->name,
+                                  codec->name);
+    av_dict_free(&options);
+    return ret;
+}
+
+/* The demuxer the caller named; NULL with *named unset when none is. */
+static int named_format(const da_input *in, const char *format, const AVInputFormat **named,
+                        char *err, size_t err_size)
+{
+    *named = NULL;
+    if (format == NULL || format[0] == '\0')
+        return 0;
+    *named = av_find_input_format(format);
+    if (*named == NULL)
+        return da__failmsg(AVERROR_DEMUXER_NOT_FOUND, err, err_size,
+                           "open '%s': unknown format '%s'", in->name, format);
+    return 0;
+}
+
+/* Reads stream info, or sets up what decoding needs without it when the demuxer was sniffed
+ * (sniff.c) and the first bytes already say it. */
+static int read_stream_info(da_input *in, int sniffed, uint32_t mpa_header)
+{
+    AVFormatContext *fmt = in->fmt;
+    const char *demuxer = fmt->iformat->name;
+    if (sniffed && mpa_header != 0 && strcmp(demuxer, "mp3") == 0 && fmt->nb_streams == 1) {
+        /* an MP3 with nothing but audio: its first frame's header has what stream info
+         * would decode frames to find (probe.c still asks for the rest) */
+        int ret = da__mpa_params(fmt->streams[0], mpa_header);
+        in->stream_info_skipped = ret >= 0;
+        return ret;
+    }
+    if (sniffed && strcmp(demuxer, "flac") == 0 && fmt->nb_streams == 1 &&
+        fmt->streams[0]->codecpar->extradata_size >= 34) {
+        /* a FLAC with nothing but audio: the decoder sets itself up from STREAMINFO, which
+         * also has the rate and channel count that finding the stream needs */
+        AVCodecParameters *par = fmt->streams[0]->codecpar;
+        const uint8_t *e = par->extradata;
+        par->sample_rate = e[10] << 12 | e[11] << 4 | e[12] >> 4;
+        av_channel_layout_uninit(&par->ch_layout);
+        par->ch_layout.order = AV_CHANNEL_ORDER_UNSPEC;
+        par->ch_layout.nb_channels = ((e[12] >> 1) & 7) + 1;
+        in->stream_info_skipped = 1;
+        return 0;
+    }
+    return avformat_find_stream_info(fmt, NULL);
+}
+
+/* Opens the demuxer over the prepared I/O and checks it used every option given. */
+static int open_demuxer(da_input *in, const char *url, const AVInputFormat *ifmt,
+                        AVDictionary **options, char *err, size_t err_size)
+{
+    int ret = avformat_open_input(&in->fmt, url, ifmt, options);
+    if (ret < 0) {
+        if (in->io.callback_failed)
+            ret = DA_ERR_CALLBACK;
+        return da__fail(ret, err, err_size, "open '%s'", in->name);
+    }
+    const char *demuxer = in->fmt->iformat->name;
+    ret = da__dict_check_used(*options, err, err_size, "open '%s': the %s demuxer", in->name,
+                              demuxer);
+    if (ret < 0)
+        return ret;
+    /* A PCM WAV's payload is probed for hidden compressed audio (raw DTS needs 16 KiB to be
+     * recognised), rescanning what it has at each packet: with 4 KiB packets that is 10 ms per
+     * open at the default probesize. 16 KiB packets and a 16 KiB probesize scan once. */
+    if (strcmp(demuxer, "wav") == 0 || strcmp(demuxer, "w64") == 0) {
+        in->fmt->probesize = 16384;
+        av_opt_set_int(in->fmt->priv_data, "max_size", 16384, 0);
+    }
+    return 0;
+}
+
+int da__input_open(const da_source *src, const da_open_options *opt, da_input **out,
+                   char *err, size_t err_size)
+{
+    *out = NULL;
+    da__log_init();
+    da__log_reset();
+    if (src == NULL || opt == NULL || da__source_check(src) < 0)
+        return da__failmsg(DA_ERR_ARGUMENT, err, err_size, "open: invalid source");
+    AVDictionary *options = NULL;
+    char *url = NULL;
+    da_input *in = av_mallocz(sizeof *in);
+    if (in == NULL)
+        return da__fail(AVERROR(ENOMEM), err, err_size, "open");
+    in->stream_index = -1;
+    in->discard_until = INT64_MIN;
+    da__source_name(src, in->name, sizeof in->name);
+    in->pkt = av_packet_alloc();
+    in->fmt = avformat_alloc_context();
+    int ret = in->pkt == NULL || in->fmt == NULL ? AVERROR(ENOMEM) : 0;
+    if (ret < 0)
+        goto fail;
+    const AVInputFormat *ifmt = NULL;
+    ret = named_format(in, opt->format, &ifmt, err, err_size);
+    if (ret < 0)
+        goto end;
+    ret = da__io_prepare(&in->io, src, opt, ifmt, in->fmt, &options, &url);
+    if (ret < 0)
+        goto fail;
+    /* a path whose extension and first bytes agree names its demuxer: no probing (sniff.c) */
+    uint32_t mpa_header = 0;
+    int sniffed = 0;
+    if (ifmt == NULL && opt->formats == NULL)
+        sniffed = (ifmt = da__sniff_format(src, &mpa_header)) != NULL;
+    ret = open_demuxer(in, url, ifmt, &options, err, err_size);
+    if (ret < 0)
+        goto end;
+    ret = read_stream_info(in, sniffed, mpa_header);
+    if (ret < 0 || in->io.callback_failed) {
+        ret = in->io.callback_failed ? DA_ERR_CALLBACK : ret;
+        da__fail(ret, err, err_size, "open '%s': reading stream info", in->name);
+        goto end;
+    }
+    ret = open_decoder(in, opt, err, err_size);
+    goto end;
+
+fail:
+    da__fail(ret, err, err_size, "open '%s'", in->name);
+end:
+    av_dict_free(&options);
+    av_free(url);
+    if (ret < 0)
+        da__input_close(&in);
+    *out = in;
+    return ret;
+}
+
+void da__input_close(da_input **inp)
+{
+    if (inp == NULL || *inp == NULL)
+        return;
+    da_input *in = *inp;
+    avcodec_free_context(&in->dec);
+    avformat_close_input(&in->fmt);
+    da__io_close(&in->io);
+    av_packet_free(&in->pkt);
+    av_freep(inp);
+}
+
+int da__input_rewind(da_input *in)
+{
+    AVStream *st = in->stream;
+    int64_t ts = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
+    in->discard_until = INT64_MIN;
+    in->draining = 0;
+    int ret = avformat_seek_file(in->fmt, in->stream_index, INT64_MIN, ts, ts, 0);
+    if (ret < 0)
+        return ret;
+    avcodec_flush_buffers(in->dec);
+    return 0;
+}
+
+/* Counts a packet the decoder rejected; nonzero when that fails the decode. */
+static int rejected(da_input *in, int code)
+{
+    if (in->decode_errors++ == 0)
+        in->first_error = code;
+    return in->fail_on_error;
+}
+
+/* Reads the next packet of the stream and sends it to the decoder (or, at the end of the
+ * input, the flush packet). Packets wholly before a window's preroll are never decoded. */
+static int feed_decoder(da_input *in)
+{
+    int ret = av_read_frame(in->fmt, in->pkt);
+    if (in->io.callback_failed)
+        return DA_ERR_CALLBACK;
+    if (ret == AVERROR(ENOMEM) || ret == AVERROR_EXIT)
+        return ret;
+    if (ret < 0) {
+        /* end of input, or a read error, which ends it the way the ffmpeg CLI does */
+        if (ret != AVERROR_EOF && in->fail_on_error)
+            return ret;
+        in->draining = 1;
+        ret = avcodec_send_packet(in->dec, NULL);
+        return ret < 0 && ret != AVERROR_EOF ? ret : 0;
+    }
+    if (in->pkt->stream_index != in->stream_index ||
+        (in->pkt->pts != AV_NOPTS_VALUE && in->pkt->duration > 0 &&
+         in->pkt->pts + in->pkt->duration <= in->discard_until)) {
+        av_packet_unref(in->pkt);
+        return 0;
+    }
+    /* a packet without a timestamp (FFmpeg 7's FLAC parser resyncing in damaged data) starts
+     * where the one before it ended */
+    in->sent_pts = in->pkt->pts != AV_NOPTS_VALUE ? in->pkt->pts : in->sent_end;
+    in->sent_end = in->sent_pts != AV_NOPTS_VALUE && in->pkt->duration > 0
+                   ? in->sent_pts + in->pkt->duration : AV_NOPTS_VALUE;
+    ret = avcodec_send_packet(in->dec, in->pkt);
+    av_packet_unref(in->pkt);
+    if (ret < 0 && ret != AVERROR(EAGAIN) && (ret == AVERROR(ENOMEM) || rejected(in, ret)))
+        return ret;
+    return 0;
+}
+
+int da__next_frame(da_input *in, AVFrame *frame)
+{
+    for (;;) {
+        int ret = avcodec_receive_frame(in->dec, frame);
+        if (ret >= 0 && frame->nb_samples > 0)
+            return 0;
+        if (ret >= 0) {
+            av_frame_unref(frame);
+            continue;
+        }
+        if (ret == AVERROR_EOF)
+            return AVERROR_EOF;
+        if (ret != AVERROR(EAGAIN)) {
+            /* a corrupt packet: skip it, as the ffmpeg CLI does */
+            if (rejected(in, ret))
+                return ret;
+            continue;
+        }
+        if (in->draining)
+            return AVERROR_EOF;
+        ret = feed_decoder(in);
+        if (ret < 0)
+            return ret;
+    }
+}
+
+/* ---- stream facts ---- */
+
+int da__input_is_mov(const da_input *in)
+{
+    return strncmp(in->fmt->iformat->name, "mov,", 4) == 0;
+}
+
+/* Frames an MP3 decodes to, from the Xing/Info frame's count less the LAME tag's encoder
+ * delay and padding; -1 without them. FFmpeg reads this itself but applies the padding only
+ * when it can seek, so a streamed MP3 would otherwise keep up to one codec frame of it. */
+static int64_t lame_frames(const uint8_t *p, int size)
+{
+    /* the first frame header, right after the ID3v2 tag where FFmpeg looks for it: sync, a
+     * known version, layer III */
+    int pos = da__id3v2_size(p, size);
+    if (pos + 4 > size || p[pos] != 0xff || (p[pos + 1] & 0xe0) != 0xe0 ||
+        ((p[pos + 1] >> 3) & 3) == 1 || ((p[pos + 1] >> 1) & 3) != 1)
+        return -1;
+    int mpeg1 = ((p[pos + 1] >> 3) & 3) == 3;
+    int mono = ((p[pos + 3] >> 6) & 3) == 3;
+    int side = mpeg1 ? (mono ? 17 : 32) : (mono ? 9 : 17);
+    int64_t per_frame = mpeg1 ? 1152 : 576;
+    int x = pos + 4 + side;
+    if (x + 8 > size || (memcmp(p + x, "Xing", 4) != 0 && memcmp(p + x, "Info", 4) != 0))
+        return -1;
+    uint32_t flags = AV_RB32(p + x + 4);
+    int at = x + 8;
+    if (!(flags & 1) || at + 4 > size)
+        return -1;
+    int64_t frames = AV_RB32(p + at);
+    at += 4 + ((flags & 2) ? 4 : 0) + ((flags & 4) ? 100 : 0) + ((flags & 8) ? 4 : 0);
+    if (at + 24 > size || (memcmp(p + at, "LAME", 4) != 0 && memcmp(p + at, "Lavf", 4) != 0 &&
+                           memcmp(p + at, "Lavc", 4) != 0))
+        return -1;
+    uint32_t delays = AV_RB24(p + at + 21);
+    int64_t n = frames * per_frame - (delays >> 12) - (delays & 0xfff);
+    return n > 0 ? n : -1;
+}
+
+int64_t da__stream_end(const da_input *in)
+{
+    const AVStream *st = in->stream;
+    int rate = in->dec->sample_rate;
+    if (st->codecpar->codec_id == AV_CODEC_ID_MP3 && in->io.head != NULL)
+        return lame_frames(in->io.head, in->io.head_size);
+    if (!da__input_is_mov(in) || st->codecpar->codec_id != AV_CODEC_ID_AAC || rate <= 0 ||
+        st->duration == AV_NOPTS_VALUE || st->duration <= 0)
+        return -1;
+    return av_rescale_q(st->duration, st->time_base, (AVRational){1, rate});
+}
+
+int da__index_unreachable(const da_input *in)
+{
+    int seekable = in->fmt->pb != NULL && (in->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL);
+    if (!da__input_is_mov(in) || seekable || in->fmt->pb == NULL)
+        return 0;
+    /* with the index after the audio, reading the header went past the first packet */
+    AVStream *st = in->stream;
+    const AVIndexEntry *first =
+        avformat_index_get_entries_count(st) > 0 ? avformat_index_get_entry(st, 0) : NULL;
+    return first != NULL && first->pos < avio_tell(in->fmt->pb);
+}
+
+int da__unreachable_error(const da_input *in, char *err, size_t err_size)
+{
+    return da__failmsg(AVERROR_INVALIDDATA, err, err_size,
+                       "open '%s': this MP4/M4A keeps its index (moov) after the audio, which "
+                       "a non-seekable source cannot reach; pass a seekable file, bytes, or a "
+                       "file remuxed with -movflags +faststart",
+                       in->name);
+}

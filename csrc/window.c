@@ -1,0 +1,117 @@
+/* window.c - the window policy: where a window's decoding starts (from the start, by seeking or
+ * by skipping packets), how far before it (the codec's preroll) and where the sink starts
+ * keeping frames. */
+#include <string.h>
+
+#include "internal.h"
+
+int da__window_valid(int64_t frame_offset, int64_t num_frames)
+{
+    return frame_offset >= 0 && num_frames >= -1;
+}
+
+/* How far before a window the decoder must start for its output to equal a full decode's,
+ * and how to get there. Measured per codec (see FFMPEG-NOTES §7): PCM and FLAC need nothing;
+ * Vorbis needs its previous packet (Ogg granule positions make its seeks land exactly, with
+ * room to spare); MP3's bit reservoir reaches back up to 16 codec frames, and its seeks land
+ * by byte estimates, so its packets are skipped instead.
+ * AAC (noise substitution draws from a decoder-wide random state) and Opus never converge
+ * exactly, so exact windows decode them from the start. */
+int da__window_policy(const da_input *in, int exact_window, int64_t *preroll)
+{
+    const AVCodecParameters *par = in->stream->codecpar;
+    int seekable = in->fmt->pb != NULL && (in->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL);
+    /* containers whose seeks land on packets with exact timestamps (Ogg granules, an MP4
+     * index), where the preroll of an inexact window is reached by seeking */
+    const char *demuxer = in->fmt->iformat->name;
+    int stamped = seekable && (strcmp(demuxer, "ogg") == 0 || strstr(demuxer, "mp4") != NULL);
+    *preroll = 0;
+    if (da__codec_is_pcm(par->codec_id)) {
+        /* PCM demuxers seek by the header's byte rate; where it disagrees with the sample
+         * rate and size, a seek lands elsewhere than its timestamps say, so such input is
+         * entered by skipping packets, whose timestamps count their samples */
+        int64_t bit_rate = (int64_t)par->sample_rate * par->ch_layout.nb_channels *
+                           av_get_bits_per_sample(par->codec_id);
+        return seekable && par->bit_rate == bit_rate && bit_rate > 0 ? DA_ENTER_SEEK : DA_ENTER_SKIP;
+    }
+    switch (par->codec_id) {
+    case AV_CODEC_ID_FLAC:
+    case AV_CODEC_ID_WAVPACK:
+    case AV_CODEC_ID_TTA:
+        return seekable ? DA_ENTER_SEEK : DA_ENTER_SKIP;
+    case AV_CODEC_ID_MP3:
+        *preroll = 16 * (int64_t)(par->frame_size > 0 ? par->frame_size : 1152);
+        return DA_ENTER_SKIP;
+    case AV_CODEC_ID_VORBIS:
+        *preroll = 16384;
+        return seekable ? DA_ENTER_SEEK : DA_ENTER_SKIP;
+    case AV_CODEC_ID_OPUS:
+        *preroll = 4 * (int64_t)(par->seek_preroll > 0 ? par->seek_preroll : 3840);
+        return exact_window ? DA_ENTER_FROM_START : stamped ? DA_ENTER_SEEK : DA_ENTER_SKIP;
+    default:
+        *preroll = 8192;
+        return exact_window ? DA_ENTER_FROM_START : stamped ? DA_ENTER_SEEK : DA_ENTER_SKIP;
+    }
+}
+
+/* Sets where the sink starts keeping input and output for a window entered by `mode`;
+ * returns the input index the demuxer must reach (before the codec's preroll). */
+int64_t da__window_plan(da_sink *s, int mode, int64_t preroll, int64_t frame_offset)
+{
+    s->used = 0;
+    s->next_idx = 0;
+    s->use_pts = mode != DA_ENTER_FROM_START;
+    s->need_pair = mode != DA_ENTER_FROM_START && preroll > 0;
+    s->anchored = 0;
+    s->prev_end = -1;
+    swr_free(&s->swr);
+    if (s->filter != NULL) {
+        /* filters may change the length: the window is counted on their output */
+        s->in_start = 0;
+        s->out_skip = frame_offset;
+        return 0;
+    }
+    if (s->out_rate == s->in_rate) {
+        s->in_start = frame_offset;
+        s->out_skip = 0;
+        return frame_offset;
+    }
+    if (mode == DA_ENTER_FROM_START || s->swr_options != NULL) {
+        /* a resampler of unknown filter length is run from the start */
+        s->in_start = 0;
+        s->out_skip = frame_offset;
+        s->use_pts = 0;
+        return 0;
+    }
+    /* A resampler started on a boundary of the rates' common period, with enough input
+     * before the window to fill its filter, gives the same output as one that ran from 0. */
+    int64_t g = av_gcd(s->in_rate, s->out_rate);
+    int64_t in_period = s->in_rate / g, out_period = s->out_rate / g;
+    int64_t filter = 256 * (s->in_rate > s->out_rate ? (s->in_rate + s->out_rate - 1) / s->out_rate : 1);
+    int64_t periods = frame_offset / out_period - (filter + in_period - 1) / in_period - 1;
+    if (periods < 0)
+        periods = 0;
+    s->in_start = periods * in_period;
+    s->out_skip = frame_offset - periods * out_period;
+    return s->in_start;
+}
+
+/* Positions the input so the decoder's first frame starts at or before index `target`. */
+int da__window_enter(da_input *in, int mode, int64_t target, int64_t preroll, int64_t origin)
+{
+    AVStream *st = in->stream;
+    int rate = in->dec->sample_rate;
+    int64_t from = target - preroll;
+    if (mode == DA_ENTER_FROM_START || from <= 0)
+        return 0;
+    int64_t ts = av_rescale_q(origin + from, (AVRational){1, rate}, st->time_base);
+    if (mode == DA_ENTER_SKIP) {
+        in->discard_until = ts;
+        return 0;
+    }
+    int ret = avformat_seek_file(in->fmt, in->stream_index, INT64_MIN, ts, ts, 0);
+    if (ret < 0)
+        return ret;
+    avcodec_flush_buffers(in->dec);
+    return 0;
+}
