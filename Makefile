@@ -235,7 +235,7 @@ compat-suite: deps deps-compat all golden
 	$(PYTHON) tests/compat/debian_ffmpeg.py $(COMPAT_RELEASE) runtime --wrappers $(COMPAT_RUN)/bin
 	DECODE_AUDIO_OTHER_FFMPEG=$$(command -v ffmpeg) PATH=$(abspath $(COMPAT_RUN))/bin:$$PATH \
 	    PYTHONPATH=python \
-	    DECODE_AUDIO_LIBRARY=$(COMPAT_DIR)/$(COMPAT_RELEASE)/libdecode_audio.so \
+	    DECODE_AUDIO_LIBRARY=$(abspath $(COMPAT_DIR))/$(COMPAT_RELEASE)/libdecode_audio.so \
 	    DECODE_AUDIO_TEST_INPUTS=$(abspath $(COMPAT_RUN))/test-inputs \
 	    $(COMPAT_RUN)/bin/python3 -m pytest -q -p no:cacheprovider tests $(PYTEST_ARGS)
 
