@@ -389,7 +389,11 @@ static int feed_decoder(da_input *in)
         if (sd != NULL)
             AV_WL32(sd + 4, 0);
     }
-    in->sent_pts = in->pkt->pts;
+    /* a packet without a timestamp (FFmpeg 7's FLAC parser resyncing in damaged data) starts
+     * where the one before it ended */
+    in->sent_pts = in->pkt->pts != AV_NOPTS_VALUE ? in->pkt->pts : in->sent_end;
+    in->sent_end = in->sent_pts != AV_NOPTS_VALUE && in->pkt->duration > 0
+                   ? in->sent_pts + in->pkt->duration : AV_NOPTS_VALUE;
     ret = avcodec_send_packet(in->dec, in->pkt);
     av_packet_unref(in->pkt);
     if (ret < 0 && ret != AVERROR(EAGAIN) && (ret == AVERROR(ENOMEM) || rejected(in, ret)))

@@ -13,11 +13,8 @@
 #include <libavutil/samplefmt.h>
 #include <libswresample/swresample.h>
 
+#include "compat.h"
 #include "decode_audio.h"
-
-#if LIBAVCODEC_VERSION_INT < AV_VERSION_INT(59, 37, 100)
-#error "FFmpeg 5.1 or newer is required (AVChannelLayout)"
-#endif
 
 #define DA_PRIVATE __attribute__((visibility("hidden")))
 
@@ -173,6 +170,7 @@ typedef struct da_input {
     int first_error;          /* the first of those errors, reported if nothing decodes */
     int fail_on_error;        /* a rejected packet or a read error fails instead */
     int64_t sent_pts;         /* timestamp of the last packet sent to the decoder */
+    int64_t sent_end;         /* where that packet ends, if known */
     int stream_info_skipped;  /* no stream info was read: the MP3 frame header or FLAC
                                  STREAMINFO (through the decoder) has what decoding needs */
     /* Ogg with one logical stream (input.c, when it opens) */
@@ -387,7 +385,8 @@ DA_PRIVATE int da__writer_encode(da_writer *w, int i, AVFrame *frame);
 /* Like da__fail, naming the destination, and reporting a failed write callback as such. */
 DA_PRIVATE int da__writer_fail(da_writer *w, int code, char *err, size_t err_size,
                                const char *what);
-/* What an encoder takes, as its AVCodec lists it; NULL where it does not say (anything). */
+/* What an encoder takes, as its AVCodec lists it (through compat.h); NULL where it does not
+ * say (anything). The lists belong to FFmpeg and live as long as the process. */
 DA_PRIVATE const enum AVSampleFormat *da__encoder_sample_fmts(const AVCodec *codec);
 DA_PRIVATE const int *da__encoder_sample_rates(const AVCodec *codec);
 DA_PRIVATE const AVChannelLayout *da__encoder_ch_layouts(const AVCodec *codec);

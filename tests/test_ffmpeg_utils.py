@@ -50,7 +50,10 @@ def test_muxers_and_demuxers_match_the_ffmpeg_cli():
     # the CLI lists the same demuxers (it also lists devices, which we leave out)
     out = subprocess.run(["ffmpeg", "-hide_banner", "-demuxers"], capture_output=True,
                          text=True, check=True).stdout
-    cli = {line.split()[1] for line in out.splitlines()[4:] if line.strip()}
+    # under a legend ending in a "--" line, rows of flags ("D", "DE"; FFmpeg 7 adds "d" for
+    # devices, in a column of its own), the name and a description
+    rows = out.split("\n --", 1)[1].split("\n", 1)[1].splitlines()
+    cli = {next(t for t in row.split() if t.strip("DEd.")) for row in rows if row.strip()}
     assert set(demuxers) <= cli
     # what only the CLI lists is libavdevice's inputs, which the library does not link
     assert "alsa" in cli - set(demuxers) and "lavfi" in cli - set(demuxers)
