@@ -184,13 +184,14 @@ build_ffmpeg() {
 }
 
 # The licence texts the wheel ships beside the library: each upstream's and Debian's copyright.
+# FFmpeg's LGPL v3 is a set of permissions on top of the GPL v3, so that text goes along too.
 install_licenses() {
     local d=$prefix/share/licenses name dir f
     rm -rf "$d" && mkdir -p "$d"
     for name in ffmpeg lame opus libvorbis libogg zlib libsoxr libgsm opencore-amr; do
         dir=$(srcdir "$name")
-        for f in COPYING COPYING.LGPLv2.1 COPYING.LGPLv3 COPYING.LGPL LICENSE LICENSE.md LICENCE \
-                 COPYRIGHT; do
+        for f in COPYING COPYING.LGPLv2.1 COPYING.LGPLv3 COPYING.GPLv3 COPYING.LGPL LICENSE \
+                 LICENSE.md LICENCE COPYRIGHT; do
             [ -f "$dir/$f" ] && cp "$dir/$f" "$d/$name.$f"
         done
         cp "$dir/debian/copyright" "$d/$name.debian-copyright"
@@ -198,7 +199,8 @@ install_licenses() {
 }
 
 if [ -f "$prefix/.complete" ]; then
-    if [ ! -d "$prefix/share/licenses" ]; then  # a build from before the licences were kept
+    # a build from before the licences (or the GPL v3 text under FFmpeg's LGPL v3) were kept
+    if [ ! -f "$prefix/share/licenses/ffmpeg.COPYING.GPLv3" ]; then
         fetch_sources && install_licenses && rm -rf "$work"
     fi
     echo "$prefix"
