@@ -381,7 +381,7 @@ WHEEL_CHROOT := $(BUILD)/chroot-$(WHEEL_SUITE)
 
 deps-bundled:
 	@missing=""; for t in nasm:nasm dpkg-source:dpkg-dev pkg-config:pkg-config make:make cmake:cmake \
-	    debootstrap:debootstrap; do command -v $${t%%:*} >/dev/null || \
+	    g++:g++ debootstrap:debootstrap; do command -v $${t%%:*} >/dev/null || \
 	    [ -x /usr/sbin/$${t%%:*} ] || missing="$$missing $${t#*:}"; done; \
 	if [ -n "$$missing" ]; then echo "installing$$missing"; $(SUDO) apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq -o DPkg::Lock::Timeout=600 \

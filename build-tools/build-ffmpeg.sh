@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the FFmpeg that the wheel bundles: static, PIC, LGPL, audio-focused, from Debian's
-# source packages, with LAME, libopus, libvorbis/libogg, libsoxr and zlib built the same way.
+# source packages, with LAME, libopus, libvorbis/libogg, libsoxr, zlib, libgsm and opencore-amr
+# built the same way. opencore-amr is Apache-2.0, which FFmpeg takes only with --enable-version3:
+# the build stays LGPL (version 3 then), never GPL or nonfree.
 #
 #   build-tools/build-ffmpeg.sh          prints the install prefix, building it first if needed
 #
@@ -21,6 +23,8 @@ VORBIS_DEB=1.3.7-3            # Debian sid / trixie
 OGG_DEB=1.3.5-3               # Debian trixie
 ZLIB_DEB=1:1.3.dfsg+really1.3.1-1   # Debian trixie
 SOXR_DEB=0.1.3-4              # Debian trixie
+GSM_DEB=1.0.22-1              # Debian trixie
+AMR_DEB=0.1.6-1               # Debian sid / trixie
 SUITES="sid trixie"
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 DEP_CFLAGS="-O2 -fPIC"
@@ -30,7 +34,7 @@ VIDEO_ENCODERS="mpeg4 png mjpeg mpeg1video mpeg2video rawvideo"
 VIDEO_DECODERS="mpeg4 h264 png mjpeg mpeg1video mpeg2video rawvideo"
 # Audio encoders save() and StreamWriter document, and the common ones beside them.
 AUDIO_ENCODERS="flac alac wavpack tta mp2 mp2fixed ac3 eac3 aac opus vorbis libopus libmp3lame
-libvorbis g722 g726 g726le adpcm_ima_wav adpcm_ms adpcm_g722 adpcm_g726 adpcm_g726le truehd
+libvorbis libgsm libgsm_ms libopencore_amrnb g722 g726 g726le adpcm_ima_wav adpcm_ms adpcm_g722 adpcm_g726 adpcm_g726le truehd
 wmav1 wmav2 nellymoser pcm_*"
 # Video filters StreamWriter uses (pixel formats, sizes, frame rates, flips) and the test sources.
 VIDEO_FILTERS="buffer buffersink format scale fps null setpts hflip vflip transpose crop pad
@@ -57,6 +61,7 @@ configure_line() {  # $1: the FFmpeg source directory (the lists of audio codecs
         --enable-avdevice --enable-indev=lavfi
         --enable-avcodec --enable-avformat --enable-avfilter --enable-swresample --enable-swscale
         --enable-zlib --enable-libmp3lame --enable-libopus --enable-libvorbis --enable-libsoxr
+        --enable-version3 --enable-libgsm --enable-libopencore-amrnb --enable-libopencore-amrwb
         --enable-demuxers --enable-muxers --enable-parsers --enable-bsfs
         --enable-network "--extra-version=${FFMPEG_DEB##*-}+decode_audio"
     )
@@ -69,7 +74,8 @@ configure_line() {  # $1: the FFmpeg source directory (the lists of audio codecs
 }
 
 key_text() {
-    echo "$FFMPEG_DEB $LAME_DEB $OPUS_DEB $VORBIS_DEB $OGG_DEB $ZLIB_DEB $SOXR_DEB $DEP_CFLAGS"
+    echo "$FFMPEG_DEB $LAME_DEB $OPUS_DEB $VORBIS_DEB $OGG_DEB $ZLIB_DEB $SOXR_DEB $GSM_DEB $AMR_DEB"
+    echo "$DEP_CFLAGS"
     echo "$VIDEO_ENCODERS $VIDEO_DECODERS $AUDIO_ENCODERS $VIDEO_FILTERS $PROTOCOLS"
     sed -n '/^configure_line()/,/^}/p' "$0"
     sed -n '/^build_deps()/,/^}/p' "$0"
@@ -104,6 +110,8 @@ fetch_sources() {
     fetch_one libogg "$OGG_DEB"
     fetch_one zlib "$ZLIB_DEB"
     fetch_one libsoxr "$SOXR_DEB"
+    fetch_one libgsm "$GSM_DEB"
+    fetch_one opencore-amr "$AMR_DEB"
 }
 
 # The pinned version when the mirror still has it. Debian drops superseded versions, so a
@@ -151,6 +159,17 @@ build_deps() {
         -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DCMAKE_C_FLAGS="$DEP_CFLAGS" -DWITH_OPENMP=OFF \
         -DWITH_LSR_BINDINGS=OFF -DBUILD_TESTS=OFF -DBUILD_EXAMPLES=OFF \
         && make -j"$jobs" && make install) >&2
+    # libgsm has a plain Makefile (its install wants the toast programs too): the static
+    # library and its header are copied by hand. WAV49 (built in by default) is what libgsm_ms
+    # needs.
+    (cd "$(srcdir libgsm)" && make -j"$jobs" lib/libgsm.a \
+        "CCFLAGS=-c $DEP_CFLAGS -DNeedFunctionPrototypes=1 -D_REENTRANT" \
+        && mkdir -p "$p/lib" "$p/include/gsm" && cp lib/libgsm.a "$p/lib/" \
+        && cp inc/gsm.h "$p/include/gsm/") >&2
+    # opencore-amr compiles as C (--enable-compile-c, its default), so no C++ runtime is needed.
+    (cd "$(srcdir opencore-amr)" && ./configure --prefix="$p" --disable-shared --enable-static \
+        --with-pic --disable-examples CFLAGS="$DEP_CFLAGS" CXXFLAGS="$DEP_CFLAGS" \
+        && make -j"$jobs" && make install) >&2
 }
 
 build_ffmpeg() {
@@ -165,12 +184,14 @@ build_ffmpeg() {
 }
 
 # The licence texts the wheel ships beside the library: each upstream's and Debian's copyright.
+# FFmpeg's LGPL v3 is a set of permissions on top of the GPL v3, so that text goes along too.
 install_licenses() {
     local d=$prefix/share/licenses name dir f
     rm -rf "$d" && mkdir -p "$d"
-    for name in ffmpeg lame opus libvorbis libogg zlib libsoxr; do
+    for name in ffmpeg lame opus libvorbis libogg zlib libsoxr libgsm opencore-amr; do
         dir=$(srcdir "$name")
-        for f in COPYING COPYING.LGPLv2.1 COPYING.LGPL LICENSE LICENSE.md LICENCE; do
+        for f in COPYING COPYING.LGPLv2.1 COPYING.LGPLv3 COPYING.GPLv3 COPYING.LGPL LICENSE \
+                 LICENSE.md LICENCE COPYRIGHT; do
             [ -f "$dir/$f" ] && cp "$dir/$f" "$d/$name.$f"
         done
         cp "$dir/debian/copyright" "$d/$name.debian-copyright"
@@ -178,7 +199,8 @@ install_licenses() {
 }
 
 if [ -f "$prefix/.complete" ]; then
-    if [ ! -d "$prefix/share/licenses" ]; then  # a build from before the licences were kept
+    # a build from before the licences (or the GPL v3 text under FFmpeg's LGPL v3) were kept
+    if [ ! -f "$prefix/share/licenses/ffmpeg.COPYING.GPLv3" ]; then
         fetch_sources && install_licenses && rm -rf "$work"
     fi
     echo "$prefix"
@@ -190,7 +212,7 @@ mkdir -p "$prefix"
 start=$(date +%s)
 log "fetching sources into $work"
 fetch_sources
-log "building zlib, libogg, libvorbis, libopus, LAME, libsoxr"
+log "building zlib, libogg, libvorbis, libopus, LAME, libsoxr, libgsm, opencore-amr"
 build_deps
 log "dependencies took $(( $(date +%s) - start )) s"
 log "building FFmpeg $FFMPEG_VERSION"

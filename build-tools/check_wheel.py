@@ -13,7 +13,7 @@ import zipfile
 MAX_BYTES = 20 * 1024 * 1024
 ALLOWED_NEEDED = re.compile(r"^(libc|libm|libpthread|libdl|librt|ld-linux-x86-64)\.so\.\d+$")
 FORBIDDEN = re.compile(rb"lib(avcodec|avformat|avutil|avfilter|avdevice|swresample|swscale|"
-                       rb"postproc|sox|mp3lame|opus|vorbis|ogg|z)\.so")
+                       rb"postproc|sox|mp3lame|opus|vorbis|ogg|z|gsm|opencore-amr(?:nb|wb))\.so")
 
 
 def check(wheel: str) -> list:

@@ -150,16 +150,24 @@ def run(data: str) -> int:
             else:
                 check(f"save {ext} {kw}", y.shape[1] == 2 and abs(len(y) - len(t)) <= 2048,
                       f"{y.shape}")
-        # Not in the bundled build (they need libgsm and libopencore-amrnb): a clean error.
-        for ext in ("gsm", "amr"):
-            path = os.path.join(tmp, f"nope.{ext}")
+        # GSM (libgsm) and AMR-NB (opencore-amr): one fixed signal, 8 kHz mono; 2 s of a tone
+        # come back as 8 kHz mono of the same length (up to the codec's frame) and the same pitch.
+        tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(16000) / 8000)).astype(np.float32)[None]
+        for ext, encoding in (("gsm", "GSM"), ("amr", "AMR_NB")):  # both in 160-sample frames
+            path = os.path.join(tmp, f"speech.{ext}")
             try:
-                decode_audio.save(path, x[:1], 8000)
-                check(f"save {ext} refused", False, "it was written")
-            except (decode_audio.DecodeAudioError, ValueError) as e:
-                check(f"save {ext} refused", not os.path.exists(path), str(e))
-                print(f"save .{ext}: {e}")
-        print(f"saved and read back {len(saves)} formats")
+                decode_audio.save(path, tone, 8000)
+                meta = decode_audio.info(path)
+                y = decode_audio.decode(path).numpy()
+            except Exception as e:  # noqa: BLE001  (reported, and the smoke fails)
+                check(f"save {ext}", False, repr(e))
+                continue
+            pitch = np.argmax(np.abs(np.fft.rfft(y[:, 0]))) * 8000 / len(y)  # Hz
+            check(f"save {ext}", meta.encoding == encoding and meta.sample_rate == 8000
+                  and meta.num_channels == 1 and y.shape[1] == 1
+                  and abs(len(y) - tone.shape[1]) <= 320 and abs(pitch - 440) < 10,
+                  f"{meta.encoding} {meta.sample_rate} Hz, {y.shape}, {pitch:.0f} Hz")
+        print(f"saved and read back {len(saves) + 2} formats")
 
         # A StreamWriter mp4: AAC plus the default video encoder (mpeg4 in this build).
         path = os.path.join(tmp, "clip.mp4")
