@@ -39,7 +39,7 @@ DA_CFLAGS += -DDA_HAVE_SOX $(shell pkg-config --cflags sox 2>/dev/null)
 DA_LIBS += $(shell pkg-config --libs sox 2>/dev/null || echo -lsox)
 endif
 
-SRCS := csrc/audio.c csrc/avio.c csrc/buffer.c csrc/components.c csrc/convert.c csrc/decode.c \
+SRCS := csrc/audio.c csrc/avio.c csrc/buffer.c csrc/components.c csrc/convert.c csrc/converge.c csrc/decode.c \
         csrc/dict.c csrc/dlpack.c csrc/error.c csrc/filter.c csrc/input.c csrc/mpeg.c csrc/pcm.c \
         csrc/probe.c csrc/reader.c csrc/sink.c csrc/sniff.c csrc/sox.c csrc/video.c csrc/window.c \
         csrc/writer.c

@@ -125,7 +125,7 @@ int da__job_pump(da_job *j, int64_t want)
             /* the input ended before a timestamp could place the window */
             late = ret == DA_LANDED_LATE || (done && ret == 0 && s->use_pts && !s->anchored);
         }
-        if (j->mode == DA_ENTER_FROM_START || !(late || (ret < 0 && j->mode == DA_ENTER_SEEK)))
+        if (j->mode == DA_ENTER_FROM_START || !(late || (ret < 0 && j->mode != DA_ENTER_SKIP)))
             break;
         j->mode = DA_ENTER_FROM_START;
         da__window_plan(s, j->mode, 0, j->frame_offset);
@@ -178,6 +178,14 @@ int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out
     if (ret < 0)
         goto end;
     da_input *in = j.in;
+    int certain = 0;
+    int64_t cap = estimate_frames(in, s->out_rate, &certain);
+    if (cap >= 0)
+        cap -= opt->frame_offset;
+    /* an exact Opus or AAC window past enough audio is found by verified convergence */
+    if (opt->exact && j.mode == DA_ENTER_FROM_START)
+        j.converge = da__window_converge_preroll(in, s, opt->frame_offset,
+                                                 s->limit >= 0 ? s->limit : cap);
     if (opt->out_data != NULL) {
         if (opt->out_channels != s->num_channels) {
             ret = da__failmsg(DA_ERR_ARGUMENT, err, err_size,
@@ -188,13 +196,8 @@ int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out
         ret = da__audio_wrap(s->dtype, s->num_channels, s->out_rate, s->planar, opt->out_data,
                              opt->out_capacity, &s->audio);
     } else {
-        int certain = 0;
-        int64_t cap = estimate_frames(in, s->out_rate, &certain);
-        if (cap >= 0) {
-            cap -= opt->frame_offset;
-            if (!certain)
-                cap += cap / 50 + 4096;
-        }
+        if (cap >= 0 && !certain)
+            cap += cap / 50 + 4096;
         if (cap < 0)
             cap = s->out_rate;
         if (s->limit >= 0 && cap > s->limit)
@@ -205,7 +208,15 @@ int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out
         da__fail(ret, err, err_size, "decode '%s'", in->name);
         goto end;
     }
-    ret = da__job_pump(&j, INT64_MAX);
+    if (j.converge > 0) {
+        /* the input may be opened again (a failed open leaves j.in NULL, its message in err) */
+        ret = da__job_converge(&j, j.converge, src, opt, err, err_size);
+        if (j.in == NULL)
+            goto end;
+        in = j.in;
+    } else {
+        ret = da__job_pump(&j, INT64_MAX);
+    }
     if (ret < 0) {
         da__job_fail(&j, ret, opt->out_capacity, err, err_size);
         goto end;
@@ -224,6 +235,7 @@ int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out
         goto end;
     }
     s->audio->decode_errors = in->decode_errors;
+    s->audio->converged_preroll = j.converged_preroll;
     *out = s->audio;
     s->audio = NULL;
 

@@ -280,6 +280,7 @@ int da__input_open(const da_source *src, const da_open_options *opt, da_input **
         return da__fail(AVERROR(ENOMEM), err, err_size, "open");
     in->stream_index = -1;
     in->discard_until = INT64_MIN;
+    in->entry_pts = AV_NOPTS_VALUE;
     da__source_name(src, in->name, sizeof in->name);
     in->pkt = av_packet_alloc();
     in->fmt = avformat_alloc_context();
@@ -343,6 +344,7 @@ int da__input_rewind(da_input *in)
     AVStream *st = in->stream;
     int64_t ts = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
     in->discard_until = INT64_MIN;
+    in->entry_pts = AV_NOPTS_VALUE;
     in->draining = 0;
     int ret = avformat_seek_file(in->fmt, in->stream_index, INT64_MIN, ts, ts, 0);
     if (ret < 0)
@@ -390,6 +392,8 @@ static int feed_decoder(da_input *in)
             AV_WL32(sd + 4, 0);
     }
     in->sent_pts = in->pkt->pts;
+    if (in->entry_pts == AV_NOPTS_VALUE)
+        in->entry_pts = in->pkt->pts;
     ret = avcodec_send_packet(in->dec, in->pkt);
     av_packet_unref(in->pkt);
     if (ret < 0 && ret != AVERROR(EAGAIN) && (ret == AVERROR(ENOMEM) || rejected(in, ret)))

@@ -173,6 +173,8 @@ typedef struct da_input {
     int first_error;          /* the first of those errors, reported if nothing decodes */
     int fail_on_error;        /* a rejected packet or a read error fails instead */
     int64_t sent_pts;         /* timestamp of the last packet sent to the decoder */
+    int64_t entry_pts;        /* timestamp of the first packet sent since the input was last
+                                 positioned (da__window_enter, da__input_rewind); NOPTS: none */
     int stream_info_skipped;  /* no stream info was read: the MP3 frame header or FLAC
                                  STREAMINFO (through the decoder) has what decoding needs */
     /* Ogg with one logical stream (input.c, when it opens) */
@@ -301,7 +303,10 @@ DA_PRIVATE void da__sink_uninit(da_sink *s);
 /* ---- window.c: how a window is entered ---- */
 
 /* How a window starts: decode from the start, seek, or skip packets without decoding them. */
-enum { DA_ENTER_FROM_START, DA_ENTER_SEEK, DA_ENTER_SKIP };
+enum { DA_ENTER_FROM_START, DA_ENTER_SEEK, DA_ENTER_SKIP, DA_ENTER_SEEK_SKIP };
+/* DA_ENTER_SEEK_SKIP seeks, then skips the packets that end before the preroll, so decoding
+ * starts on the packet that holds its first frame wherever the seek landed (an Ogg page may
+ * start long before). */
 
 /* Nonzero when a window's arguments make sense (offset >= 0, count >= -1). */
 DA_PRIVATE int da__window_valid(int64_t frame_offset, int64_t num_frames);
@@ -312,6 +317,12 @@ DA_PRIVATE int da__window_policy(const da_input *in, int exact_window, int64_t *
  * returns the input index the demuxer must reach (before the codec's preroll). */
 DA_PRIVATE int64_t da__window_plan(da_sink *s, int mode, int64_t preroll,
                                    int64_t frame_offset);
+/* The first preroll, in input frames, of an exact window whose codec is entered by verified
+ * convergence (converge.c): Opus and AAC in a seekable Ogg or MP4 whose timestamps count
+ * samples, when decoding the window a few times costs less than decoding from the start
+ * (`remaining`: output frames from the window's start to its end, -1 when unknown); else 0. */
+DA_PRIVATE int64_t da__window_converge_preroll(const da_input *in, const da_sink *s,
+                                               int64_t frame_offset, int64_t remaining);
 /* Positions the input so the decoder's first frame starts at or before index `target`. */
 DA_PRIVATE int da__window_enter(da_input *in, int mode, int64_t target, int64_t preroll,
                                 int64_t origin);
@@ -329,6 +340,9 @@ typedef struct da_job {
     int64_t frame_offset;
     int entered;              /* the window was planned and entered */
     int ended;                /* the input is finished and the sink flushed */
+    int64_t converge;         /* > 0: the window is found by verified convergence from this
+                                 preroll (da__job_converge) */
+    int64_t converged_preroll; /* what da_audio.converged_preroll reports */
 } da_job;
 
 /* Opens the input and sets the sink up as `opt` says (everything but its output buffer). */
@@ -343,6 +357,15 @@ DA_PRIVATE int da__job_alloc(da_job *j, int64_t frames, da_audio **out);
 /* Writes the message for a failed pump (naming the packet, with on_error raise). */
 DA_PRIVATE int da__job_fail(da_job *j, int ret, int64_t capacity, char *err, size_t err_size);
 DA_PRIVATE void da__job_close(da_job *j);
+
+/* ---- converge.c: exact windows by verified convergence ---- */
+
+/* Decodes the job's exact window (not entered yet) into its sink's buffer after `preroll`
+ * input frames and after twice that, doubling until two decodes that began on different
+ * packets agree bit for bit, or past a limit from the start (with `src` and `opt` opened
+ * again: j->in may be replaced). Sets j->converged_preroll. */
+DA_PRIVATE int da__job_converge(da_job *j, int64_t preroll, const da_source *src,
+                                const da_decode_options *opt, char *err, size_t err_size);
 
 /* ---- writer.c: the writer core; audio.c and video.c: its streams ---- */
 
