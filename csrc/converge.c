@@ -9,9 +9,9 @@
 
 #include "internal.h"
 
-/* Decodes after at most this many prerolls (P, 2P, ... 2^(n-1) P) before decoding from the
- * start; see bench/convergence.py for how often each verifies. */
-#define CONVERGE_RUNS 4
+/* Decodes after at most this many prerolls (P, 2P, 4P) before decoding from the start; see
+ * bench/convergence.py for how often each verifies. */
+#define CONVERGE_RUNS 3
 
 /* Nonzero when the first `n` frames of a and b hold the same bytes. */
 static int same_samples(const da_audio *a, const da_audio *b, int64_t n)

@@ -118,8 +118,10 @@ int64_t da__window_converge_preroll(const da_input *in, const da_sink *s, int64_
     if (s->out_rate != s->in_rate && s->swr_options != NULL)
         return 0;
     int64_t preroll;
+    /* Opus needs far more than its 80 ms seek preroll to agree bit for bit (its band
+     * energies are predicted from the previous frame's): 640 ms; AAC four frames */
     if (par->codec_id == AV_CODEC_ID_OPUS)
-        preroll = par->seek_preroll > 0 ? par->seek_preroll : 3840; /* 80 ms: 4 packets */
+        preroll = 8 * (int64_t)(par->seek_preroll > 0 ? par->seek_preroll : 3840);
     else if (par->codec_id == AV_CODEC_ID_AAC)
         preroll = 4 * (int64_t)(par->frame_size > 0 ? par->frame_size : 1024);
     else
