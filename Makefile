@@ -166,7 +166,7 @@ deps-realworld:
 
 # The decoding tests again, with the library built with AddressSanitizer and UBSan.
 ASAN_RUNTIME = $(shell $(CC) -print-file-name=libasan.so):$(shell $(CC) -print-file-name=libubsan.so)
-ASAN_TESTS ?= tests/test_formats.py tests/test_errors.py tests/test_zero_copy.py tests/test_api.py \
+ASAN_TESTS ?= tests/test_convergence.py tests/test_formats.py tests/test_errors.py tests/test_zero_copy.py tests/test_api.py \
               tests/test_windows.py tests/test_inputs.py tests/test_save.py \
               tests/test_stream_writer.py tests/test_filters.py tests/test_parallel.py \
               tests/test_reader.py tests/test_video_writer.py tests/test_backends.py \

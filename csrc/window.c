@@ -127,8 +127,9 @@ int64_t da__window_converge_preroll(const da_input *in, const da_sink *s, int64_
     else
         return 0;
     /* decoding the window twice (and more when the first two differ) must cost less than
-     * the frames before it */
-    if (remaining < 0 || 2 * remaining + 3 * preroll >= frame_offset + remaining)
+     * the frames before it (counted in output frames, as the window is) */
+    int64_t preroll_out = av_rescale(preroll, s->out_rate, s->in_rate);
+    if (remaining < 0 || remaining + 3 * preroll_out >= frame_offset)
         return 0;
     return preroll;
 }
