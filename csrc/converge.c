@@ -51,9 +51,9 @@ static int copy_samples(da_audio *dst, const da_audio *src, int64_t n)
  * fresh input when something was decoded already: a decoder that was flushed and sent back to
  * the start keeps state a full decode does not have (AAC's random state), and the demuxer
  * does not send the first packet's skip again (Opus's pre-skip). `*fresh`: nothing was
- * decoded yet; cleared. */
-static int run(da_job *j, da_audio *buf, int64_t preroll, int *fresh, const da_source *src,
-               const da_decode_options *opt, char *err, size_t err_size)
+ * decoded yet; cleared. `*reached`: set when the preroll reached the start. */
+static int run(da_job *j, da_audio *buf, int64_t preroll, int *fresh, int *reached,
+               const da_source *src, const da_decode_options *opt, char *err, size_t err_size)
 {
     da_sink *s = &j->s;
     int from_start = 0;
@@ -64,6 +64,7 @@ static int run(da_job *j, da_audio *buf, int64_t preroll, int *fresh, const da_s
         int64_t target = da__window_plan(s, DA_ENTER_SEEK_SKIP, preroll, j->frame_offset);
         j->preroll = preroll;
         j->mode = DA_ENTER_SEEK_SKIP;
+        *reached = !from_start && preroll > 0 && target - preroll <= 0;
         if (from_start || preroll <= 0 || target - preroll <= 0) {
             j->mode = DA_ENTER_FROM_START;
             if (!*fresh) {
@@ -90,9 +91,9 @@ int da__job_converge(da_job *j, int64_t preroll, const da_source *src,
     da_sink *s = &j->s;
     da_audio *out = s->audio, *buf[2] = {out, NULL};
     int64_t used[2] = {0, 0}, entry[2] = {AV_NOPTS_VALUE, AV_NOPTS_VALUE};
-    int b = 0, fresh = 1;
-    j->converged_preroll = -1;
-    int ret = run(j, out, preroll, &fresh, src, opt, err, err_size);
+    int b = 0, fresh = 1, reached = 0;
+    int ret = run(j, out, preroll, &fresh, &reached, src, opt, err, err_size);
+    j->converged_preroll = reached ? 0 : -1;
     used[0] = s->used;
     entry[0] = j->in->entry_pts;
     for (int k = 1; ret >= 0 && j->mode != DA_ENTER_FROM_START; k++) {
@@ -103,7 +104,8 @@ int da__job_converge(da_job *j, int64_t preroll, const da_source *src,
         /* past the limit, the start: always into the output buffer */
         if (k >= CONVERGE_RUNS)
             b = 0;
-        ret = run(j, buf[b], k >= CONVERGE_RUNS ? 0 : preroll, &fresh, src, opt, err, err_size);
+        ret = run(j, buf[b], k >= CONVERGE_RUNS ? 0 : preroll, &fresh, &reached, src, opt, err,
+                  err_size);
         used[b] = s->used;
         entry[b] = j->in->entry_pts;
         if (ret < 0 || j->mode == DA_ENTER_FROM_START)

@@ -165,8 +165,9 @@ typedef struct da_audio {
     int32_t owns_data;      /* zero when data is the caller's out_data */
     int64_t decode_errors;  /* packets the decoder rejected and skipped */
     /* How an exact Opus or AAC window was found: > 0, by two decodes that agreed bit for bit,
-     * the longer after this many frames of preroll; -1, decoded from the start after they did
-     * not (or when the preroll reached it); 0, not tried. */
+     * the longer after this many input frames of preroll; -1, decoded from the start after
+     * they did not (or a seek could not place it); 0, not by convergence (not tried, or the
+     * preroll reached the start). */
     int64_t converged_preroll;
 } da_audio;
 
