@@ -126,7 +126,9 @@ typedef struct da_decode_options {
     /* The window [frame_offset, frame_offset + num_frames) in output frames (after
      * resampling). It equals the same frames of a full decode bit for bit: the input is
      * seeked (or its packets skipped unread by the decoder) only where the codec allows that
-     * exactly, and decoded from the start otherwise. Reading stops once the window is full. */
+     * exactly or where two decodes from different prerolls agree bit for bit (AAC, Opus in
+     * seekable MP4 and Ogg), and decoded from the start otherwise. Reading stops once the
+     * window is full. */
     int64_t frame_offset;
     int64_t num_frames;     /* -1: to the end */
     /* Nonzero (the default): windows are exact. Zero: codecs that cannot be entered exactly

@@ -394,6 +394,9 @@ static int feed_decoder(da_input *in)
     in->sent_pts = in->pkt->pts;
     if (in->entry_pts == AV_NOPTS_VALUE)
         in->entry_pts = in->pkt->pts;
+    if (in->stream->codecpar->codec_id == AV_CODEC_ID_OPUS && in->pkt->size > 0 &&
+        (in->pkt->data[0] >> 3) < 16)
+        in->silk_packets++;
     ret = avcodec_send_packet(in->dec, in->pkt);
     av_packet_unref(in->pkt);
     if (ret < 0 && ret != AVERROR(EAGAIN) && (ret == AVERROR(ENOMEM) || rejected(in, ret)))

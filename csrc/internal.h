@@ -19,6 +19,13 @@
 #error "FFmpeg 5.1 or newer is required (AVChannelLayout)"
 #endif
 
+/* AAC-LC's profile number: FF_PROFILE_* became AV_PROFILE_* in FFmpeg 6.1 */
+#ifdef AV_PROFILE_AAC_LOW
+#define DA_PROFILE_AAC_LOW AV_PROFILE_AAC_LOW
+#else
+#define DA_PROFILE_AAC_LOW FF_PROFILE_AAC_LOW
+#endif
+
 #define DA_PRIVATE __attribute__((visibility("hidden")))
 
 /* Bytes of a non-seekable source kept from its start. */
@@ -150,6 +157,9 @@ DA_PRIVATE int da__pcm_decode(const da_source *src, const da_decode_options *opt
 
 /* Setting this environment variable to "0" turns the fast paths of pcm.c and sniff.c off. */
 #define DA_ENV_FAST_PATHS "DECODE_AUDIO_FAST_PATHS"
+/* Setting this one to "1" lets converge.c verify the windows of a class known to fool
+ * verification (Opus with SILK), for the test that shows it. */
+#define DA_ENV_CONVERGE_ALL "DECODE_AUDIO_CONVERGE_ALL"
 
 /* ---- sniff.c: the demuxer of a path whose extension and first bytes agree ---- */
 
@@ -175,6 +185,8 @@ typedef struct da_input {
     int64_t sent_pts;         /* timestamp of the last packet sent to the decoder */
     int64_t entry_pts;        /* timestamp of the first packet sent since the input was last
                                  positioned (da__window_enter, da__input_rewind); NOPTS: none */
+    int64_t silk_packets;     /* Opus packets with a SILK layer sent to the decoder (TOC
+                                 configurations 0-15; counted for converge.c) */
     int stream_info_skipped;  /* no stream info was read: the MP3 frame header or FLAC
                                  STREAMINFO (through the decoder) has what decoding needs */
     /* Ogg with one logical stream (input.c, when it opens) */
@@ -303,10 +315,11 @@ DA_PRIVATE void da__sink_uninit(da_sink *s);
 /* ---- window.c: how a window is entered ---- */
 
 /* How a window starts: decode from the start, seek, or skip packets without decoding them. */
-enum { DA_ENTER_FROM_START, DA_ENTER_SEEK, DA_ENTER_SKIP, DA_ENTER_SEEK_SKIP };
+enum { DA_ENTER_FROM_START, DA_ENTER_SEEK, DA_ENTER_SKIP, DA_ENTER_SEEK_SKIP, DA_ENTER_SEEK_KEEP };
 /* DA_ENTER_SEEK_SKIP seeks, then skips the packets that end before the preroll, so decoding
  * starts on the packet that holds its first frame wherever the seek landed (an Ogg page may
- * start long before). */
+ * start long before). DA_ENTER_SEEK_KEEP does the same without flushing the decoder, which
+ * keeps the state its last decoding left (converge.c). */
 
 /* Nonzero when a window's arguments make sense (offset >= 0, count >= -1). */
 DA_PRIVATE int da__window_valid(int64_t frame_offset, int64_t num_frames);
