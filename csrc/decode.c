@@ -172,6 +172,10 @@ int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out
     int ret = da__pcm_decode(src, opt, out, err, err_size);
     if (ret != DA_PCM_UNHANDLED)
         return ret;
+    /* so are plain MP3 files */
+    ret = da__mp3_decode(src, opt, out, err, err_size);
+    if (ret != DA_PCM_UNHANDLED)
+        return ret;
     da_job j;
     da_sink *s = &j.s;
     ret = da__job_open(&j, src, opt, err, err_size);

@@ -115,6 +115,13 @@ DA_PRIVATE int da__id3v2_size(const uint8_t *p, int n);
 DA_PRIVATE int da__mpa_frame_size(const uint8_t *p);
 /* Sets the stream parameters stream info would find from an MPEG audio frame header. */
 DA_PRIVATE int da__mpa_params(AVStream *st, uint32_t header);
+/* The layer, rate, channel count and samples per frame of a frame header; 0 when invalid. */
+DA_PRIVATE int da__mpa_header(uint32_t header, int *layer, int *rate, int *channels,
+                              int *frame_samples);
+/* The Xing/Info tag of the layer III frame at p[0..size) with a LAME (or Lavf/Lavc) tag: its
+ * frame count, the encoder delay and padding, and samples per frame; -1 without them. */
+DA_PRIVATE int da__mpa_lame_tag(const uint8_t *p, int size, int64_t *frames, int *delay,
+                                int *padding, int *frame_samples);
 
 /* ---- avio.c: the I/O under a demuxer ---- */
 
@@ -155,7 +162,15 @@ DA_PRIVATE int da__io_read_at(AVIOContext *pb, int64_t pos, uint8_t *buf, int le
 DA_PRIVATE int da__pcm_decode(const da_source *src, const da_decode_options *opt,
                               da_audio **out, char *err, size_t err_size);
 
-/* Setting this environment variable to "0" turns the fast paths of pcm.c and sniff.c off. */
+/* ---- mp3.c: plain MP3 files without libavformat ---- */
+
+/* Decodes a plain MP3 file as da_decode() would, when that is certain to give the general
+ * path's bytes: 0 with *out set, DA_PCM_UNHANDLED, or a negative error code. */
+DA_PRIVATE int da__mp3_decode(const da_source *src, const da_decode_options *opt,
+                              da_audio **out, char *err, size_t err_size);
+
+/* Setting this environment variable to "0" turns the fast paths of pcm.c, mp3.c and sniff.c
+ * off. */
 #define DA_ENV_FAST_PATHS "DECODE_AUDIO_FAST_PATHS"
 /* Setting this one to "1" lets converge.c verify the windows of a class known to fool
  * verification (Opus with SILK), for the test that shows it. */
