@@ -3,6 +3,7 @@
 #   make test   install what is missing, build, run the whole test suite
 #   make        build the shared library and the C command-line program
 #   make valgrind-test, make fuzz FUZZ_SECONDS=N   the slower checks (tests/fuzz/README.md)
+#   make compat-test   the FFmpeg version matrix with every leg fatal (see its block below)
 
 PYTHON ?= python3
 CC ?= cc
@@ -16,7 +17,10 @@ SOX_APT_PKGS := libsox-dev libsox-fmt-all
 # The CPU build of torch; "+cpu" never matches PyPI's multi-GB CUDA builds.
 TORCH_REQ := torch==2.13.0+cpu
 
-WARN := -Wall -Wextra -Werror
+# Warnings fail our builds; `pip install .` builds with WERROR= so a user's newer FFmpeg
+# deprecating something we call warns instead of failing the install.
+WERROR ?= -Werror
+WARN := -Wall -Wextra $(WERROR)
 CFLAGS ?= -O2
 DA_CFLAGS = -std=gnu11 $(WARN) -fPIC -fvisibility=hidden -DDA_BUILDING_LIBRARY \
             $(shell pkg-config --cflags $(FFMPEG_PKGS) 2>/dev/null) $(CFLAGS)
@@ -41,10 +45,10 @@ endif
 
 SRCS := csrc/audio.c csrc/avio.c csrc/buffer.c csrc/components.c csrc/convert.c \
         csrc/converge.c csrc/decode.c csrc/dict.c csrc/dlpack.c csrc/error.c csrc/filter.c \
-        csrc/input.c csrc/mp3.c csrc/mpeg.c csrc/pcm.c \
+        csrc/input.c csrc/job.c csrc/mp3.c csrc/mpeg.c csrc/pcm.c \
         csrc/probe.c csrc/reader.c csrc/sink.c csrc/sniff.c csrc/sox.c csrc/video.c csrc/window.c \
         csrc/writer.c
-HDRS := csrc/decode_audio.h csrc/internal.h
+HDRS := csrc/decode_audio.h csrc/internal.h csrc/compat.h
 LIB := python/decode_audio/libdecode_audio.so
 BUILD := build
 
@@ -53,7 +57,7 @@ ASAN_OBJS := $(SRCS:csrc/%.c=$(BUILD)/asan/%.o)
 
 .PHONY: all lib deps deps-system deps-python deps-pipelines deps-realworld golden demo test \
         asan-lib asan-test bench bench-pipelines clean abi-probe deps-valgrind valgrind-test \
-        deps-fuzz fuzz-build fuzz
+        deps-fuzz fuzz-build fuzz compat-matrix compat-test compat-suite deps-compat
 
 all: lib decode_audio_ffmpeg
 
@@ -78,10 +82,10 @@ $(BUILD) $(BUILD)/asan:
 	mkdir -p $@
 
 $(LIB): $(OBJS)
-	$(CC) -shared -o $@ $(OBJS) $(DA_LIBS) -Wl,--no-undefined
+	$(CC) -shared -o $@ $(OBJS) $(DA_LIBS) $(LDFLAGS) -Wl,--no-undefined
 
 decode_audio_ffmpeg: csrc/decode_audio_ffmpeg.c $(OBJS)
-	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -Icsrc -o $@ $< $(OBJS) $(DA_LIBS)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -Icsrc -o $@ $< $(OBJS) $(DA_LIBS) $(LDFLAGS)
 
 # The C compiler's view of the structs and constants _lib.py mirrors (tests/test_abi.py).
 abi-probe: $(BUILD)/abi_probe
@@ -121,7 +125,9 @@ deps-python:
 	@$(PYTHON) -c "import numpy, pytest, requests, scipy" 2>/dev/null || \
 	    $(PYTHON) -m pip install -q numpy pytest requests scipy
 	@$(PYTHON) -c "import matplotlib" 2>/dev/null || $(PYTHON) -m pip install -q matplotlib
+	@$(PYTHON) -c "import tqdm" 2>/dev/null || $(PYTHON) -m pip install -q tqdm
 	@$(PYTHON) -c "import soundfile" 2>/dev/null || $(PYTHON) -m pip install -q soundfile
+	@$(PYTHON) -c "import IPython" 2>/dev/null || $(PYTHON) -m pip install -q ipython
 	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q "$(TORCH_REQ)" || \
 	    echo "warning: $(TORCH_REQ) could not be installed; torch tests will be skipped"
 
@@ -150,6 +156,7 @@ test: deps deps-realworld
 	$(MAKE) --no-print-directory all asan-lib golden abi-probe
 	PYTHONPATH=python $(PYTHON) -m pytest -q tests
 	$(MAKE) --no-print-directory asan-test
+	$(MAKE) --no-print-directory compat-matrix
 
 # ---- the real-world corpus (tests/realworld.py): Debian's encoders, installed when missing ----
 REALWORLD_TOOLS := lame:lame flac:flac oggenc:vorbis-tools opusenc:opus-tools speexenc:speex \
@@ -177,8 +184,77 @@ ASAN_TESTS ?= tests/test_formats.py tests/test_errors.py tests/test_zero_copy.py
 asan-test: asan-lib
 	LD_PRELOAD=$(ASAN_RUNTIME) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	    DECODE_AUDIO_LIBRARY=$(BUILD)/asan/libdecode_audio.so PYTHONPATH=python \
+	    DECODE_AUDIO_LIBRARY=$(abspath $(BUILD))/asan/libdecode_audio.so PYTHONPATH=python \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider $(ASAN_TESTS)
+
+# ---- FFmpeg version matrix ----
+# The library compiled and linked with -Werror against other Debian releases' FFmpeg: the
+# headers and libraries come from their -dev packages, downloaded by apt with a private state
+# and unpacked (never installed) by tests/compat/debian_ffmpeg.py into ~/.cache/decode_audio/.
+# The system's FFmpeg is the first leg (`make all`).
+#   make compat-matrix   what `make test` runs: COMPAT_FATAL legs fail it, COMPAT_WARN legs
+#                        (the release that moves under us) only print a warning
+#   make compat-test     every leg fatal
+#   make compat-suite COMPAT_RELEASE=trixie   the whole Python suite on that release's
+#                        libraries, its `ffmpeg` as the oracle, run by its own loader
+COMPAT_FATAL ?= trixie
+COMPAT_WARN ?= sid
+COMPAT_RELEASE ?= trixie
+COMPAT_DIR := $(BUILD)/compat
+# Every package the set-up targets install: each must exist in Debian 12 and 13 (Ubuntu 24.04
+# has the same names; its archive is not reachable from CI to check).
+COMPAT_APT_RELEASES ?= bookworm trixie
+COMPAT_APT_NAMES := $(APT_PKGS) $(SOX_APT_PKGS) valgrind clang libclang-rt-dev
+
+# One leg: builds $(COMPAT_DIR)/<release>/libdecode_audio.so against that release's FFmpeg and
+# checks that it links that release's libavcodec. A new upload (another tree) starts afresh.
+compat-lib-%:
+	@root=$$($(PYTHON) tests/compat/debian_ffmpeg.py $* dev) || exit 1; \
+	dir=$(COMPAT_DIR)/$*; \
+	[ "$$(cat $$dir/.tree 2>/dev/null)" = "$$root" ] || { rm -rf $$dir; mkdir -p $$dir; \
+	    echo "$$root" > $$dir/.tree; }; \
+	export PKG_CONFIG_PATH=$$root/pkgconfig; \
+	major=$$(pkg-config --modversion libavcodec | cut -d. -f1); \
+	echo "compat $*: FFmpeg $$(sed -n 's/^libavcodec-dev=//p' $$root/packages.txt)" \
+	     "(libavcodec $$(pkg-config --modversion libavcodec))"; \
+	$(MAKE) --no-print-directory BUILD=$$dir LIB=$$dir/libdecode_audio.so WERROR=-Werror \
+	    $$dir/libdecode_audio.so >$$dir/build.log 2>&1 || { cat $$dir/build.log; exit 1; }; \
+	readelf -d $$dir/libdecode_audio.so | grep -q "libavcodec.so.$$major]" || \
+	    { echo "compat $*: $$dir/libdecode_audio.so does not link libavcodec.so.$$major"; exit 1; }
+
+# apt checks the other releases' signatures with Debian's archive keys (Ubuntu lacks them).
+deps-compat:
+	@[ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || { \
+	    echo "installing debian-archive-keyring (to check Debian's package lists)"; \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install \
+	        -y -qq -o DPkg::Lock::Timeout=600 debian-archive-keyring >/dev/null; }
+
+compat-matrix: deps-compat
+	@for r in $(COMPAT_APT_RELEASES); do \
+	    $(PYTHON) tests/compat/debian_ffmpeg.py $$r names $(COMPAT_APT_NAMES) || exit 1; done
+	@for r in $(COMPAT_FATAL); do $(MAKE) --no-print-directory compat-lib-$$r || exit 1; done
+	@for r in $(COMPAT_WARN); do $(MAKE) --no-print-directory compat-lib-$$r || { \
+	    echo "################################################################################"; \
+	    echo "WARNING: the library does not build against Debian $$r's FFmpeg (above)."; \
+	    echo "WARNING: not failing 'make test' for it; 'make compat-test' does."; \
+	    echo "################################################################################"; }; \
+	done
+
+compat-test:
+	$(MAKE) --no-print-directory compat-matrix COMPAT_FATAL="$(COMPAT_FATAL) $(COMPAT_WARN)" \
+	    COMPAT_WARN=
+
+# The suite on COMPAT_RELEASE's libraries: this Python, that release's `ffmpeg`/`ffprobe` (the
+# oracle) and the library built by its leg, all on that release's loader and C library.
+COMPAT_RUN = $(COMPAT_DIR)/$(COMPAT_RELEASE)-run
+compat-suite: deps deps-compat all golden
+	$(MAKE) --no-print-directory compat-lib-$(COMPAT_RELEASE)
+	$(PYTHON) tests/compat/debian_ffmpeg.py $(COMPAT_RELEASE) runtime --wrappers $(COMPAT_RUN)/bin
+	DECODE_AUDIO_OTHER_FFMPEG=$$(command -v ffmpeg) PATH=$(abspath $(COMPAT_RUN))/bin:$$PATH \
+	    PYTHONPATH=python \
+	    DECODE_AUDIO_LIBRARY=$(abspath $(COMPAT_DIR))/$(COMPAT_RELEASE)/libdecode_audio.so \
+	    DECODE_AUDIO_TEST_INPUTS=$(abspath $(COMPAT_RUN))/test-inputs \
+	    $(COMPAT_RUN)/bin/python3 -m pytest -q -p no:cacheprovider tests $(PYTEST_ARGS)
 
 # ---- fuzzing (not in `make test`): libFuzzer on decode, reader and probe; atheris on the API
 #   make fuzz FUZZ_SECONDS=300   runs each of the four harnesses that long, one after another
@@ -197,7 +273,7 @@ deps-fuzz: deps
 	    ! [ -f "$$($(FUZZ_CC) -print-file-name=libclang_rt.fuzzer-x86_64.a)" ]; then \
 	    echo "installing clang and libFuzzer"; \
 	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
-	        -o DPkg::Lock::Timeout=600 clang libclang-rt-14-dev >/dev/null; \
+	        -o DPkg::Lock::Timeout=600 clang libclang-rt-dev >/dev/null; \
 	fi
 	@$(PYTHON) -c "import atheris" 2>/dev/null || $(PYTHON) -m pip install -q atheris
 
@@ -291,10 +367,7 @@ BUNDLED_PREFIX := $(BUNDLED)/ffmpeg-prefix
 BUNDLED_LIB := $(BUNDLED)/libdecode_audio.so
 BUNDLED_FFMPEG := $(BUNDLED_PREFIX)/bin/ffmpeg
 BUNDLED_PC = PKG_CONFIG_PATH=$(abspath $(BUNDLED_PREFIX))/lib/pkgconfig pkg-config --static
-# FFmpeg 8 deprecates AVCodec's sample_fmts/supported_samplerates/ch_layouts/pix_fmts (still
-# present and working) in favour of avcodec_get_supported_config(); until the code uses that,
-# the bundled build lets those warnings through.
-BUNDLED_CFLAGS = -std=gnu11 $(WARN) -Wno-deprecated-declarations -fPIC -fvisibility=hidden \
+BUNDLED_CFLAGS = -std=gnu11 $(WARN) -fPIC -fvisibility=hidden \
                  -DDA_BUILDING_LIBRARY $(DA_VERSION_FLAGS) \
                  $(shell $(BUNDLED_PC) --cflags $(FFMPEG_PKGS) 2>/dev/null) $(CFLAGS)
 BUNDLED_LIBS = $(shell $(BUNDLED_PC) --libs $(FFMPEG_PKGS) 2>/dev/null) -lm -lpthread
@@ -377,6 +450,6 @@ wheel-test: wheel-chroot
 # bundled build's ffmpeg making the inputs and the expected output.
 bundled-test: bundled-lib
 	@$(MAKE) --no-print-directory $(BUNDLED)/decode_audio_ffmpeg
-	DECODE_AUDIO_LIBRARY=$(BUNDLED_LIB) DECODE_AUDIO_TEST_FFMPEG=$(BUNDLED_FFMPEG) \
+	DECODE_AUDIO_LIBRARY=$(abspath $(BUNDLED_LIB)) DECODE_AUDIO_TEST_FFMPEG=$(BUNDLED_FFMPEG) \
 	    DECODE_AUDIO_TEST_PROGRAM=$(BUNDLED)/decode_audio_ffmpeg PYTHONPATH=python $(PYTHON) -m pytest -q -p no:cacheprovider tests/test_golden.py \
 	    tests/test_formats.py

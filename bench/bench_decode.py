@@ -360,9 +360,9 @@ def scaling_rows() -> str:
 
 
 def environment() -> str:
-    v = decode_audio.get_versions()
+    ffmpeg_version = decode_audio.ffmpeg_utils.get_build_config().splitlines()[0].split()[-1]
     parts = [f"{platform.machine()}, {os.cpu_count()} cores", f"Python {platform.python_version()}",
-             f"numpy {np.__version__}", f"FFmpeg {v['ffmpeg']}"]
+             f"numpy {np.__version__}", f"FFmpeg {ffmpeg_version}"]
     if soundfile is not None:
         parts.append(f"soundfile {soundfile.__version__} (libsndfile "
                      f"{soundfile.__libsndfile_version__})")

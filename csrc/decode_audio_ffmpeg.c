@@ -1,15 +1,24 @@
 /* decode_audio_ffmpeg - decodes IN to raw signed 16-bit little-endian samples in OUT, at the
  * input's own rate and channel count: the same bytes as `ffmpeg -i IN -f s16le OUT`. */
 #include <stdio.h>
+#include <string.h>
 
 #include "decode_audio.h"
 
+static void usage(FILE *to, const char *name)
+{
+    fprintf(to, "usage: %s IN OUT\n"
+                "Decodes IN to raw s16le samples (native rate and channels) in OUT.\n", name);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        usage(stdout, argv[0]);
+        return 0;
+    }
     if (argc != 3) {
-        fprintf(stderr, "usage: %s IN OUT\n"
-                        "Decodes IN to raw s16le samples (native rate and channels) in OUT.\n",
-                argv[0]);
+        usage(stderr, argv[0]);
         return 2;
     }
     char err[DA_ERROR_SIZE] = "";

@@ -12,6 +12,9 @@
 
 /* FFmpeg's last log line of this thread at or below the log level, quoted in our messages. */
 static _Thread_local char last_log[512];
+/* The line before it: newer FFmpeg ends some failures with a line that only restates the
+ * error code ("Error processing filtergraph: Invalid argument") after the one that says why. */
+static _Thread_local char prev_log[512];
 /* The last piece logged did not end its line: FFmpeg logs some lines in several calls
  * ("Error initializing filter 'volume'", " with args 'abc'", "\n"). */
 static _Thread_local int line_open;
@@ -42,6 +45,7 @@ static void log_callback(void *avcl, int level, const char *fmt, va_list vl)
         size_t used = strlen(last_log);
         snprintf(last_log + used, sizeof last_log - used, "%s", line);
     } else if (n > 0) {
+        memcpy(prev_log, last_log, sizeof prev_log);
         memcpy(last_log, line, n + 1);
     }
 }
@@ -59,20 +63,33 @@ void da__log_init(void)
 void da__log_reset(void)
 {
     last_log[0] = '\0';
+    prev_log[0] = '\0';
     line_open = 0;
 }
 
-/* Appends FFmpeg's last log line when it adds something the reason does not say. */
-static void append_log(char *err, size_t err_size)
+/* Nonzero when line is "<anything>: <reason>": it says no more than the reason. */
+static int restates(const char *line, const char *reason)
+{
+    size_t n = strlen(line), r = strlen(reason);
+    return r > 0 && n >= r + 2 && strcmp(line + n - r, reason) == 0 &&
+           strncmp(line + n - r - 2, ": ", 2) == 0;
+}
+
+/* Appends FFmpeg's last log line when it adds something the reason does not say (else the
+ * line before, when that one does). */
+static void append_log(char *err, size_t err_size, const char *reason)
 {
     size_t n = strlen(err);
-    if (last_log[0] == '\0' || strstr(err, last_log) != NULL || n + 8 >= err_size)
+    const char *log = last_log;
+    if (restates(log, reason) && prev_log[0] != '\0')
+        log = prev_log;
+    if (log[0] == '\0' || strstr(err, log) != NULL || n + 8 >= err_size)
         return;
     /* long lines (a whitelist spelled out) are cut to what a message needs */
-    if (strlen(last_log) > 160)
-        snprintf(err + n, err_size - n, " (%.157s...)", last_log);
+    if (strlen(log) > 160)
+        snprintf(err + n, err_size - n, " (%.157s...)", log);
     else
-        snprintf(err + n, err_size - n, " (%s)", last_log);
+        snprintf(err + n, err_size - n, " (%s)", log);
 }
 
 int da__fail(int code, char *err, size_t err_size, const char *what, ...)
@@ -84,12 +101,11 @@ int da__fail(int code, char *err, size_t err_size, const char *what, ...)
     vsnprintf(err, err_size, what, ap);
     va_end(ap);
     size_t n = strlen(err);
-    if (n + 3 < err_size) {
-        char reason[AV_ERROR_MAX_STRING_SIZE * 2];
-        da_strerror(code, reason, sizeof reason);
+    char reason[AV_ERROR_MAX_STRING_SIZE * 2];
+    da_strerror(code, reason, sizeof reason);
+    if (n + 3 < err_size)
         snprintf(err + n, err_size - n, ": %s", reason);
-    }
-    append_log(err, err_size);
+    append_log(err, err_size, reason);
     return code;
 }
 

@@ -391,7 +391,11 @@ static int feed_decoder(da_input *in)
         if (sd != NULL)
             AV_WL32(sd + 4, 0);
     }
-    in->sent_pts = in->pkt->pts;
+    /* a packet without a timestamp (FFmpeg 7's FLAC parser resyncing in damaged data) starts
+     * where the one before it ended */
+    in->sent_pts = in->pkt->pts != AV_NOPTS_VALUE ? in->pkt->pts : in->sent_end;
+    in->sent_end = in->sent_pts != AV_NOPTS_VALUE && in->pkt->duration > 0
+                   ? in->sent_pts + in->pkt->duration : AV_NOPTS_VALUE;
     if (in->entry_pts == AV_NOPTS_VALUE)
         in->entry_pts = in->pkt->pts;
     if (in->stream->codecpar->codec_id == AV_CODEC_ID_OPUS && in->pkt->size > 0 &&

@@ -13,18 +13,8 @@
 #include <libavutil/samplefmt.h>
 #include <libswresample/swresample.h>
 
+#include "compat.h"
 #include "decode_audio.h"
-
-#if LIBAVCODEC_VERSION_INT < AV_VERSION_INT(59, 37, 100)
-#error "FFmpeg 5.1 or newer is required (AVChannelLayout)"
-#endif
-
-/* AAC-LC's profile number: FF_PROFILE_* became AV_PROFILE_* in FFmpeg 6.1 */
-#ifdef AV_PROFILE_AAC_LOW
-#define DA_PROFILE_AAC_LOW AV_PROFILE_AAC_LOW
-#else
-#define DA_PROFILE_AAC_LOW FF_PROFILE_AAC_LOW
-#endif
 
 #define DA_PRIVATE __attribute__((visibility("hidden")))
 
@@ -198,6 +188,7 @@ typedef struct da_input {
     int first_error;          /* the first of those errors, reported if nothing decodes */
     int fail_on_error;        /* a rejected packet or a read error fails instead */
     int64_t sent_pts;         /* timestamp of the last packet sent to the decoder */
+    int64_t sent_end;         /* where that packet ends, if known */
     int64_t entry_pts;        /* timestamp of the first packet sent since the input was last
                                  positioned (da__window_enter, da__input_rewind); NOPTS: none */
     int64_t silk_packets;     /* Opus packets with a SILK layer sent to the decoder (TOC
@@ -355,7 +346,7 @@ DA_PRIVATE int64_t da__window_converge_preroll(const da_input *in, const da_sink
 DA_PRIVATE int da__window_enter(da_input *in, int mode, int64_t target, int64_t preroll,
                                 int64_t origin);
 
-/* ---- decode.c: the one decode loop ---- */
+/* ---- job.c: the one decode loop ---- */
 
 /* One decoding of one input: the sink and where the input stands. Resumable, so the same
  * loop serves a whole decode and a chunked reader. */
@@ -373,6 +364,8 @@ typedef struct da_job {
     int64_t converged_preroll; /* what da_audio.converged_preroll reports */
 } da_job;
 
+/* 0 when `opt` makes sense, else DA_ERR_ARGUMENT (no message). */
+DA_PRIVATE int da__decode_options_check(const da_decode_options *opt);
 /* Opens the input and sets the sink up as `opt` says (everything but its output buffer). */
 DA_PRIVATE int da__job_open(da_job *j, const da_source *src, const da_decode_options *opt,
                             char *err, size_t err_size);
@@ -438,7 +431,8 @@ DA_PRIVATE int da__writer_encode(da_writer *w, int i, AVFrame *frame);
 /* Like da__fail, naming the destination, and reporting a failed write callback as such. */
 DA_PRIVATE int da__writer_fail(da_writer *w, int code, char *err, size_t err_size,
                                const char *what);
-/* What an encoder takes, as its AVCodec lists it; NULL where it does not say (anything). */
+/* What an encoder takes, as its AVCodec lists it (through compat.h); NULL where it does not
+ * say (anything). The lists belong to FFmpeg and live as long as the process. */
 DA_PRIVATE const enum AVSampleFormat *da__encoder_sample_fmts(const AVCodec *codec);
 DA_PRIVATE const int *da__encoder_sample_rates(const AVCodec *codec);
 DA_PRIVATE const AVChannelLayout *da__encoder_ch_layouts(const AVCodec *codec);

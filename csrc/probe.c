@@ -270,6 +270,41 @@ static int mov_aac_frames(da_input *in, int64_t *count)
     return 0;
 }
 
+/* The frame count in the 'data' chunk size of a PCM WAV read without seeking, which FFmpeg
+ * leaves unset when it cannot learn the input's size: from the first bytes read (in->io.head),
+ * so counting needs no more reading. -1 where the header holds no count (a streamed WAV writes
+ * 0 or 0xFFFFFFFF) or is not among those bytes. */
+static int64_t unseekable_wav_frames(const da_input *in)
+{
+    const uint8_t *p = in->io.head;
+    int n = in->io.head_size;
+    const AVCodecParameters *par = in->stream->codecpar;
+    if (p == NULL || n < 12 || strcmp(in->fmt->iformat->name, "wav") != 0 ||
+        !da__codec_is_pcm(par->codec_id) || par->block_align <= 0 ||
+        memcmp(p, "RIFF", 4) != 0 || memcmp(p + 8, "WAVE", 4) != 0)
+        return -1;
+    for (int64_t at = 12; at + 8 <= n;) {
+        uint32_t size = AV_RL32(p + at + 4);
+        if (memcmp(p + at, "data", 4) == 0)
+            return size == 0 || size == 0xFFFFFFFFu ? -1 : (int64_t)(size / par->block_align);
+        at += 8 + (int64_t)size + (size & 1);
+    }
+    return -1;
+}
+
+/* The header's count, flagged in *exact where it is certain: header_frames(), or for a WAV
+ * read without seeking, its 'data' chunk size. */
+static int64_t header_count(const da_input *in, int *exact)
+{
+    int64_t n = header_frames(in, exact);
+    int64_t wav_frames = *exact ? -1 : unseekable_wav_frames(in);
+    if (wav_frames >= 0) {
+        *exact = 1;
+        return wav_frames;
+    }
+    return n;
+}
+
 /* Counts the frames a full decode gives from packet durations, less the priming and padding
  * the container marks for removal (kept_frames): exact for codecs whose every packet decodes
  * to its duration, where timestamps count whole samples. A count is never negative. */
@@ -416,7 +451,7 @@ int da_probe(const da_source *src, const da_open_options *opt, int count_exactly
     }
 
     int header_exact = 0;
-    info->num_frames = header_frames(in, &header_exact);
+    info->num_frames = header_count(in, &header_exact);
     info->num_frames_exact = header_exact;
     if (da__index_unreachable(in)) {
         ret = da__unreachable_error(in, err, err_size);

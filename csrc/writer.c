@@ -9,12 +9,6 @@
 
 #include "internal.h"
 
-#if LIBAVFORMAT_VERSION_MAJOR >= 61
-#define DA_WRITE_BUF const uint8_t *
-#else
-#define DA_WRITE_BUF uint8_t *
-#endif
-
 #define MAX_STREAMS 16
 
 /* Muxers whose files are complete without going back to patch a header. */
@@ -46,7 +40,7 @@ struct da_writer {
     char name[256];
 };
 
-static int write_packet(void *opaque, DA_WRITE_BUF buf, int size)
+static int write_packet(void *opaque, DA_AVIO_WRITE_BUF buf, int size)
 {
     da_writer *w = opaque;
     int64_t n = w->dst->write(w->dst->opaque, buf, size);
@@ -423,29 +417,30 @@ void da_writer_free(da_writer **wp)
     av_freep(wp);
 }
 
-/* ---- what an encoder takes: the lists of its AVCodec, NULL where it does not say ---- */
+/* ---- what an encoder takes: its lists, NULL where it does not say; read the way the FFmpeg
+ * built against offers them (compat.h) ---- */
 
 const enum AVSampleFormat *da__encoder_sample_fmts(const AVCodec *codec)
 {
-    return codec->sample_fmts;
+    return da__codec_sample_fmts(codec);
 }
 
 const int *da__encoder_sample_rates(const AVCodec *codec)
 {
-    return codec->supported_samplerates;
+    return da__codec_sample_rates(codec);
 }
 
 const AVChannelLayout *da__encoder_ch_layouts(const AVCodec *codec)
 {
-    return codec->ch_layouts;
+    return da__codec_ch_layouts(codec);
 }
 
 const enum AVPixelFormat *da__encoder_pix_fmts(const AVCodec *codec)
 {
-    return codec->pix_fmts;
+    return da__codec_pix_fmts(codec);
 }
 
 const AVRational *da__encoder_frame_rates(const AVCodec *codec)
 {
-    return codec->supported_framerates;
+    return da__codec_frame_rates(codec);
 }

@@ -17,10 +17,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 GOLDEN = os.path.join(ROOT, "golden")
 # The oracle: the ffmpeg on PATH, or DECODE_AUDIO_TEST_FFMPEG (`make bundled-test` points it at
-# the bundled build's own program); inputs each one makes are cached apart.
+# the bundled build's own program); inputs each one makes are cached apart, and a run against
+# another release's FFmpeg (make compat-suite) names its own cache (DECODE_AUDIO_TEST_INPUTS).
 FFMPEG = os.environ.get("DECODE_AUDIO_TEST_FFMPEG") or "ffmpeg"
-CACHE = os.path.join(ROOT, "build", "test-inputs" if FFMPEG == "ffmpeg" else
-                     "test-inputs-" + hashlib.sha1(os.path.abspath(FFMPEG).encode()).hexdigest()[:8])
+CACHE = os.environ.get("DECODE_AUDIO_TEST_INPUTS") or os.path.join(
+    ROOT, "build", "test-inputs" if FFMPEG == "ffmpeg" else
+    "test-inputs-" + hashlib.sha1(os.path.abspath(FFMPEG).encode()).hexdigest()[:8])
 
 try:
     import torch  # noqa: F401
@@ -30,6 +32,21 @@ except ImportError:
     HAVE_TORCH = False
 
 needs_torch = pytest.mark.skipif(not HAVE_TORCH, reason="torch is not installed")
+
+import decode_audio  # noqa: E402  (found through the path set above)
+
+# (major, minor, micro) of each FFmpeg library the decode_audio library runs on, for what
+# differs between FFmpeg versions (tests/test_compat.py lists those differences).
+FFMPEG_LIBS = {k: v for k, v in decode_audio.get_versions().items() if k.startswith("lib")}
+# FFmpeg 7 (libavformat 61, libavfilter 10) on; measured on 5.1 and 7.1.
+FFMPEG_7 = FFMPEG_LIBS["libavformat"][0] >= 61
+
+
+def cli_trims_mp4_padding(libavformat_major: int) -> bool:
+    """Whether the ffmpeg CLI ends AAC in MP4 where the MP4 says the stream does (as
+    decode_audio always does) rather than after the encoder's end padding: measured on
+    FFmpeg 9.0 (libavformat 63), not on 5.1 or 7.1."""
+    return libavformat_major >= 63
 
 
 def _has_libx264() -> bool:
@@ -49,6 +66,11 @@ def ffmpeg(*args: str) -> bytes:
     """Runs the ffmpeg CLI and returns its standard output."""
     cmd = [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args]
     return subprocess.run(cmd, check=True, capture_output=True).stdout
+
+
+def run_ffmpeg(*args: str) -> subprocess.CompletedProcess:
+    """Runs the ffmpeg CLI with exactly these arguments, whatever its exit status."""
+    return subprocess.run([FFMPEG, "-hide_banner", *args], capture_output=True)
 
 
 # Format name -> (file extension, encoder arguments, largest channel count, sample rates).

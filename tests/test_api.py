@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -140,17 +141,22 @@ def run_cli(*args: str, **kw) -> subprocess.CompletedProcess:
                           env=env, **kw)
 
 
-def test_cli_info_prints_torchaudio_repr_and_json():
+def test_cli_info_prints_a_block_and_json():
     path = os.path.join(GOLDEN, "test.wav")
     r = run_cli("info", path, check=True, text=True)
-    assert r.stdout.strip().startswith("AudioMetaData(sample_rate=8000, num_frames=40000")
-    fields = json.loads(run_cli("info", path, "--json", check=True).stdout)
+    assert "Duration    : 0:00:05.000 = 40000 frames" in r.stdout.splitlines()
+    (fields,) = json.loads(run_cli("info", path, "--json", check=True).stdout)
     assert fields["codec"] == "pcm_s16le" and fields["num_frames"] == 40000
 
 
 def test_cli_version_names_ffmpeg_libraries():
     r = run_cli("--version", check=True, text=True)
-    assert r.stdout.startswith("decode_audio 0.1.0") and "libavcodec 59." in r.stdout
+    assert r.stdout.startswith("decode_audio 0.1.0")
+    # the same libavcodec as the ffmpeg CLI's (the oracle runs on the same FFmpeg)
+    cli = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True,
+                         check=True).stdout
+    major, minor, micro = re.search(r"^libavcodec +(\d+)\. *(\d+)\. *(\d+)", cli, re.M).groups()
+    assert f"libavcodec {int(major)}.{int(minor)}.{int(micro)}" in r.stdout
 
 
 @pytest.mark.parametrize("raw", ["u8", "s8", "s16le", "s32le", "f32le", "f64le"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -12,6 +13,7 @@ import pytest
 import decode_audio
 from conftest import ROOT
 from decode_audio import ffmpeg_utils
+from decode_audio._cli import version_text
 from decode_audio._components import ffmpeg_components
 
 
@@ -48,7 +50,10 @@ def test_muxers_and_demuxers_match_the_ffmpeg_cli():
     # the CLI lists the same demuxers (it also lists devices, which we leave out)
     out = subprocess.run(["ffmpeg", "-hide_banner", "-demuxers"], capture_output=True,
                          text=True, check=True).stdout
-    cli = {line.split()[1] for line in out.splitlines()[4:] if line.strip()}
+    # under a legend ending in a "--" line, rows of flags ("D", "DE"; FFmpeg 7 adds "d" for
+    # devices, in a column of its own), the name and a description
+    rows = out.split("\n --", 1)[1].split("\n", 1)[1].splitlines()
+    cli = {next(t for t in row.split() if t.strip("DEd.")) for row in rows if row.strip()}
     assert set(demuxers) <= cli
     # what only the CLI lists is libavdevice's inputs, which the library does not link
     assert "alsa" in cli - set(demuxers) and "lavfi" in cli - set(demuxers)
@@ -70,7 +75,10 @@ def test_an_unknown_kind_of_listing_fails_in_c_naming_it():
 
 def test_build_config_is_the_configure_line():
     config = ffmpeg_utils.get_build_config()
-    assert "--enable-libmp3lame" in config and "--prefix=" in config
+    version, flags = config.split("\n")
+    assert re.fullmatch(r"ffmpeg version \d+\.\d+\S*", version)
+    assert flags.startswith("configuration: ") and "--enable-libmp3lame" in flags \
+        and "--prefix=" in flags
 
 
 def test_versions_are_the_running_libraries():
@@ -79,10 +87,14 @@ def test_versions_are_the_running_libraries():
     assert ffmpeg_utils.get_versions is decode_audio.get_versions
 
 
-def test_versions_say_which_ffmpeg_build():
+def test_version_text_says_which_ffmpeg_build():
     # The wheel's own FFmpeg is configured with --extra-version=<debian revision>+decode_audio.
-    bundled = "+decode_audio" in ffmpeg_utils.get_build_config()
-    assert ffmpeg_utils.get_versions()["ffmpeg_build"] == ("bundled" if bundled else "system")
+    first = ffmpeg_utils.get_build_config().splitlines()[0]
+    bundled = first.endswith("+decode_audio")
+    assert bundled == (os.environ.get("DECODE_AUDIO_LIBRARY", "").find("bundled") >= 0)
+    text = version_text()
+    assert ("bundled FFmpeg" if bundled else "system FFmpeg") in text
+    assert first.split()[-1] in text
 
 
 def test_top_level_reexports():

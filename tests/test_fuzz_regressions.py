@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from conftest import ROOT, make_input
+from conftest import FFMPEG_7, ROOT, make_input
 from test_broken import assert_error_names, run_jobs
 
 REGRESSIONS = os.path.join(ROOT, "tests", "fuzz", "regressions")
@@ -38,6 +38,9 @@ EXPECTED = {
     "decode-alaw-2ghz-resample": "cannot resample 2046828352 Hz to 16000 Hz",
     "decode-au-268mhz-resample": "cannot resample 268435510 Hz to 16000 Hz",
 }
+if FFMPEG_7:
+    # FFmpeg 7's AU demuxer refuses the header's rate itself
+    EXPECTED["decode-au-268mhz-resample"] = "Invalid data found when processing input"
 
 
 @pytest.mark.parametrize("name", sorted(os.listdir(REGRESSIONS)))

@@ -298,3 +298,22 @@ def test_a_chunk_claiming_more_than_the_file_ends_bytes_as_it_ends_a_path(tmp_pa
     for src in (str(path), wav, io.BytesIO(wav)):
         got = decode_audio.decode(src, dtype="int16").numpy().reshape(-1)
         assert got.tobytes() == cli.tobytes(), type(src).__name__
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_info_of_a_non_seekable_wav_reads_only_its_header(exact):
+    # a minute of 44.1 kHz stereo: 10.6 MB, of which the header holds the exact count
+    data = open(make_input("wav_s16", 2, 44100, 60.0), "rb").read()
+    f = NonSeekable(data)
+    meta = decode_audio.info(f, exact=exact)
+    assert (meta.num_frames, meta.num_frames_exact) == (2646000, True)
+    assert meta.duration == 60.0
+    assert f.bytes_read < 200_000  # the I/O buffer and stream info, not the samples
+    # a WAV written to a pipe has no count in its header: exact counts by decoding, and
+    # exact=False says its figure is an estimate
+    streamed = ffmpeg("-f", "lavfi", "-i", "sine=d=2:r=8000", "-f", "wav", "-")
+    meta = decode_audio.info(NonSeekable(streamed), exact=exact)
+    if exact:
+        assert (meta.num_frames, meta.num_frames_exact) == (16000, True)
+    else:
+        assert not meta.num_frames_exact

@@ -27,14 +27,16 @@ LAYERS: Dict[str, int] = {
     "_audio": BUFFERS, "_source": BUFFERS,
     "_decode": OPERATIONS, "_reader": OPERATIONS, "_save": OPERATIONS, "_writer": OPERATIONS,
     "_parallel": OPERATIONS, "ffmpeg_utils": OPERATIONS, "sox_utils": OPERATIONS,
+    "io": OPERATIONS,
     "backends": BACKENDS, "backends.ffmpeg": BACKENDS, "backends.sox": BACKENDS,
     "backends.soundfile": BACKENDS,
     "ray": ADAPTERS, "hf": ADAPTERS, "webdataset": ADAPTERS, "lhotse": ADAPTERS,
-    "": TOP, "__main__": TOP,
+    "": TOP, "__main__": TOP, "_cli": TOP, "_cli.common": TOP, "_cli.raw": TOP,
+    "_cli.convert": TOP, "_cli.info": TOP, "_cli.plot": TOP,
 }
 # Third-party modules that may be imported inside a function: optional ones (the adapters'
-# engines among them).
-OPTIONAL = {"torch", "soundfile", "ray", "datasets", "lhotse"}
+# engines, and matplotlib for the command line's `plot`).
+OPTIONAL = {"torch", "soundfile", "ray", "datasets", "lhotse", "matplotlib"}
 
 
 def modules() -> Dict[str, str]:

@@ -175,3 +175,28 @@ def test_stream_reader_passes_demuxer_options():
     r.add_basic_audio_stream(frames_per_chunk=4000)
     with pytest.raises(decode_audio.DecodeAudioError, match="has no option 'nosuchoption'"):
         next(r.stream())
+
+
+def test_stream_is_an_iterator_that_seeks_exactly():
+    path = make_input("flac", 2, 44100)
+    whole = decode_audio.decode(path).numpy()
+    chunks = decode_audio.stream(path, 1000)
+    assert iter(chunks) is chunks
+    next(chunks)
+    chunks.seek(0.5)  # 22050 frames in, exactly
+    np.testing.assert_array_equal(concat(chunks), whole[22050:])
+    assert list(chunks) == []  # ended stays ended
+    chunks.seek(0)
+    np.testing.assert_array_equal(concat(chunks), whole)
+    # a window keeps its end; a resampled stream counts output frames
+    window = decode_audio.stream(path, 700, frame_offset=100, num_frames=30000)
+    window.seek(0.25)
+    np.testing.assert_array_equal(concat(window), whole[11025:30100])
+    resampled = decode_audio.stream(path, 700, sample_rate=16000)
+    resampled.seek(0.5)
+    np.testing.assert_array_equal(concat(resampled),
+                                  decode_audio.decode(path, sample_rate=16000).numpy()[8000:])
+    with pytest.raises(ValueError, match="seconds"):
+        chunks.seek(-1)
+    with pytest.raises(ValueError, match="non-seekable"):
+        decode_audio.stream(NonSeekable(open(path, "rb").read()), 100).seek(1)

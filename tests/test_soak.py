@@ -68,8 +68,10 @@ def run_job(job) -> str:
 
 
 def worker_chunk(jobs):
-    """Runs jobs in a worker process; returns the digests, and its RSS and open fds after
-    each tenth of them."""
+    """Runs jobs in a worker process; returns the digests, its RSS and open fds after each
+    tenth of them, and the buffers it left alive (a forked worker inherits the parent's)."""
+    gc.collect()
+    inherited = live_buffers()
     marks = []
     digests = []
     step = max(1, len(jobs) // 10)
@@ -78,7 +80,8 @@ def worker_chunk(jobs):
         if (i + 1) % step == 0:
             gc.collect()
             marks.append((rss_mb(), open_fds()))
-    return digests, marks, live_buffers()
+    gc.collect()
+    return digests, marks, live_buffers() - inherited
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@
 """
 
 from . import backends  # noqa: F401 - registers FFmpeg, SoX and soundfile with the dispatcher
-from . import ffmpeg_utils, sox_utils
+from . import ffmpeg_utils, io, sox_utils
 from ._audio import Audio
-from ._decode import decode, info, load
-from ._errors import DecodeAudioError, DecodeAudioWarning
+from ._decode import decode, info, load, resample
+from ._errors import DecodeAudioError, DecodeAudioFileNotFoundError, DecodeAudioWarning
 from ._metadata import AudioMetaData
 from ._parallel import load_many
 from ._reader import StreamReader, stream
@@ -34,6 +34,7 @@ __all__ = [
     "AudioMetaData",
     "CodecConfig",
     "DecodeAudioError",
+    "DecodeAudioFileNotFoundError",
     "DecodeAudioWarning",
     "StreamReader",
     "StreamWriter",
@@ -45,10 +46,12 @@ __all__ = [
     "get_log_level",
     "get_muxers",
     "get_versions",
+    "io",
     "info",
     "list_audio_backends",
     "load",
     "load_many",
+    "resample",
     "save",
     "set_log_level",
     "sox_utils",

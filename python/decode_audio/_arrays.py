@@ -7,7 +7,7 @@ from typing import Any, Tuple
 
 import numpy as np
 
-__all__ = ["as_array", "layout"]
+__all__ = ["as_array", "layout", "import_torch"]
 
 
 def as_array(src: Any) -> np.ndarray:
@@ -35,3 +35,14 @@ def layout(array: np.ndarray, channels_first: bool) -> Tuple[int, int, int, int]
     if channels_first:
         return array.shape[1], array.shape[0], steps[1], steps[0]
     return array.shape[0], array.shape[1], steps[0], steps[1]
+
+
+def import_torch(what: str) -> Any:
+    """The torch module; without it, an ImportError saying how to get it or do without."""
+    try:
+        import torch
+    except ImportError as e:
+        raise ImportError(f"{what} returns a torch tensor, and torch is not installed: "
+                          "pip install decode_audio[torch] (or torch), or use "
+                          "decode_audio.decode(...).numpy() for a NumPy array") from e
+    return torch

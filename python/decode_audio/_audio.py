@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import base64
 import ctypes
+import html
+import io
 import pickle
+import wave
 from typing import Any, Optional, Tuple
 
 import numpy as np
 
 from . import _lib
-from ._dtypes import DTYPE_NAMES, DTYPES, NUMPY_DTYPES
+from ._arrays import import_torch
+from ._dtypes import DTYPE_NAMES, DTYPES, NUMPY_DTYPES, dtype_code
 
-__all__ = ["Audio", "live_buffers"]
+__all__ = ["Audio", "live_buffers", "convert_samples", "HTML_MAX_BYTES"]
+
+# The most WAV bytes Audio._repr_html_ embeds in a notebook (16-bit PCM, then base64): about
+# 55 s of 48 kHz stereo or 5.5 minutes of 16 kHz mono; longer audio plays its beginning.
+HTML_MAX_BYTES = 10 * 2**20
 
 _LEGACY = b"dltensor"
 _VERSIONED = b"dltensor_versioned"
@@ -101,8 +110,70 @@ class Audio:
         layout = "channels, frames" if self.channels_first else "frames, channels"
         return (
             f"Audio(shape={self.shape} ({layout}), dtype={DTYPE_NAMES[self._struct.dtype]}, "
-            f"sample_rate={self.sample_rate})"
+            f"sample_rate={self.sample_rate}, duration={_clock(self.duration)})"
         )
+
+    @property
+    def duration(self) -> float:
+        """Seconds: ``num_frames / sample_rate``."""
+        rate = self.sample_rate
+        return self.num_frames / rate if rate else 0.0
+
+    # --- indexing: the frames axis ---
+    def __getitem__(self, key: Any) -> np.ndarray:
+        """A NumPy view of frames: ``a[i:j]`` are frames i to j, ``a[i]`` frame i (its
+        channels), ``a[::2]`` every other frame, whatever the layout (with
+        ``channels_first=True`` the frames are the second axis). A tuple indexes the array's
+        own axes, as NumPy does: ``a[i:j, 0]`` (frames, channels), ``a[0, i:j]`` (channels
+        first)."""
+        x = np.asarray(self)
+        if isinstance(key, tuple) or not self.channels_first:
+            return x[key]
+        return x[:, key]
+
+    @property
+    def T(self) -> np.ndarray:
+        """The transposed NumPy view: ``(channels, frames)`` of a frames-first Audio (what
+        ``IPython.display.Audio(a.T, rate=a.sample_rate)`` reads), and the reverse."""
+        return np.asarray(self).T
+
+    def astype(self, dtype: Any) -> np.ndarray:
+        """A new NumPy array of the samples in `dtype` (any spelling `decode` takes), scaled as
+        decoding in that type scales them: int16 -> float32 divides by 32768, float32 ->
+        int16 multiplies by 32768, rounds and clips, as FFmpeg's converter does."""
+        return convert_samples(np.asarray(self), dtype)
+
+    # --- notebooks ---
+    def wav_bytes(self, max_bytes: Optional[int] = None) -> bytes:
+        """The samples as a 16-bit PCM WAV file in memory (its first `max_bytes` of samples at
+        most)."""
+        x = np.asarray(self)
+        frames_first = x.T if self.channels_first else x
+        channels = max(self.num_channels, 1)
+        if max_bytes is not None:
+            frames_first = frames_first[:max(max_bytes // (2 * channels), 0)]
+        pcm = convert_samples(frames_first, "int16").astype("<i2", copy=False)
+        out = io.BytesIO()
+        with wave.open(out, "wb") as w:
+            w.setnchannels(channels)
+            w.setsampwidth(2)
+            w.setframerate(self.sample_rate)
+            w.writeframes(np.ascontiguousarray(pcm).tobytes())
+        return out.getvalue()
+
+    def _repr_html_(self) -> str:
+        """An audio player for Jupyter: a 16-bit WAV in a base64 data URI, at most
+        `HTML_MAX_BYTES` of samples (longer audio plays its beginning, and says so)."""
+        data = self.wav_bytes(HTML_MAX_BYTES)
+        shown = (len(data) - 44) // (2 * max(self.num_channels, 1))
+        note = ""
+        if shown < self.num_frames:
+            rate = self.sample_rate or 1
+            note = (f" (the player holds the first {_clock(shown / rate)} of "
+                    f"{_clock(self.duration)})")
+        uri = "data:audio/wav;base64," + base64.b64encode(data).decode("ascii")
+        return (f'<div><audio controls src="{uri}"></audio><br>'
+                f"<code>{html.escape(repr(self))}</code>{html.escape(note)}</div>")
 
     # --- NumPy ---
     @property
@@ -128,9 +199,7 @@ class Audio:
     # --- torch ---
     def torch(self) -> Any:
         """A torch tensor sharing the samples (no copy), through DLPack."""
-        import torch
-
-        return torch.from_dlpack(self)
+        return import_torch("Audio.torch()").from_dlpack(self)
 
     # --- pickling ---
     def __reduce_ex__(self, protocol: Any) -> Tuple[Any, tuple]:
@@ -184,6 +253,52 @@ class Audio:
         except BaseException:
             _lib.da_dlpack_release(managed, int(versioned))
             raise
+
+
+def _clock(seconds: float) -> str:
+    """``1.250 s``, ``2:05.000`` or ``1:02:05.000``."""
+    if seconds < 60:
+        return f"{seconds:.3f} s"
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(int(minutes), 60)
+    return f"{hours}:{minutes:02d}:{secs:06.3f}" if hours else f"{minutes}:{secs:06.3f}"
+
+
+_FULL_SCALE = {"uint8": 128.0, "int8": 128.0, "int16": 32768.0, "int32": 2147483648.0}
+_OFFSET = {"uint8": 128.0}
+_LIMITS = {"uint8": (0, 255), "int8": (-128, 127), "int16": (-32768, 32767),
+           "int32": (-2147483648, 2147483647)}
+
+
+def convert_samples(x: np.ndarray, dtype: Any) -> np.ndarray:
+    """`x` in another sample type, scaled as FFmpeg's converter does (a new array):
+    integers map to floats in [-1, 1) by their full scale (uint8 also less its offset 128),
+    floats to integers by rounding to nearest and clipping; integers to integers shift."""
+    target = np.dtype(DTYPE_NAMES[dtype_code(dtype)])
+    source = x.dtype.name
+    name = target.name
+    if source == name:
+        return x.copy()
+    if source in _FULL_SCALE and name in _FULL_SCALE and source != "int8" and name != "int8":
+        # integer to integer: by shifts, as FFmpeg's converter
+        wide = x.astype(np.int64) - int(_OFFSET.get(source, 0))
+        shift = {"uint8": 8, "int16": 16, "int32": 32}
+        wide = (wide << (shift[name] - shift[source]) if shift[name] > shift[source]
+                else wide >> (shift[source] - shift[name]))
+        return (wide + int(_OFFSET.get(name, 0))).astype(target)
+    if source in _FULL_SCALE:
+        wide = x.astype(np.float64)
+        if source in _OFFSET:
+            wide -= _OFFSET[source]
+        wide *= 1.0 / _FULL_SCALE[source]
+        return wide.astype(target)
+    if name in _FULL_SCALE:
+        wide = np.rint(x.astype(np.float64) * _FULL_SCALE[name])
+        if name in _OFFSET:
+            wide += _OFFSET[name]
+        low, high = _LIMITS[name]
+        return np.clip(wide, low, high).astype(target)
+    return x.astype(target)
 
 
 def _unpickle(data: Any, dtype: str, num_frames: int, num_channels: int, sample_rate: int,

@@ -12,11 +12,12 @@ from typing import Any, Dict, Optional, Tuple
 import numpy as np
 
 from . import _lib
+from ._arrays import as_array, import_torch
 from ._audio import Audio
 from ._dtypes import DTYPE_NAMES, dtype_code
 from ._errors import DecodeAudioError, DecodeAudioWarning
 from ._metadata import AudioMetaData, from_info
-from ._options import Names, accepted, fill_struct
+from ._options import OPTIONS, Names, accepted, channel_count, fill_struct, key_values
 from ._registry import BACKENDS, for_reading, surely_ffmpeg
 from ._source import Source, SourceLike, describe
 
@@ -279,6 +280,77 @@ def decode_with_ffmpeg(src: SourceLike, values: Dict[str, Any], out: Any = None)
     return audio
 
 
+# dtype.str of samples -> FFmpeg's raw PCM demuxer that reads them
+_RAW_DEMUXERS = {"<f4": "f32le", ">f4": "f32be", "<f8": "f64le", ">f8": "f64be", "<i2": "s16le",
+                 ">i2": "s16be", "<i4": "s32le", ">i4": "s32be", "|u1": "u8", "|i1": "s8"}
+
+
+def resample(x: Any, orig_rate: Any, new_rate: Any, quality: str = "default",
+             channels_first: Optional[bool] = None) -> Any:
+    """Resamples in-memory samples through libswresample, as decoding at `new_rate` does.
+
+    The samples are read in place as raw PCM (FFmpeg's raw demuxer over their memory) and
+    decoded with ``sample_rate=new_rate``: the result equals, bit for bit, decoding a WAV of
+    the same samples with ``sample_rate=new_rate`` and the same `quality`.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, torch.Tensor, Audio, DLPack or buffer object
+        1-D (mono) or 2-D samples: uint8, int8, int16, int32, float32 or float64.
+    orig_rate, new_rate : int
+        Sample rates in Hz (integral floats are taken).
+    quality : str
+        ``"fast"``, ``"default"``, ``"high"`` or ``"soxr"``: decode's `resample_quality`.
+    channels_first : bool, optional
+        The layout of a 2-D `x`; default: an Audio's own layout, ``(channels, frames)`` for a
+        torch tensor (as torchaudio.functional.resample), ``(frames, channels)`` otherwise.
+        Frames-first C-contiguous samples are read without a copy; others are made so once.
+
+    Returns
+    -------
+    The type given: a torch tensor for a tensor, otherwise an Audio (a NumPy array for 1-D
+    input), in the input's dtype and layout.
+    """
+    orig_rate = OPTIONS["sample_rate"].check(orig_rate)
+    OPTIONS["sample_rate"].check(new_rate)
+    OPTIONS["resample_quality"].check(quality)
+    is_torch = hasattr(x, "detach") and hasattr(x, "device")
+    if isinstance(x, Audio):
+        channels_first = x.channels_first if channels_first is None else channels_first
+    elif channels_first is None:
+        channels_first = is_torch
+    array = as_array(x)
+    one_d = array.ndim == 1
+    if one_d:
+        array, channels_first = array.reshape(-1, 1), False
+    elif array.ndim != 2:
+        raise ValueError(f"x must be 1-D or 2-D samples; got shape {tuple(array.shape)}")
+    frames_first = array.T if channels_first else array
+    demuxer = _RAW_DEMUXERS.get(frames_first.dtype.str)
+    if demuxer is None:
+        raise ValueError(f"x must hold uint8, int8, int16, int32, float32 or float64 samples; "
+                         f"got {array.dtype}")
+    channels = channel_count(frames_first.shape[1], "the number of channels of x")
+    frames_first = np.ascontiguousarray(frames_first)  # a no-op for C-contiguous frames-first
+    values: Dict[str, Any] = {
+        "dtype": dtype_code(array.dtype.name), "sample_rate": new_rate,
+        "channels_first": channels_first, "format": demuxer, "resample_quality": quality}
+    opts = new_options()
+    fill_struct(opts, values)
+    options = key_values({"sample_rate": orig_rate, "ch_layout": f"{channels}c"})
+    opts.open.format_options = options
+    ptr = ctypes.POINTER(_lib.AudioStruct)()
+    with Source(memoryview(frames_first).cast("B"), protocols=None) as source:
+        source_name = b"<samples to resample>"
+        source.struct.name = source_name
+        _lib.da_decode(source.pointer, ctypes.byref(opts), ctypes.byref(ptr),
+                       _lib.error_buffer(), _lib.ERROR_SIZE)
+    audio = Audio(ptr)
+    if is_torch:
+        return audio.torch()[:, 0] if one_d else audio.torch()
+    return audio.numpy()[:, 0] if one_d else audio
+
+
 def warn_skipped(src: SourceLike, count: int) -> None:
     """The warning for packets that on_error="skip" skipped."""
     warnings.warn(f"decode '{describe(src)}': skipped {count} damaged packet"
@@ -322,6 +394,7 @@ def load(
     (torch.Tensor, int)
         The samples, sharing the decoded buffer, and the sample rate.
     """
+    import_torch("load()")
     dtype = decode_kwargs.pop("dtype", None)
     code = _lib.DTYPE_AUTO if not normalize else _lib.DTYPE_FLOAT32
     if dtype is not None:

@@ -39,20 +39,26 @@ WRITER_SAMPLE_FORMATS: Dict[str, str] = {
 _CODES: Dict[Any, int] = dict(DTYPES)
 
 
-def dtype_code(dtype: Any) -> int:
-    """The C code of a dtype given as a name, a NumPy dtype or a torch dtype."""
+def dtype_code(dtype: Any, name: str = "dtype") -> int:
+    """The C code of a dtype given as a name (``"float32"``), a NumPy dtype or dtype class
+    (``np.float32``) or a torch dtype (``torch.float32``)."""
     try:
         return _CODES[dtype]
     except (KeyError, TypeError):
         pass
-    name = str(dtype).replace("torch.", "")
-    try:
-        name = np.dtype(name).name
-    except TypeError:
-        pass
-    code = DTYPES.get(name)
+    text = str(dtype)
+    if text.startswith("torch."):  # a torch dtype: torch.float32 -> float32
+        text = text[len("torch."):]
+        dtype_name = text
+    else:
+        try:
+            dtype_name = np.dtype(dtype).name
+        except (TypeError, ValueError):
+            dtype_name = text
+    code = DTYPES.get(dtype_name)
     if code is None:
-        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
+        raise ValueError(f"{name} must be one of {', '.join(DTYPES)} (a name, a NumPy or a "
+                         f"torch dtype); got {dtype!r}")
     try:
         _CODES[dtype] = code
     except TypeError:

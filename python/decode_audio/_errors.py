@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Optional, Tuple
 
-__all__ = ["DecodeAudioError", "DecodeAudioWarning"]
+__all__ = ["DecodeAudioError", "DecodeAudioFileNotFoundError", "DecodeAudioWarning"]
 
 
 class DecodeAudioError(RuntimeError):
@@ -35,6 +35,11 @@ class DecodeAudioError(RuntimeError):
 
     def __reduce__(self) -> Tuple[Any, ...]:
         return (type(self), (self.message, self.code, self.source), self.__dict__)
+
+
+class DecodeAudioFileNotFoundError(FileNotFoundError, RuntimeError):
+    """A file to read is not there: both a `FileNotFoundError` (``errno.ENOENT``) and a
+    `RuntimeError`, which code written for torchaudio catches."""
 
 
 class DecodeAudioWarning(UserWarning):

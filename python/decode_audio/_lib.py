@@ -28,7 +28,7 @@ from ctypes import (
 )
 from typing import Any, Callable, Dict, List, Type, TypeVar
 
-from ._errors import DecodeAudioError
+from ._errors import DecodeAudioError, DecodeAudioFileNotFoundError
 
 S = TypeVar("S", bound=Structure)
 
@@ -285,7 +285,7 @@ def _errcheck(result: int, func: Any, args: tuple) -> int:
         return result
     message = args[-2].value.decode("utf-8", "replace") or func.__name__
     if result == AVERROR_ENOENT:
-        raise FileNotFoundError(errno.ENOENT, message)
+        raise DecodeAudioFileNotFoundError(errno.ENOENT, message)
     raise DecodeAudioError(message, code=result)
 
 

@@ -11,6 +11,8 @@ info, stream, load_many and StreamReader against it.
 from __future__ import annotations
 
 import ctypes
+import numbers
+import operator
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, Mapping, Optional, Sequence, Tuple, Union
 
@@ -18,7 +20,8 @@ from . import _lib
 from ._dtypes import READER_SAMPLE_FORMATS
 
 __all__ = ["Option", "OPTIONS", "ALL_BACKENDS", "FFMPEG", "RESAMPLE_QUALITY", "ON_ERROR",
-           "Names", "accepted", "fill_struct", "key_values"]
+           "Names", "accepted", "fill_struct", "key_values", "whole", "positive_rate",
+           "channel_count", "MAX_CHANNELS"]
 
 Names = Union[str, Sequence[str], None]
 
@@ -38,31 +41,71 @@ FFMPEG = frozenset({"ffmpeg"})
 DECODERS = frozenset({"decode", "load", "stream", "load_many"})
 
 
+# The most channels a decode or a save takes (the C library's limit).
+MAX_CHANNELS = 64
+
+
 # ---- checks: each raises ValueError (or TypeError) for a bad value and returns what the C
 # field takes ----
 
+def whole(name: str, value: Any, accepted: str, low: int, high: int = 2**31 - 1) -> int:
+    """`value` as an int from `low` to `high`: integers and integral floats (16000.0) pass;
+    anything else raises ValueError (a number) or TypeError, naming `name` and `accepted`."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        number = int(value)
+    elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if not float(value).is_integer():
+            raise ValueError(f"{name} must be {accepted}; got {value!r}, which is not a whole "
+                             "number")
+        number = int(value)
+    elif (hasattr(value, "__index__") and not isinstance(value, (str, bytes))
+          and _index(value) is not None):
+        number = operator.index(value)  # an integer tensor of one element, say
+    else:
+        try:  # a float tensor of one element, say
+            real = None if isinstance(value, (str, bytes)) else float(value)
+        except (TypeError, ValueError):
+            real = None
+        if real is None:
+            raise TypeError(f"{name} must be {accepted}; got {value!r} "
+                            f"({type(value).__name__})") from None
+        return whole(name, real, accepted, low, high)
+    if not low <= number <= high:
+        raise ValueError(f"{name} must be {accepted}; got {value!r}")
+    return number
+
+
+def _index(value: Any) -> Optional[int]:
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
+
+
+def positive_rate(value: Any, name: str = "sample_rate") -> int:
+    """A sample rate in Hz: a positive whole number (16000 or 16000.0)."""
+    return whole(name, value, "a positive whole number of Hz, e.g. 16000", 1)
+
+
+def channel_count(value: Any, name: str = "num_channels") -> int:
+    return whole(name, value, f"a whole number from 1 to {MAX_CHANNELS}", 1, MAX_CHANNELS)
+
+
 def _frame_offset(value: Any) -> int:
-    if value < 0:
-        raise ValueError(f"frame_offset must be >= 0; got {value}")
-    return int(value)
+    return whole("frame_offset", value, "a whole number of frames >= 0", 0, 2**63 - 1)
 
 
 def _num_frames(value: Any) -> int:
-    if value < -1:
-        raise ValueError(f"num_frames must be >= 0, or -1 for all; got {value}")
-    return int(value)
+    return whole("num_frames", value, "a whole number of frames >= 0, or -1 for all", -1,
+                 2**63 - 1)
 
 
 def _sample_rate(value: Any) -> int:
-    if value is not None and value <= 0:
-        raise ValueError(f"sample_rate must be positive; got {value}")
-    return value or 0
+    return 0 if value is None else positive_rate(value)
 
 
 def _num_channels(value: Any) -> int:
-    if value is not None and not 0 < value <= 64:
-        raise ValueError(f"num_channels must be between 1 and 64; got {value}")
-    return value or 0
+    return 0 if value is None else channel_count(value)
 
 
 def _flag(value: Any) -> int:

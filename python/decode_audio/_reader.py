@@ -16,7 +16,7 @@ from ._metadata import AudioMetaData
 from ._options import OPTIONS, accepted, fill_struct
 from ._source import Source, SourceLike, call_checked, is_seekable
 
-__all__ = ["stream", "StreamReader"]
+__all__ = ["stream", "Chunks", "StreamReader"]
 
 # stream()'s options by keyword
 _STREAM_OPTIONS = accepted("stream")
@@ -69,7 +69,7 @@ class _Chunks:
         self._finalizer()
 
 
-def stream(src: SourceLike, frames_per_chunk: int, **decode_kwargs: Any) -> Iterator[Audio]:
+def stream(src: SourceLike, frames_per_chunk: int, **decode_kwargs: Any) -> "Chunks":
     """Decodes `src` in chunks of `frames_per_chunk` frames, in bounded memory.
 
     Parameters
@@ -81,25 +81,83 @@ def stream(src: SourceLike, frames_per_chunk: int, **decode_kwargs: Any) -> Iter
         `decode`'s options (``dtype``, ``sample_rate``, ``num_channels``, ``channels_first``,
         ``frame_offset``, ``num_frames``, ``filter_desc``, ...).
 
-    Yields
-    ------
-    Audio
-        Chunks that, concatenated, equal ``decode(src, **decode_kwargs)`` bit for bit.
+    Returns
+    -------
+    Chunks
+        An iterator of `Audio` chunks that, concatenated, equal
+        ``decode(src, **decode_kwargs)`` bit for bit; ``seek(seconds)`` restarts it there.
 
     Examples
     --------
     >>> for chunk in decode_audio.stream("hour.flac", 16000, sample_rate=16000):  # doctest: +SKIP
     ...     model(chunk.torch())
     """
-    reader = _Chunks(src, frames_per_chunk, **decode_kwargs)
+    return Chunks(src, frames_per_chunk, decode_kwargs)
+
+
+class Chunks:
+    """The iterator `stream()` returns: `Audio` chunks, and `seek(seconds)` to restart exactly
+    at a time (counted in output frames from the start of the input, as
+    ``StreamReader.seek``). The input is opened at the first chunk and closed at the end."""
+
+    def __init__(self, src: SourceLike, frames_per_chunk: int,
+                 decode_kwargs: Dict[str, Any]) -> None:
+        self._src = src
+        self._frames_per_chunk = frames_per_chunk
+        self._kwargs = dict(decode_kwargs)
+        self._reader: Optional[_Chunks] = None
+        self._rate: Optional[int] = decode_kwargs.get("sample_rate")
+        self._start = src.tell() if _seekable(src) else None
+        self._ended = False
+
+    def __iter__(self) -> "Chunks":
+        return self
+
+    def __next__(self) -> Audio:
+        if self._ended:
+            raise StopIteration
+        if self._reader is None:
+            self._reader = _Chunks(self._src, self._frames_per_chunk, **self._kwargs)
+        chunk = self._reader.read()
+        if chunk is None:
+            self.close()
+            self._ended = True
+            raise StopIteration
+        self._rate = self._rate or chunk.sample_rate
+        return chunk
+
+    def seek(self, seconds: float) -> None:
+        """Restarts at `seconds` from the start of the input, sample-exact; the window's end
+        (``num_frames``), if one was given, stays where it was."""
+        if not isinstance(seconds, (int, float)) or seconds < 0:
+            raise ValueError(f"seconds must be a number >= 0; got {seconds!r}")
+        if not isinstance(self._src, (str, os.PathLike, bytes, bytearray, memoryview)):
+            if self._start is None:
+                raise ValueError("a non-seekable source cannot be seeked")
+            self._src.seek(self._start)  # type: ignore[union-attr]
+        rate = self._rate or info(self._src, format=self._kwargs.get("format"),
+                                  exact=False).sample_rate
+        first = int(round(seconds * rate))
+        offset = self._kwargs.get("frame_offset", 0) or 0
+        count = self._kwargs.get("num_frames", -1)
+        if count is not None and count >= 0:
+            self._kwargs["num_frames"] = max(0, offset + count - first)
+        self._kwargs["frame_offset"] = first
+        self.close()
+        self._ended = False
+
+    def close(self) -> None:
+        """Frees the decoder now (it is also freed when the iterator is dropped)."""
+        if self._reader is not None:
+            self._reader.close()
+        self._reader = None
+
+
+def _seekable(src: Any) -> bool:
     try:
-        while True:
-            chunk = reader.read()
-            if chunk is None:
-                return
-            yield chunk
-    finally:
-        reader.close()
+        return callable(getattr(src, "seek", None)) and bool(src.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 class _Output:

@@ -122,11 +122,15 @@ def _named(backend: str) -> Backend:
     return b
 
 
-def _refusal(b: Backend, src: Any, options: Mapping[str, Any], needs_decode: bool) -> str:
+def _refusal(b: Backend, src: Any, options: Mapping[str, Any], needs_decode: bool,
+             writing: bool = False) -> str:
     """Why `b` cannot serve the call, or ""."""
     kind = _kind(src)
     if kind == "file-like" and not b.file_like:
-        return (f"the {b.name} backend takes paths only, not file-like objects or bytes; use "
+        # torchaudio's words first, for code that matches them
+        said = ("SoX backend does not support " + ("writing to" if writing else "reading from")
+                + " file-like objects; " if b.name == "sox" else "")
+        return (f"{said}the {b.name} backend takes paths only, not file-like objects or bytes; use "
                 f"backend='ffmpeg'" + (" or 'soundfile'" if b.name != "soundfile" else ""))
     if kind == "url" and not b.urls:
         return f"the {b.name} backend takes paths only, not URLs; use backend='ffmpeg'"
@@ -175,7 +179,7 @@ def for_writing(backend: Optional[str], uri: Any, format: Optional[str]) -> str:
     """The name of the backend that writes `uri` in `format` (or its extension) for save()."""
     if backend is not None:
         b = _named(backend)
-        why = _refusal(b, uri, {}, False)
+        why = _refusal(b, uri, {}, False, writing=True)
         if why:
             raise ValueError(why)
         return b.name
@@ -185,7 +189,7 @@ def for_writing(backend: Optional[str], uri: Any, format: Optional[str]) -> str:
     for b in BACKENDS.values():
         if b.available() and not _refusal(b, uri, {}, False) and b.writes(fmt):
             return b.name
-    raise RuntimeError(f"no available backend ({', '.join(list_audio_backends())}) can write "
+    raise ValueError(f"no available backend ({', '.join(list_audio_backends())}) can write "
                        f"format {fmt!r} to {uri!r}")
 
 

@@ -4,17 +4,18 @@ other backends through the registry."""
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 import numpy as np
 
 from ._arrays import as_array, layout
 from ._dtypes import dtype_code
-from ._files import write_in_place
+from ._files import refuse_text_mode, write_in_place
 from ._formats import (DEFAULT_BITS, DEFAULT_ENCODERS, MUXERS, PCM_BYTE_ORDER, PCM_ENCODERS,
-                       SAVE_DTYPES)
+                       SAVE_DTYPES, flac_bits, pcm_encoding)
+from ._options import MAX_CHANNELS, positive_rate
 from ._registry import BACKENDS, for_writing
-from ._writer import Writer, stream_options
+from ._writer import CodecConfig, Writer, stream_options
 
 __all__ = ["save"]
 
@@ -28,7 +29,7 @@ def _plan(muxer: str, encoding: Optional[str], bits: Optional[int],
         if compression is not None:
             raise ValueError(f"compression does not apply to {muxer}")
         if encoding is None:
-            encoding = "PCM_U" if bits == 8 and muxer != "aiff" and muxer != "au" else "PCM_S"
+            encoding = pcm_encoding(muxer, bits)
         if bits is None:
             bits = DEFAULT_BITS.get(encoding)
         encoder = PCM_ENCODERS[PCM_BYTE_ORDER[muxer]].get((encoding, bits))
@@ -36,13 +37,14 @@ def _plan(muxer: str, encoding: Optional[str], bits: Optional[int],
             raise ValueError(f"{muxer} cannot hold encoding={encoding} with "
                              f"bits_per_sample={bits}")
         return encoder, settings
+    if muxer == "flac":
+        bits = flac_bits(encoding, bits)
+        encoding = None
     encoder, name = DEFAULT_ENCODERS.get(muxer, (None, None))
     if encoding is not None and encoding != name:
         raise ValueError(f"{muxer} files hold {name or 'their own'} audio; encoding={encoding} "
                          "does not apply")
     if muxer == "flac":
-        if bits not in (None, 16, 24):
-            raise ValueError(f"FLAC takes bits_per_sample 16 or 24; got {bits}")
         settings["encoder_format"] = "s32" if bits == 24 else "s16"
         if bits == 24:
             settings["bits_per_raw_sample"] = 24
@@ -80,6 +82,8 @@ def save(
     buffer_size: int = 65536,
     backend: Optional[str] = None,
     compression: Any = None,
+    durable: bool = False,
+    tags: Optional[Mapping[str, Any]] = None,
 ) -> None:
     """Encodes samples to a file or file-like object, like ``torchaudio.save``.
 
@@ -109,27 +113,46 @@ def save(
         ``"ffmpeg"``, ``"sox"`` (paths only; also writes sph, amb, htk and SoX's other
         types) or ``"soundfile"``; default: FFmpeg when it has a muxer for the format, else
         the first other available backend that writes it.
-    compression : number, optional
+    compression : number or CodecConfig, optional
         FFmpeg: FLAC level 0-12 (default 5); MP3, Opus, AAC: bit rate in kbit/s; Vorbis:
         quality -1..10 (default 3). sox: its ``-C`` value. soundfile: FLAC level 0-8.
+        A `CodecConfig` (torchaudio's): ``compression_level`` is the FLAC level, ``qscale``
+        the Vorbis (or MP3 VBR) quality, ``bit_rate`` the bit rate in bit/s; the other
+        backends take its one value that applies as their number.
+    durable : bool
+        Paths: fsync the file before renaming it over the target, and its directory after,
+        so the new file is on disk when save returns (see the README for the cost).
+    tags : dict, optional
+        Metadata, e.g. ``{"title": ..., "artist": ...}``: any keys with FFmpeg; libsndfile's
+        (title, copyright, software, artist, comment, date, album, license, tracknumber,
+        genre) with soundfile; none with sox.
 
     Examples
     --------
     >>> decode_audio.save("out.flac", waveform, 16000, bits_per_sample=24)   # doctest: +SKIP
     """
+    if not isinstance(uri, (str, os.PathLike)):
+        refuse_text_mode(uri, "write")
     chosen = for_writing(backend, uri, format)
-    if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
-        raise ValueError(f"sample_rate must be a positive integer; got {sample_rate!r}")
+    sample_rate = positive_rate(sample_rate)
     array = as_array(src)
     if array.dtype.name not in SAVE_DTYPES:
         raise ValueError(f"samples must be one of {', '.join(SAVE_DTYPES)}; got {array.dtype}")
     frames, channels, _, _ = layout(array, channels_first)
-    if not 0 < channels <= 64:
-        raise ValueError(f"samples must have 1 to 64 channels; got {channels}"
-                         + ("" if channels_first else " (is channels_first right?)"))
+    limit = SAVE_CHANNELS[chosen]
+    if not 0 < channels <= limit:
+        others = "" if chosen != "ffmpeg" else (
+            f" (the FFmpeg backend's limit; backend='sox' or 'soundfile' take up to "
+            f"{SAVE_CHANNELS['sox']} for WAV, FLAC and other PCM files)")
+        raise ValueError(f"samples must have 1 to {limit} channels; got {channels}"
+                         + ("" if channels_first else " (is channels_first right?)") + others)
+    if tags is not None and not isinstance(tags, Mapping):
+        raise TypeError(f"tags must be a dict of names to values; got {type(tags).__name__}")
     if chosen != "ffmpeg":
+        if isinstance(compression, CodecConfig):
+            compression = _config_number(compression)
         BACKENDS[chosen].save(uri, array, int(sample_rate), channels_first, format,
-                                    encoding, bits_per_sample, compression)
+                              encoding, bits_per_sample, compression, durable, tags or {})
         return
     is_path = isinstance(uri, (str, os.PathLike))
     if format is None:
@@ -139,24 +162,71 @@ def save(
         if not format:
             raise ValueError(f"cannot tell the format of {uri!r} from its name; pass format=")
     key = format.lower()
+    if not BACKENDS["ffmpeg"].writes(key):
+        raise ValueError(f"FFmpeg has no muxer for format {key!r}; see get_muxers()")
     muxer = MUXERS.get(key, key)
+    config = None
+    if isinstance(compression, CodecConfig):
+        config, compression = compression, None
     encoder, settings = _plan(muxer, encoding, bits_per_sample, compression, array.dtype.name)
+    if config is not None:
+        settings.update(_config_settings(muxer, config))
     # `keep` holds what the C options point to until the file is written
     opts, keep = stream_options(int(sample_rate), channels, dtype_code(array.dtype), encoder,
                                  settings)
+    tags = {str(k): str(v) for k, v in (tags or {}).items()}
     if not is_path:
-        _encode(uri, muxer, opts, array, channels_first)
+        _encode(uri, muxer, opts, array, channels_first, tags)
         return
     target = os.fspath(uri)
-    write_in_place(target, lambda path: _encode(path, muxer, opts, array, channels_first,
-                                                name=target))
+    write_in_place(target, lambda path: _encode(path, muxer, opts, array, channels_first, tags,
+                                                name=target), durable)
+
+
+# The most channels each backend's save takes: the C library's limit for FFmpeg; 256 as
+# torchaudio's sox backend for libsox and libsndfile.
+SAVE_CHANNELS = {"ffmpeg": MAX_CHANNELS, "sox": 256, "soundfile": 256}
+
+
+def _config_settings(muxer: str, config: CodecConfig) -> Dict[str, Any]:
+    """A CodecConfig as save()'s stream settings: compression_level, qscale, bit_rate."""
+    settings: Dict[str, Any] = {}
+    if muxer in PCM_BYTE_ORDER:
+        if config != CodecConfig():
+            raise ValueError(f"compression does not apply to {muxer}; got {config}")
+        return settings
+    if config.compression_level is not None and config.compression_level >= 0:
+        if muxer == "flac" and not 0 <= config.compression_level <= 12:
+            raise ValueError(f"FLAC compression_level is a level from 0 to 12; got "
+                             f"{config.compression_level}")
+        settings["compression_level"] = int(config.compression_level)
+    if config.qscale is not None and config.qscale == config.qscale:  # not NaN
+        if muxer == "ogg" and not -1 <= config.qscale <= 10:
+            raise ValueError(f"Vorbis qscale is a quality from -1 to 10; got {config.qscale}")
+        settings["quality"] = float(config.qscale)
+    if config.bit_rate is not None and config.bit_rate > 0:
+        settings["bit_rate"] = int(config.bit_rate)
+    return settings
+
+
+def _config_number(config: CodecConfig) -> Any:
+    """The one number the sox and soundfile backends take for a CodecConfig (None: none)."""
+    if config.compression_level is not None and config.compression_level >= 0:
+        return config.compression_level
+    if config.qscale is not None and config.qscale == config.qscale:
+        return config.qscale
+    if config.bit_rate is not None and config.bit_rate > 0:
+        return config.bit_rate / 1000
+    return None
 
 
 def _encode(dst: Any, muxer: str, opts: Any, array: np.ndarray, channels_first: bool,
-            name: Optional[str] = None) -> None:
+            tags: Dict[str, str], name: Optional[str] = None) -> None:
     writer = Writer(dst, muxer, name)
     try:
         writer.add_audio(opts)
+        for key, value in tags.items():
+            writer.set_metadata(key, value)
         writer.start()
         writer.write(0, array, channels_first)
         writer.close()

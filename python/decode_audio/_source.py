@@ -16,6 +16,7 @@ import numpy as np
 
 from . import _lib
 from ._errors import DecodeAudioError
+from ._files import refuse_text_mode
 
 __all__ = ["SourceLike", "Source", "Destination", "call_checked", "is_seekable"]
 
@@ -81,6 +82,7 @@ class Source:
             )
 
     def _open_file(self, f: Any) -> None:
+        refuse_text_mode(f, "read")
         self._file = f
         s = self.struct
         s.kind = _lib.SOURCE_CALLBACKS
@@ -169,6 +171,12 @@ def _set_path(struct: Any, path: Any, protocols: Optional[bytes]) -> bytes:
     return encoded
 
 
+def is_url(path: Any) -> bool:
+    """Whether a path-like names a protocol URL (``udp://…``) rather than a file."""
+    path = os.fspath(path)
+    return _is_url(os.fsdecode(path) if isinstance(path, bytes) else path, None)
+
+
 def _is_url(path: str, protocols: Optional[bytes]) -> bool:
     """A string is a URL when it has a scheme://, or when the caller allowed its scheme."""
     if ":" not in path:
@@ -212,6 +220,7 @@ class Destination:
         if not hasattr(dst, "write"):
             raise TypeError(f"dst must be a path, a URL or a file-like object with write(); "
                             f"got {type(dst).__name__}")
+        refuse_text_mode(dst, "write")
         write = dst.write
 
         def write_cb(_opaque: Any, buf: int, size: int) -> int:

@@ -19,8 +19,9 @@ from . import _lib
 from ._arrays import as_array, layout
 from ._dtypes import DTYPE_NAMES, DTYPES, WRITER_SAMPLE_FORMATS, dtype_code
 from ._formats import IMAGE_ENCODERS, MUXERS, PIXEL_FORMATS
-from ._options import key_values
-from ._source import Destination, call_checked
+from ._options import channel_count, key_values, positive_rate
+from ._files import InPlace
+from ._source import Destination, call_checked, is_url
 
 __all__ = ["StreamWriter", "CodecConfig", "Writer", "stream_options"]
 
@@ -220,6 +221,7 @@ class StreamWriter:
         if self._image_encoder is not None:
             self._format = "image2" if isinstance(dst, (str, os.PathLike)) else "image2pipe"
         self._writer: Optional[Writer] = None
+        self._place: Optional[InPlace] = None
         self._metadata: Dict[str, str] = {}
         self._opened = False
         self._closed = False
@@ -227,8 +229,27 @@ class StreamWriter:
 
     def _ensure_writer(self) -> Writer:
         if self._writer is None:
-            self._writer = Writer(self._dst, self._format)
+            dst, name = self._dst, None
+            if (isinstance(dst, (str, os.PathLike)) and not is_url(dst)
+                    and not (self._format == "image2" and "%" in os.fspath(dst))):
+                # written beside the path and renamed over it by close(): a failure leaves
+                # nothing there (and an existing file untouched), as save() does
+                self._place = InPlace(dst, keep_extension=True)
+                weakref.finalize(self, self._place.discard)
+                dst, name = self._place.path, self._place.target
+            try:
+                self._writer = Writer(dst, self._format, name)
+            except BaseException as e:
+                self._discard()
+                renamed = self._place.rename_error(e) if self._place is not None else None
+                if renamed is not None:
+                    raise renamed from None
+                raise
         return self._writer
+
+    def _discard(self) -> None:
+        if self._place is not None:
+            self._place.discard()
 
     def add_audio_stream(
         self,
@@ -269,10 +290,8 @@ class StreamWriter:
             raise RuntimeError("add streams before open()")
         if format not in WRITER_SAMPLE_FORMATS:
             raise ValueError(f"format must be one of {', '.join(WRITER_SAMPLE_FORMATS)}; got {format!r}")
-        if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
-            raise ValueError(f"sample_rate must be a positive integer; got {sample_rate!r}")
-        if not 0 < num_channels <= 64:
-            raise ValueError(f"num_channels must be between 1 and 64; got {num_channels}")
+        sample_rate = positive_rate(sample_rate)
+        num_channels = channel_count(num_channels)
         settings: Dict[str, Any] = {
             "encoder_format": encoder_format,
             "encoder_sample_rate": encoder_sample_rate,
@@ -466,8 +485,11 @@ class StreamWriter:
             try:
                 if self._opened:
                     self._writer.close()
+                    if self._place is not None:
+                        self._place.commit()
             finally:
                 self._writer.abandon()
+                self._discard()
 
     def __enter__(self) -> "StreamWriter":
         return self
@@ -478,3 +500,4 @@ class StreamWriter:
         elif self._writer is not None:
             self._closed = True
             self._writer.abandon()
+            self._discard()

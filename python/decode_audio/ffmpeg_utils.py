@@ -9,7 +9,7 @@ True
 from __future__ import annotations
 
 import ctypes
-from typing import Any, Dict, List, Tuple, Union
+from typing import Dict, List, Tuple, Union
 
 from . import _lib
 from ._components import ffmpeg_components
@@ -42,16 +42,15 @@ LOG_LEVELS: Dict[str, int] = {
 }
 
 
-def get_versions() -> Dict[str, Any]:
-    """Versions of decode_audio and of the FFmpeg libraries it runs with.
+def get_versions() -> Dict[str, Tuple[int, int, int]]:
+    """Versions of decode_audio and of the FFmpeg libraries it runs with, as torchaudio's
+    ``get_versions``: every value a tuple (FFmpeg's own version string is the first line of
+    `get_build_config`).
 
     Returns
     -------
     dict
-        ``{"decode_audio": (0, 1, 0), "libavutil": (57, 28, 100), ...}``, plus ``"ffmpeg"``,
-        FFmpeg's version string, and ``"ffmpeg_build"``: ``"bundled"`` when the library carries
-        the pinned FFmpeg of the self-contained wheel (its version string ends in
-        ``+decode_audio``), ``"system"`` when it links the system's FFmpeg.
+        ``{"decode_audio": (0, 1, 0), "libavutil": (57, 28, 100), ...}``.
     """
     v = _lib.Versions()
     _lib.da_get_versions(ctypes.byref(v))
@@ -59,7 +58,7 @@ def get_versions() -> Dict[str, Any]:
     def split(n: int) -> Tuple[int, int, int]:
         return (n >> 16, (n >> 8) & 0xFF, n & 0xFF)
 
-    out: Dict[str, Any] = {
+    return {
         "decode_audio": split(v.decode_audio),
         "libavutil": split(v.avutil),
         "libavcodec": split(v.avcodec),
@@ -67,9 +66,6 @@ def get_versions() -> Dict[str, Any]:
         "libavfilter": split(v.avfilter),
         "libswresample": split(v.swresample),
     }
-    out["ffmpeg"] = v.ffmpeg.decode("utf-8", "replace")
-    out["ffmpeg_build"] = "bundled" if out["ffmpeg"].endswith("+decode_audio") else "system"
-    return out
 
 
 def get_audio_decoders() -> Dict[str, str]:
@@ -103,10 +99,16 @@ def get_output_protocols() -> List[str]:
 
 
 def get_build_config() -> str:
-    """The flags FFmpeg was configured with (``ffmpeg -buildconf``), as one string."""
+    """FFmpeg's build, as ``ffmpeg -buildconf`` gives it: a first line ``ffmpeg version
+    5.1.6-0+deb12u1`` and a second ``configuration: --prefix=/usr ...`` (the flags it was
+    configured with). The pinned FFmpeg of the self-contained wheel has a version ending in
+    ``+decode_audio``; any other is the system's, which the library links."""
+    v = _lib.Versions()
+    _lib.da_get_versions(ctypes.byref(v))
     config = ctypes.c_char_p()
     _lib.da_get_build_config(ctypes.byref(config))
-    return (config.value or b"").decode("utf-8", "replace")
+    return (f"ffmpeg version {v.ffmpeg.decode('utf-8', 'replace')}\n"
+            f"configuration: {(config.value or b'').decode('utf-8', 'replace')}")
 
 
 def get_log_level() -> int:

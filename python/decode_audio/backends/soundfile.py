@@ -3,6 +3,7 @@ only when first used."""
 
 from __future__ import annotations
 
+import errno
 import functools
 import io
 import os
@@ -10,8 +11,12 @@ from typing import Any, Dict, FrozenSet, Optional, Tuple
 
 import numpy as np
 
-from .._files import write_in_place
-from .._formats import DEFAULT_BITS
+from .._arrays import import_torch
+from .._dtypes import DTYPE_NAMES, dtype_code
+from .._errors import DecodeAudioFileNotFoundError
+from .._files import refuse_text_mode, write_in_place
+from .._formats import (DEFAULT_BITS, DTYPE_ENCODINGS, DTYPE_FLAC_BITS, flac_bits,
+                        pcm_encoding)
 from .._metadata import AudioMetaData
 from .._options import OPTIONS
 from .._registry import Backend, register
@@ -36,6 +41,9 @@ _SAVE_SUBTYPES = {
     ("PCM_F", 64): "DOUBLE", ("ULAW", 8): "ULAW", ("ALAW", 8): "ALAW",
 }
 _READ_DTYPES = ("float32", "float64", "int16", "int32")
+# The tags libsndfile writes.
+_TAGS = ("title", "copyright", "software", "artist", "comment", "date", "album", "license",
+         "tracknumber", "genre")
 # Extensions and format names -> libsndfile's major formats, where they differ.
 _FORMATS = {"aif": "AIFF", "aifc": "AIFF", "oga": "OGG", "vorbis": "OGG", "opus": "OGG",
             "sph": "NIST", "snd": "AU", "mp3": "MP3"}
@@ -83,8 +91,14 @@ def _opened(src: Any) -> Any:
     bytearray or memoryview is copied into it once)."""
     if isinstance(src, (bytes, bytearray, memoryview)):
         return io.BytesIO(src)
-    if isinstance(src, os.PathLike):
-        return os.fspath(src)
+    if isinstance(src, (str, os.PathLike)):
+        path = os.fspath(src)
+        if not os.path.exists(path):
+            raise DecodeAudioFileNotFoundError(errno.ENOENT,
+                                               f"open '{path}': No such file or directory")
+        return path
+    if not isinstance(src, str):
+        refuse_text_mode(src, "read")
     if not isinstance(src, str) and not (hasattr(src, "seekable") and src.seekable()):
         raise ValueError("the soundfile backend reads seekable file-like objects only; use "
                          "backend='ffmpeg' for streams")
@@ -119,14 +133,13 @@ def _raw_format(format: Optional[str]) -> Optional[str]:
 
 def load(src: Any, frame_offset: int, num_frames: int, normalize: bool, channels_first: bool,
          format: Optional[str], dtype: Any = None) -> Tuple[Any, int]:
-    import torch
-
-    for name, value in (("frame_offset", frame_offset), ("num_frames", num_frames)):
-        OPTIONS[name].check(value)
+    torch = import_torch("load()")
+    frame_offset = OPTIONS["frame_offset"].check(frame_offset)
+    num_frames = OPTIONS["num_frames"].check(num_frames)
     sf = _module()
     with sf.SoundFile(_opened(src), format=_raw_format(format)) as s:
         if dtype is not None:
-            name = np.dtype(str(dtype).replace("torch.", "")).name
+            name = DTYPE_NAMES[dtype_code(dtype)]
         elif normalize or s.format in ("FLAC", "OGG", "MP3"):
             name = "float32"  # integers only for integer PCM, as with FFmpeg
         else:
@@ -149,8 +162,13 @@ def load(src: Any, frame_offset: int, num_frames: int, normalize: bool, channels
 
 def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
          format: Optional[str], encoding: Optional[str], bits_per_sample: Optional[int],
-         compression: Any) -> None:
+         compression: Any, durable: bool = False,
+         tags: Optional[Dict[str, Any]] = None) -> None:
     sf = _module()
+    unknown = sorted(set(tags or {}) - set(_TAGS))
+    if unknown:
+        raise ValueError(f"the soundfile backend writes the tags {', '.join(_TAGS)}; got "
+                         f"{', '.join(unknown)} (backend='ffmpeg' writes any)")
     major = major_format(format, uri)
     if major is None:
         raise ValueError("format is required when saving to a file-like object")
@@ -158,8 +176,15 @@ def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
         raise ValueError(f"libsndfile does not write {major}; its formats: "
                          f"{', '.join(sorted(formats()))}")
     subtype = None
+    if major == "FLAC":
+        bits_per_sample = flac_bits(encoding, bits_per_sample)
+        encoding = None
+        if bits_per_sample is None:
+            bits_per_sample = DTYPE_FLAC_BITS[array.dtype.name]
+    elif major in ("WAV", "W64", "WAVEX", "RF64") and encoding is None and bits_per_sample is None:
+        encoding, bits_per_sample = DTYPE_ENCODINGS[array.dtype.name]
     if encoding is not None or bits_per_sample is not None:
-        enc = (encoding or "PCM_S").upper()
+        enc = (encoding or pcm_encoding(major, bits_per_sample)).upper()
         bits = bits_per_sample or DEFAULT_BITS.get(enc)
         subtype = _SAVE_SUBTYPES.get((enc, bits))
         if subtype is None or not sf.check_format(major, subtype):
@@ -180,11 +205,14 @@ def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
     frames_first = array.T if channels_first else array
 
     def write(dst: Any) -> None:
-        sf.write(dst, frames_first, int(sample_rate), subtype=subtype, format=major,
-                 compression_level=level)
+        with sf.SoundFile(dst, "w", int(sample_rate), frames_first.shape[1], subtype=subtype,
+                          format=major, compression_level=level) as f:
+            for key, value in (tags or {}).items():
+                setattr(f, key, str(value))
+            f.write(frames_first)
 
     if isinstance(uri, (str, os.PathLike)):
-        write_in_place(uri, write)
+        write_in_place(uri, write, durable)
     else:
         write(uri)
 

@@ -15,6 +15,8 @@ from .._arrays import layout
 from .._components import sox_formats
 from .._dtypes import dtype_code
 from .._files import write_in_place
+from .._formats import (DTYPE_ENCODINGS, DTYPE_FLAC_BITS, FIXED_SIGNAL, flac_bits,
+                        pcm_encoding)
 from .._metadata import AudioMetaData, from_info
 from .._options import fill_struct
 from .._registry import Backend, register
@@ -72,26 +74,49 @@ def decode(src: Any, code: Optional[int], frame_offset: int = 0, num_frames: int
 
 def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
          format: Optional[str], encoding: Optional[str], bits_per_sample: Optional[int],
-         compression: Any) -> None:
+         compression: Any, durable: bool = False,
+         tags: Optional[Dict[str, Any]] = None) -> None:
     """Writes `array` (2-D, any strides) to the path `uri` through libsox."""
+    if tags:
+        raise ValueError("the sox backend writes no tags; use backend='ffmpeg' (any tags) or "
+                         "'soundfile'")
     if format is None:
         format = os.path.splitext(os.fspath(uri))[1].lstrip(".")
         if not format:
             raise ValueError(f"cannot tell the format of {uri!r} from its name; pass format=")
     sox_type = _SOX_TYPES.get(format.lower(), format.lower())
+    if sox_type not in formats(True):
+        raise ValueError(f"SoX does not write format {format!r}; see "
+                         "sox_utils.list_write_formats()")
+    if sox_type == "flac":
+        bits_per_sample = flac_bits(encoding, bits_per_sample)
+        encoding = None
+        if bits_per_sample is None:
+            bits_per_sample = DTYPE_FLAC_BITS[array.dtype.name]
+    elif sox_type in ("wav", "w64", "amb") and encoding is None and bits_per_sample is None:
+        encoding, bits_per_sample = DTYPE_ENCODINGS[array.dtype.name]
+    frames, channels, frame_step, channel_step = layout(array, channels_first)
+    if sox_type in FIXED_SIGNAL and (sample_rate, channels) != FIXED_SIGNAL[sox_type]:
+        rate, count = FIXED_SIGNAL[sox_type]
+        raise ValueError(f"{sox_type} files hold {rate} Hz {'mono' if count == 1 else ''} "
+                         f"audio only; got {channels} channel{'s' if channels != 1 else ''} at "
+                         f"{sample_rate} Hz (resample and downmix first, e.g. with decode(..., "
+                         f"sample_rate={rate}, num_channels={count}))")
     if encoding is not None:
         encoding = encoding.upper()
         if encoding not in ENCODINGS:
             raise ValueError(f"encoding must be one of {', '.join(ENCODINGS)}; got {encoding!r}")
     if bits_per_sample is not None and bits_per_sample not in (8, 16, 24, 32, 64):
         raise ValueError(f"bits_per_sample must be 8, 16, 24, 32 or 64; got {bits_per_sample}")
+    if (encoding is None and bits_per_sample is not None
+            and sox_type in ("wav", "w64", "amb", "aiff", "aifc", "au", "caf")):
+        encoding = pcm_encoding(sox_type, bits_per_sample)
     if bits_per_sample is None and encoding is not None:
         bits_per_sample = ENCODINGS[encoding]
     if compression is not None and (isinstance(compression, bool)
                                     or not isinstance(compression, (int, float, np.number))):
         raise ValueError(f"the sox backend takes compression as a number (sox -C); got "
                          f"{compression!r}")
-    frames, channels, frame_step, channel_step = layout(array, channels_first)
     opts = _lib.SoxSaveOptions()
     opts.sample_rate = int(sample_rate)
     opts.num_channels = channels
@@ -106,7 +131,7 @@ def save(uri: Any, array: np.ndarray, sample_rate: int, channels_first: bool,
         _lib.da_sox_save(_path(path), ctypes.byref(opts), data, frames, frame_step,
                          channel_step, _lib.error_buffer(), _lib.ERROR_SIZE)
 
-    write_in_place(uri, write)
+    write_in_place(uri, write, durable, seeks=True)
 
 
 BACKEND = register(Backend(
