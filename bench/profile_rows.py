@@ -41,6 +41,7 @@ PARTS = [
     ("decode", ["avcodec_send_packet", "avcodec_receive_frame"]),
     ("convert", ["da__convert", "swr_convert"]),
     ("native WAV", ["da__pcm_decode"]),
+    ("native MP3", ["da__mp3_decode"]),
 ]
 
 

@@ -24,6 +24,14 @@
 #define DA_AVIO_WRITE_BUF uint8_t *
 #endif
 
+/* AAC-LC's profile number: FF_PROFILE_* became AV_PROFILE_* in FFmpeg 6.1 (libavcodec 60.31),
+ * and the FF_ names are gone in 7.0. */
+#ifdef AV_PROFILE_AAC_LOW
+#define DA_PROFILE_AAC_LOW AV_PROFILE_AAC_LOW
+#else
+#define DA_PROFILE_AAC_LOW FF_PROFILE_AAC_LOW
+#endif
+
 /* ---- what an encoder supports ----
  * Each returns the encoder's list, ended by its sentinel (AV_SAMPLE_FMT_NONE, 0, a layout of
  * 0 channels, AV_PIX_FMT_NONE, {0, 0}), or NULL when the encoder takes any value. The lists

@@ -126,7 +126,9 @@ typedef struct da_decode_options {
     /* The window [frame_offset, frame_offset + num_frames) in output frames (after
      * resampling). It equals the same frames of a full decode bit for bit: the input is
      * seeked (or its packets skipped unread by the decoder) only where the codec allows that
-     * exactly, and decoded from the start otherwise. Reading stops once the window is full. */
+     * exactly or where two decodes from different prerolls agree bit for bit (AAC, Opus in
+     * seekable MP4 and Ogg), and decoded from the start otherwise. Reading stops once the
+     * window is full. */
     int64_t frame_offset;
     int64_t num_frames;     /* -1: to the end */
     /* Nonzero (the default): windows are exact. Zero: codecs that cannot be entered exactly
@@ -164,6 +166,11 @@ typedef struct da_audio {
     int32_t channels_first; /* nonzero: data is (channels, frames) */
     int32_t owns_data;      /* zero when data is the caller's out_data */
     int64_t decode_errors;  /* packets the decoder rejected and skipped */
+    /* How an exact Opus or AAC window was found: > 0, by two decodes that agreed bit for bit,
+     * the longer after this many input frames of preroll; -1, decoded from the start after
+     * they did not (or a seek could not place it); 0, not by convergence (not tried, or the
+     * preroll reached the start). */
+    int64_t converged_preroll;
 } da_audio;
 
 /* What probing found. Filled by da_probe(); release with da_info_clear(). */

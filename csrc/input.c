@@ -280,6 +280,7 @@ int da__input_open(const da_source *src, const da_open_options *opt, da_input **
         return da__fail(AVERROR(ENOMEM), err, err_size, "open");
     in->stream_index = -1;
     in->discard_until = INT64_MIN;
+    in->entry_pts = AV_NOPTS_VALUE;
     da__source_name(src, in->name, sizeof in->name);
     in->pkt = av_packet_alloc();
     in->fmt = avformat_alloc_context();
@@ -343,6 +344,7 @@ int da__input_rewind(da_input *in)
     AVStream *st = in->stream;
     int64_t ts = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
     in->discard_until = INT64_MIN;
+    in->entry_pts = AV_NOPTS_VALUE;
     in->draining = 0;
     int ret = avformat_seek_file(in->fmt, in->stream_index, INT64_MIN, ts, ts, 0);
     if (ret < 0)
@@ -394,6 +396,11 @@ static int feed_decoder(da_input *in)
     in->sent_pts = in->pkt->pts != AV_NOPTS_VALUE ? in->pkt->pts : in->sent_end;
     in->sent_end = in->sent_pts != AV_NOPTS_VALUE && in->pkt->duration > 0
                    ? in->sent_pts + in->pkt->duration : AV_NOPTS_VALUE;
+    if (in->entry_pts == AV_NOPTS_VALUE)
+        in->entry_pts = in->pkt->pts;
+    if (in->stream->codecpar->codec_id == AV_CODEC_ID_OPUS && in->pkt->size > 0 &&
+        (in->pkt->data[0] >> 3) < 16)
+        in->silk_packets++;
     ret = avcodec_send_packet(in->dec, in->pkt);
     av_packet_unref(in->pkt);
     if (ret < 0 && ret != AVERROR(EAGAIN) && (ret == AVERROR(ENOMEM) || rejected(in, ret)))
@@ -439,30 +446,13 @@ int da__input_is_mov(const da_input *in)
  * when it can seek, so a streamed MP3 would otherwise keep up to one codec frame of it. */
 static int64_t lame_frames(const uint8_t *p, int size)
 {
-    /* the first frame header, right after the ID3v2 tag where FFmpeg looks for it: sync, a
-     * known version, layer III */
-    int pos = da__id3v2_size(p, size);
-    if (pos + 4 > size || p[pos] != 0xff || (p[pos + 1] & 0xe0) != 0xe0 ||
-        ((p[pos + 1] >> 3) & 3) == 1 || ((p[pos + 1] >> 1) & 3) != 1)
+    /* the first frame, right after the ID3v2 tag where FFmpeg looks for it */
+    int pos = da__id3v2_size(p, size), delay, padding, per_frame;
+    int64_t frames;
+    if (pos >= size || da__mpa_lame_tag(p + pos, size - pos, &frames, &delay, &padding,
+                                        &per_frame) < 0)
         return -1;
-    int mpeg1 = ((p[pos + 1] >> 3) & 3) == 3;
-    int mono = ((p[pos + 3] >> 6) & 3) == 3;
-    int side = mpeg1 ? (mono ? 17 : 32) : (mono ? 9 : 17);
-    int64_t per_frame = mpeg1 ? 1152 : 576;
-    int x = pos + 4 + side;
-    if (x + 8 > size || (memcmp(p + x, "Xing", 4) != 0 && memcmp(p + x, "Info", 4) != 0))
-        return -1;
-    uint32_t flags = AV_RB32(p + x + 4);
-    int at = x + 8;
-    if (!(flags & 1) || at + 4 > size)
-        return -1;
-    int64_t frames = AV_RB32(p + at);
-    at += 4 + ((flags & 2) ? 4 : 0) + ((flags & 4) ? 100 : 0) + ((flags & 8) ? 4 : 0);
-    if (at + 24 > size || (memcmp(p + at, "LAME", 4) != 0 && memcmp(p + at, "Lavf", 4) != 0 &&
-                           memcmp(p + at, "Lavc", 4) != 0))
-        return -1;
-    uint32_t delays = AV_RB24(p + at + 21);
-    int64_t n = frames * per_frame - (delays >> 12) - (delays & 0xfff);
+    int64_t n = frames * per_frame - delay - padding;
     return n > 0 ? n : -1;
 }
 

@@ -105,6 +105,13 @@ DA_PRIVATE int da__id3v2_size(const uint8_t *p, int n);
 DA_PRIVATE int da__mpa_frame_size(const uint8_t *p);
 /* Sets the stream parameters stream info would find from an MPEG audio frame header. */
 DA_PRIVATE int da__mpa_params(AVStream *st, uint32_t header);
+/* The layer, rate, channel count and samples per frame of a frame header; 0 when invalid. */
+DA_PRIVATE int da__mpa_header(uint32_t header, int *layer, int *rate, int *channels,
+                              int *frame_samples);
+/* The Xing/Info tag of the layer III frame at p[0..size) with a LAME (or Lavf/Lavc) tag: its
+ * frame count, the encoder delay and padding, and samples per frame; -1 without them. */
+DA_PRIVATE int da__mpa_lame_tag(const uint8_t *p, int size, int64_t *frames, int *delay,
+                                int *padding, int *frame_samples);
 
 /* ---- avio.c: the I/O under a demuxer ---- */
 
@@ -145,8 +152,19 @@ DA_PRIVATE int da__io_read_at(AVIOContext *pb, int64_t pos, uint8_t *buf, int le
 DA_PRIVATE int da__pcm_decode(const da_source *src, const da_decode_options *opt,
                               da_audio **out, char *err, size_t err_size);
 
-/* Setting this environment variable to "0" turns the fast paths of pcm.c and sniff.c off. */
+/* ---- mp3.c: plain MP3 files without libavformat ---- */
+
+/* Decodes a plain MP3 file as da_decode() would, when that is certain to give the general
+ * path's bytes: 0 with *out set, DA_PCM_UNHANDLED, or a negative error code. */
+DA_PRIVATE int da__mp3_decode(const da_source *src, const da_decode_options *opt,
+                              da_audio **out, char *err, size_t err_size);
+
+/* Setting this environment variable to "0" turns the fast paths of pcm.c, mp3.c and sniff.c
+ * off. */
 #define DA_ENV_FAST_PATHS "DECODE_AUDIO_FAST_PATHS"
+/* Setting this one to "1" lets converge.c verify the windows of a class known to fool
+ * verification (Opus with SILK), for the test that shows it. */
+#define DA_ENV_CONVERGE_ALL "DECODE_AUDIO_CONVERGE_ALL"
 
 /* ---- sniff.c: the demuxer of a path whose extension and first bytes agree ---- */
 
@@ -171,6 +189,10 @@ typedef struct da_input {
     int fail_on_error;        /* a rejected packet or a read error fails instead */
     int64_t sent_pts;         /* timestamp of the last packet sent to the decoder */
     int64_t sent_end;         /* where that packet ends, if known */
+    int64_t entry_pts;        /* timestamp of the first packet sent since the input was last
+                                 positioned (da__window_enter, da__input_rewind); NOPTS: none */
+    int64_t silk_packets;     /* Opus packets with a SILK layer sent to the decoder (TOC
+                                 configurations 0-15; counted for converge.c) */
     int stream_info_skipped;  /* no stream info was read: the MP3 frame header or FLAC
                                  STREAMINFO (through the decoder) has what decoding needs */
     /* Ogg with one logical stream (input.c, when it opens) */
@@ -299,7 +321,11 @@ DA_PRIVATE void da__sink_uninit(da_sink *s);
 /* ---- window.c: how a window is entered ---- */
 
 /* How a window starts: decode from the start, seek, or skip packets without decoding them. */
-enum { DA_ENTER_FROM_START, DA_ENTER_SEEK, DA_ENTER_SKIP };
+enum { DA_ENTER_FROM_START, DA_ENTER_SEEK, DA_ENTER_SKIP, DA_ENTER_SEEK_SKIP, DA_ENTER_SEEK_KEEP };
+/* DA_ENTER_SEEK_SKIP seeks, then skips the packets that end before the preroll, so decoding
+ * starts on the packet that holds its first frame wherever the seek landed (an Ogg page may
+ * start long before). DA_ENTER_SEEK_KEEP does the same without flushing the decoder, which
+ * keeps the state its last decoding left (converge.c). */
 
 /* Nonzero when a window's arguments make sense (offset >= 0, count >= -1). */
 DA_PRIVATE int da__window_valid(int64_t frame_offset, int64_t num_frames);
@@ -310,11 +336,17 @@ DA_PRIVATE int da__window_policy(const da_input *in, int exact_window, int64_t *
  * returns the input index the demuxer must reach (before the codec's preroll). */
 DA_PRIVATE int64_t da__window_plan(da_sink *s, int mode, int64_t preroll,
                                    int64_t frame_offset);
+/* The first preroll, in input frames, of an exact window whose codec is entered by verified
+ * convergence (converge.c): Opus and AAC in a seekable Ogg or MP4 whose timestamps count
+ * samples, when decoding the window a few times costs less than decoding from the start
+ * (`remaining`: output frames from the window's start to its end, -1 when unknown); else 0. */
+DA_PRIVATE int64_t da__window_converge_preroll(const da_input *in, const da_sink *s,
+                                               int64_t frame_offset, int64_t remaining);
 /* Positions the input so the decoder's first frame starts at or before index `target`. */
 DA_PRIVATE int da__window_enter(da_input *in, int mode, int64_t target, int64_t preroll,
                                 int64_t origin);
 
-/* ---- decode.c: the one decode loop ---- */
+/* ---- job.c: the one decode loop ---- */
 
 /* One decoding of one input: the sink and where the input stands. Resumable, so the same
  * loop serves a whole decode and a chunked reader. */
@@ -327,8 +359,13 @@ typedef struct da_job {
     int64_t frame_offset;
     int entered;              /* the window was planned and entered */
     int ended;                /* the input is finished and the sink flushed */
+    int64_t converge;         /* > 0: the window is found by verified convergence from this
+                                 preroll (da__job_converge) */
+    int64_t converged_preroll; /* what da_audio.converged_preroll reports */
 } da_job;
 
+/* 0 when `opt` makes sense, else DA_ERR_ARGUMENT (no message). */
+DA_PRIVATE int da__decode_options_check(const da_decode_options *opt);
 /* Opens the input and sets the sink up as `opt` says (everything but its output buffer). */
 DA_PRIVATE int da__job_open(da_job *j, const da_source *src, const da_decode_options *opt,
                             char *err, size_t err_size);
@@ -341,6 +378,15 @@ DA_PRIVATE int da__job_alloc(da_job *j, int64_t frames, da_audio **out);
 /* Writes the message for a failed pump (naming the packet, with on_error raise). */
 DA_PRIVATE int da__job_fail(da_job *j, int ret, int64_t capacity, char *err, size_t err_size);
 DA_PRIVATE void da__job_close(da_job *j);
+
+/* ---- converge.c: exact windows by verified convergence ---- */
+
+/* Decodes the job's exact window (not entered yet) into its sink's buffer after `preroll`
+ * input frames and after twice that, doubling until two decodes that began on different
+ * packets agree bit for bit, or past a limit from the start (with `src` and `opt` opened
+ * again: j->in may be replaced). Sets j->converged_preroll. */
+DA_PRIVATE int da__job_converge(da_job *j, int64_t preroll, const da_source *src,
+                                const da_decode_options *opt, char *err, size_t err_size);
 
 /* ---- writer.c: the writer core; audio.c and video.c: its streams ---- */
 

@@ -1,5 +1,6 @@
-/* mpeg.c - MPEG audio frame headers and ID3v2 tags, read from bytes: the one parser of each,
- * for sniffing an MP3 (sniff.c) and finding its LAME tag (input.c). */
+/* mpeg.c - MPEG audio frame headers, Xing/LAME tags and ID3v2 tags, read from bytes: the one
+ * parser of each, for sniffing an MP3 (sniff.c), its length (input.c) and the native MP3
+ * path (mp3.c). */
 #include <string.h>
 
 #include "internal.h"
@@ -66,5 +67,44 @@ int da__mpa_params(AVStream *st, uint32_t header)
     av_channel_layout_uninit(&par->ch_layout);
     av_channel_layout_default(&par->ch_layout, ((header >> 6) & 3) == 3 ? 1 : 2);
     par->frame_size = layer == 1 ? 384 : layer == 2 || !lsf ? 1152 : 576;
+    return 0;
+}
+
+int da__mpa_header(uint32_t h, int *layer, int *rate, int *channels, int *frame_samples)
+{
+    int version;
+    if (!parse_header(h, &version, layer, rate))
+        return 0;
+    *channels = ((h >> 6) & 3) == 3 ? 1 : 2;
+    *frame_samples = *layer == 1 ? 384 : *layer == 2 || version == 3 ? 1152 : 576;
+    return 1;
+}
+
+int da__mpa_lame_tag(const uint8_t *p, int size, int64_t *frames, int *delay, int *padding,
+                     int *frame_samples)
+{
+    /* sync, a known version, layer III */
+    if (size < 4 || p[0] != 0xff || (p[1] & 0xe0) != 0xe0 || ((p[1] >> 3) & 3) == 1 ||
+        ((p[1] >> 1) & 3) != 1)
+        return -1;
+    int mpeg1 = ((p[1] >> 3) & 3) == 3;
+    int mono = ((p[3] >> 6) & 3) == 3;
+    int side = mpeg1 ? (mono ? 17 : 32) : (mono ? 9 : 17);
+    int x = 4 + side;
+    if (x + 8 > size || (memcmp(p + x, "Xing", 4) != 0 && memcmp(p + x, "Info", 4) != 0))
+        return -1;
+    uint32_t flags = (uint32_t)p[x + 4] << 24 | p[x + 5] << 16 | p[x + 6] << 8 | p[x + 7];
+    int at = x + 8;
+    if (!(flags & 1) || at + 4 > size)
+        return -1;
+    *frames = (int64_t)((uint32_t)p[at] << 24 | p[at + 1] << 16 | p[at + 2] << 8 | p[at + 3]);
+    at += 4 + ((flags & 2) ? 4 : 0) + ((flags & 4) ? 100 : 0) + ((flags & 8) ? 4 : 0);
+    if (at + 24 > size || (memcmp(p + at, "LAME", 4) != 0 && memcmp(p + at, "Lavf", 4) != 0 &&
+                           memcmp(p + at, "Lavc", 4) != 0))
+        return -1;
+    uint32_t delays = (uint32_t)p[at + 21] << 16 | p[at + 22] << 8 | p[at + 23];
+    *delay = (int)(delays >> 12);
+    *padding = (int)(delays & 0xfff);
+    *frame_samples = mpeg1 ? 1152 : 576;
     return 0;
 }

@@ -1,4 +1,4 @@
-/* reader.c - the chunked reader: the decode loop (decode.c) run a chunk at a time, frames
+/* reader.c - the chunked reader: the decode loop (job.c) run a chunk at a time, frames
  * decoded past a chunk carried to the next. */
 #include <string.h>
 

@@ -15,8 +15,9 @@ int da__window_valid(int64_t frame_offset, int64_t num_frames)
  * Vorbis needs its previous packet (Ogg granule positions make its seeks land exactly, with
  * room to spare); MP3's bit reservoir reaches back up to 16 codec frames, and its seeks land
  * by byte estimates, so its packets are skipped instead.
- * AAC (noise substitution draws from a decoder-wide random state) and Opus never converge
- * exactly, so exact windows decode them from the start. */
+ * AAC (noise substitution draws from a decoder-wide random state) and Opus have no fixed
+ * reach, so exact windows decode them from the start here; da__window_converge_preroll says
+ * when converge.c may find the window by verified convergence instead. */
 int da__window_policy(const da_input *in, int exact_window, int64_t *preroll)
 {
     const AVCodecParameters *par = in->stream->codecpar;
@@ -103,6 +104,36 @@ int64_t da__window_plan(da_sink *s, int mode, int64_t preroll, int64_t frame_off
     return s->in_start;
 }
 
+int64_t da__window_converge_preroll(const da_input *in, const da_sink *s, int64_t frame_offset,
+                                    int64_t remaining)
+{
+    const AVCodecParameters *par = in->stream->codecpar;
+    int seekable = in->fmt->pb != NULL && (in->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL);
+    const char *demuxer = in->fmt->iformat->name;
+    int stamped = seekable && (strcmp(demuxer, "ogg") == 0 || da__input_is_mov(in));
+    if (frame_offset <= 0 || !stamped || s->filter != NULL || !da__input_counts_samples(in) ||
+        in->ogg_single_page || in->ogg_unplaced)
+        return 0;
+    /* a resampler with the caller's options has an unknown filter length: run from 0 */
+    if (s->out_rate != s->in_rate && s->swr_options != NULL)
+        return 0;
+    int64_t preroll;
+    /* Opus needs far more than its 80 ms seek preroll to agree bit for bit (its band
+     * energies are predicted from the previous frame's): 640 ms; AAC four frames */
+    if (par->codec_id == AV_CODEC_ID_OPUS)
+        preroll = 8 * (int64_t)(par->seek_preroll > 0 ? par->seek_preroll : 3840);
+    else if (par->codec_id == AV_CODEC_ID_AAC)
+        preroll = 4 * (int64_t)(par->frame_size > 0 ? par->frame_size : 1024);
+    else
+        return 0;
+    /* decoding the window twice (and more when the first two differ) must cost less than
+     * the frames before it (counted in output frames, as the window is) */
+    int64_t preroll_out = av_rescale(preroll, s->out_rate, s->in_rate);
+    if (remaining < 0 || remaining + 3 * preroll_out >= frame_offset)
+        return 0;
+    return preroll;
+}
+
 /* Positions the input so the decoder's first frame starts at or before index `target`. */
 int da__window_enter(da_input *in, int mode, int64_t target, int64_t preroll, int64_t origin)
 {
@@ -112,6 +143,7 @@ int da__window_enter(da_input *in, int mode, int64_t target, int64_t preroll, in
     if (mode == DA_ENTER_FROM_START || from <= 0)
         return 0;
     int64_t ts = av_rescale_q(origin + from, (AVRational){1, rate}, st->time_base);
+    in->entry_pts = AV_NOPTS_VALUE;
     if (mode == DA_ENTER_SKIP) {
         in->discard_until = ts;
         return 0;
@@ -119,6 +151,10 @@ int da__window_enter(da_input *in, int mode, int64_t target, int64_t preroll, in
     int ret = avformat_seek_file(in->fmt, in->stream_index, INT64_MIN, ts, ts, 0);
     if (ret < 0)
         return ret;
-    avcodec_flush_buffers(in->dec);
+    if (mode != DA_ENTER_SEEK_KEEP)
+        avcodec_flush_buffers(in->dec);
+    in->draining = 0;
+    if (mode == DA_ENTER_SEEK_SKIP || mode == DA_ENTER_SEEK_KEEP)
+        in->discard_until = ts;
     return 0;
 }

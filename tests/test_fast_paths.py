@@ -1,13 +1,15 @@
 """The fast paths give the same bytes as the general FFmpeg path: the native PCM WAV reader
-(csrc/pcm.c) and the demuxer named from a path's extension and first bytes (csrc/sniff.c).
+(csrc/pcm.c), the native MP3 reader (csrc/mp3.c) and the demuxer named from a path's extension
+and first bytes (csrc/sniff.c).
 
-DECODE_AUDIO_FAST_PATHS=0 turns both off; each case decodes both ways and compares shape, type,
+DECODE_AUDIO_FAST_PATHS=0 turns them off; each case decodes both ways and compares shape, type,
 rate and bytes. Inputs the fast paths must leave to FFmpeg (compressed audio hiding in a PCM
 payload, RF64, resampling, misnamed files, ...) are compared the same way.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import struct
@@ -256,3 +258,67 @@ def test_vorbis_windows_entered_by_seeking_equal_full_decode(tmp_path):
             for count in (1, 3000):
                 window = decode_audio.decode(path, frame_offset=offset, num_frames=count).numpy()
                 assert window.tobytes() == full[offset:offset + count].tobytes(), (path, offset)
+
+
+# The native MP3 path (csrc/mp3.c): MP3 files with a LAME tag, cut into frames by their headers
+# and decoded without libavformat; files it is not sure of are left to FFmpeg.
+MP3_ENCODINGS = [
+    (16000, 1, ["-b:a", "192k"]), (44100, 2, ["-b:a", "128k"]), (48000, 2, ["-q:a", "2"]),
+    (22050, 1, ["-b:a", "32k"]), (8000, 1, ["-b:a", "16k"]), (32000, 2, ["-q:a", "6"]),
+    (44100, 1, ["-b:a", "320k"]), (24000, 2, ["-b:a", "64k"]), (11025, 2, ["-b:a", "24k"]),
+]
+MP3_OPTIONS = [{}, {"dtype": "int16"}, {"dtype": "float64", "channels_first": True},
+               {"num_frames": 1000}, {"num_frames": 0}, {"channels_first": True, "num_frames": 7},
+               {"frame_offset": 500, "num_frames": 300}, {"sample_rate": 16000}]
+
+
+def mp3_input(rate: int, channels: int, args: list, seconds: float, extra: tuple = ()) -> str:
+    os.makedirs(CACHE, exist_ok=True)
+    key = hashlib.sha1(repr((rate, channels, args, seconds, extra)).encode()).hexdigest()[:10]
+    path = os.path.join(CACHE, f"native_mp3_{rate}_{channels}_{key}.mp3")
+    if not os.path.exists(path):
+        tmp = path + f".{os.getpid()}.mp3"
+        ffmpeg("-f", "lavfi", "-i",
+               f"aevalsrc=0.3*sin(2*PI*440*t)+0.05*random(0):s={rate}:d={seconds}",
+               "-ac", str(channels), "-c:a", "libmp3lame", *args, *extra, tmp)
+        os.replace(tmp, path)
+    return path
+
+
+@pytest.mark.parametrize("rate,channels,args", MP3_ENCODINGS)
+def test_mp3_matrix_equals_general_path(rate, channels, args):
+    for seconds in (0.05, 1, 3.3):
+        path = mp3_input(rate, channels, args, seconds)
+        for kwargs in MP3_OPTIONS:
+            assert_same(*both(path, **kwargs))
+
+
+@pytest.mark.parametrize("extra", [
+    ("-id3v2_version", "3", "-metadata", "title=a title", "-write_id3v1", "1"),
+    ("-id3v2_version", "4", "-metadata", "artist=" + "x" * 3000),
+    ("-write_xing", "0"),
+    ("-id3v2_version", "0", "-write_id3v1", "1"),
+])
+def test_mp3_tags_equal_general_path(extra):
+    path = mp3_input(44100, 2, ["-b:a", "96k"], 1.3, extra)
+    for kwargs in MP3_OPTIONS:
+        assert_same(*both(path, **kwargs))
+
+
+def test_mp3_damaged_or_extended_equals_general_path(tmp_path):
+    """Bytes after the frames, a frame cut short, junk between frames: FFmpeg decides."""
+    data = open(mp3_input(44100, 2, ["-b:a", "128k"], 1), "rb").read()
+    variants = {
+        "trailing": data + b"junk" * 50,
+        "cut": data[:-100],
+        "junk": data[:5000] + b"\0" * 37 + data[5000:],
+        "apetag": data + b"APETAGEX" + b"\0" * 24,
+    }
+    for name, payload in variants.items():
+        path = tmp_path / f"{name}.mp3"
+        path.write_bytes(payload)
+        native, general = outcome(str(path)), outcome(str(path), native=False)
+        if isinstance(native, str) or isinstance(general, str):
+            assert native == general, name
+        else:
+            assert_same(native, general)

@@ -147,11 +147,14 @@ def decode(
     buffer_size : int
         I/O buffer size for bytes and file-like sources.
     exact : bool
-        True: windows of AAC, Opus and other codecs that cannot be entered exactly mid-stream
-        are decoded from the start. False: they are entered after a preroll that lets the
-        decoder converge. Windows stay sample-aligned; measured on tones with noise at
-        -34 dBFS, Opus then differs from a full decode by at most 1.3e-5, AAC by at most
-        0.015 (its noise substitution draws new noise; the SNR stays above 30 dB).
+        True: windows equal the same frames of a full decode bit for bit. AAC and Opus
+        windows in seekable MP4 and Ogg are found by verified convergence (two decodes from
+        different prerolls that agree bit for bit, else from the start); those of other
+        codecs that cannot be entered exactly mid-stream are decoded from the start.
+        False: they are entered after a preroll that lets the decoder converge. Windows
+        stay sample-aligned; measured on tones with noise at -34 dBFS, Opus then differs
+        from a full decode by at most 1.3e-5, AAC by at most 0.015 (its noise substitution
+        draws new noise; the SNR stays above 30 dB).
     out : numpy.ndarray or torch.Tensor, optional
         A writable C-contiguous 2-D array to decode into, shaped ``(frames, channels)`` (or
         ``(channels, frames)`` with `channels_first`); the result is a view of the frames

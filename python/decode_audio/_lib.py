@@ -176,6 +176,7 @@ class AudioStruct(Structure):
         ("channels_first", c_int32),
         ("owns_data", c_int32),
         ("decode_errors", c_int64),
+        ("converged_preroll", c_int64),
     ]
 
 

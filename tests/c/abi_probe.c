@@ -60,6 +60,7 @@ int main(void)
     FIELD(da_audio, channels_first);
     FIELD(da_audio, owns_data);
     FIELD(da_audio, decode_errors);
+    FIELD(da_audio, converged_preroll);
 
     STRUCT(da_info);
     FIELD(da_info, sample_rate);

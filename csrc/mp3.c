@@ -1,0 +1,241 @@
+/* mp3.c - plain MP3 files decoded without libavformat.
+ *
+ * For a short MP3, opening the demuxer and running its parser over every packet is a good
+ * part of a decode. A file whose frames are plain (an optional ID3v2 tag, a Xing/Info frame
+ * with a LAME tag, layer III frames of one rate and channel count that chain to the end or
+ * to an ID3v1 tag) is cut into frames here, by the frame headers, and its frames are sent to
+ * the same decoder the general path opens. The LAME tag's delay and padding are applied as
+ * FFmpeg's MP3 demuxer has the decoder apply them: the decoder's output from delay + 529
+ * samples to frames x samples per frame - padding + 529.
+ *
+ * The result is the general path's, byte for byte. Anything else goes to FFmpeg
+ * (DA_PCM_UNHANDLED): other extensions and sources than a path, windows, resampling,
+ * remixing, filters, caller-supplied output, any open option, files without a LAME tag or
+ * with a frame count that does not match, frames of other layers or parameters, anything
+ * between or after the frames but an ID3v1 tag, files over MAX_BYTES, any decoding error.
+ * DECODE_AUDIO_FAST_PATHS=0 sends every input to FFmpeg.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* Larger files gain little: the open is a small part of their decode. */
+#define MAX_BYTES (4 << 20)
+/* The MPEG audio decoder's own delay, which the LAME tag's encoder delay leaves out. */
+#define DECODER_DELAY 529
+
+static int plain_options(const da_source *src, const da_decode_options *opt)
+{
+    const da_open_options *o = &opt->open;
+    const char *env = getenv(DA_ENV_FAST_PATHS);
+    if (env != NULL && strcmp(env, "0") == 0)
+        return 0;
+    if (src == NULL || src->kind != DA_SOURCE_PATH || src->path == NULL)
+        return 0;
+    /* the extension names the demuxer the general path would use (sniff.c) */
+    const char *dot = strrchr(src->path, '.');
+    if (dot == NULL || strchr(dot, '/') != NULL || strcasecmp(dot, ".mp3") != 0)
+        return 0;
+    return o->format == NULL && o->protocols == NULL && o->formats == NULL &&
+           (o->stream_index == -1 || o->stream_index == 0) && o->decoder == NULL &&
+           o->decoder_options == NULL && o->format_options == NULL &&
+           opt->filter_desc == NULL && opt->out_data == NULL && opt->frame_offset == 0 &&
+           opt->sample_rate == 0 && opt->num_channels == 0;
+}
+
+static uint32_t rb32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The whole file, when it is a regular file of at most MAX_BYTES, followed by the zeroed
+ * padding a decoder may read past a packet; NULL otherwise. */
+static uint8_t *read_file(const char *path, int *size)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    uint8_t *buf = NULL;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size <= MAX_BYTES &&
+        (buf = calloc(1, (size_t)st.st_size + AV_INPUT_BUFFER_PADDING_SIZE)) != NULL &&
+        pread(fd, buf, (size_t)st.st_size, 0) != st.st_size) {
+        free(buf);
+        buf = NULL;
+    }
+    *size = buf != NULL ? (int)st.st_size : 0;
+    close(fd);
+    return buf;
+}
+
+/* The parts of a plain MP3: where its audio frames are and what to keep of their output. */
+typedef struct mp3_file {
+    int first, end;           /* byte range of the audio frames */
+    int rate, channels;
+    int64_t frames;           /* audio frames */
+    int64_t keep_from, keep_to; /* decoder output kept: [keep_from, keep_to) */
+} mp3_file;
+
+/* 0 when `b` is a plain MP3 (see the top of the file), filling `f`. */
+static int parse(const uint8_t *b, int n, mp3_file *f)
+{
+    int pos = da__id3v2_size(b, n);
+    /* another ID3v2 tag after the first, which FFmpeg would also skip */
+    if (pos + 10 > n || memcmp(b + pos, "ID3", 3) == 0)
+        return -1;
+    int layer, rate, channels, spf, delay, padding, spf_tag;
+    int64_t frames;
+    uint32_t info = rb32(b + pos);
+    int info_size = da__mpa_frame_size(b + pos);
+    if (info_size <= 0 || !da__mpa_header(info, &layer, &rate, &channels, &spf) || layer != 3 ||
+        pos + info_size > n ||
+        da__mpa_lame_tag(b + pos, info_size, &frames, &delay, &padding, &spf_tag) < 0 ||
+        spf_tag != spf || frames <= 0)
+        return -1;
+    f->first = pos + info_size;
+    f->rate = rate;
+    f->channels = channels;
+    /* the frames: each header with the tag frame's version, layer and rate, and as many
+     * channels (joint stereo or not) */
+    uint32_t mask = 0xfffe0c00u;
+    int64_t count = 0;
+    int at = f->first;
+    while (at + 4 <= n) {
+        uint32_t h = rb32(b + at);
+        int size = da__mpa_frame_size(b + at);
+        if (size <= 0 || (h & mask) != (info & mask) ||
+            (((h >> 6) & 3) == 3) != (((info >> 6) & 3) == 3) || at + size > n)
+            break;
+        at += size;
+        count++;
+    }
+    f->end = at;
+    /* nothing after the frames but an ID3v1 tag */
+    if (!(at == n || (n - at == 128 && memcmp(b + at, "TAG", 3) == 0)))
+        return -1;
+    if (count != frames)
+        return -1;
+    f->frames = frames;
+    f->keep_from = (int64_t)delay + DECODER_DELAY;
+    f->keep_to = frames * spf - padding + DECODER_DELAY;
+    if (f->keep_to > frames * spf)
+        f->keep_to = frames * spf;
+    return f->keep_to > f->keep_from ? 0 : -1;
+}
+
+/* Writes frames [first, last) of a decoded frame at `used` in `a`. */
+static int write_frame(da_audio *a, const AVFrame *frame, int first, int last, int64_t used)
+{
+    int ret = da__audio_reserve(a, used + (last - first), used);
+    if (ret < 0)
+        return ret;
+    enum AVSampleFormat fmt = (enum AVSampleFormat)frame->format;
+    int isz = av_get_bytes_per_sample(fmt), osz = a->itemsize, ch = a->num_channels;
+    int planar_in = av_sample_fmt_is_planar(fmt);
+    size_t row = (size_t)da__audio_capacity(a) * (size_t)osz;
+    uint8_t *base = a->data;
+    for (int c = 0; c < ch && ret >= 0; c++) {
+        const uint8_t *src = planar_in ? frame->extended_data[c] + (size_t)first * (size_t)isz
+                                       : frame->extended_data[0] +
+                                             ((size_t)first * (size_t)ch + (size_t)c) * (size_t)isz;
+        uint8_t *dst = a->channels_first
+                           ? base + (size_t)c * row + (size_t)used * (size_t)osz
+                           : base + ((size_t)used * (size_t)ch + (size_t)c) * (size_t)osz;
+        ret = da__convert(av_get_packed_sample_fmt(fmt), src, planar_in ? 1 : ch, a->dtype, dst,
+                          a->channels_first ? 1 : ch, last - first);
+    }
+    return ret;
+}
+
+int da__mp3_decode(const da_source *src, const da_decode_options *opt, da_audio **out,
+                   char *err, size_t err_size)
+{
+    if (opt == NULL || !plain_options(src, opt))
+        return DA_PCM_UNHANDLED;
+    int n = 0, ret = DA_PCM_UNHANDLED;
+    uint8_t *b = read_file(src->path, &n);
+    mp3_file f;
+    AVCodecContext *dec = NULL;
+    AVPacket *pkt = NULL;
+    AVFrame *frame = NULL;
+    da_audio *a = NULL;
+    if (b == NULL || parse(b, n, &f) < 0)
+        goto end;
+    const AVCodec *codec = avcodec_find_decoder(AV_CODEC_ID_MP3);
+    if (codec == NULL || (dec = avcodec_alloc_context3(codec)) == NULL ||
+        (pkt = av_packet_alloc()) == NULL || (frame = av_frame_alloc()) == NULL)
+        goto end;
+    dec->sample_rate = f.rate;
+    av_channel_layout_default(&dec->ch_layout, f.channels);
+    dec->thread_count = 1;
+    if (avcodec_open2(dec, codec, NULL) < 0)
+        goto end;
+    int dtype = opt->dtype == DA_DTYPE_AUTO ? DA_DTYPE_FLOAT32 : opt->dtype;
+    int64_t want = f.keep_to - f.keep_from;
+    if (opt->num_frames >= 0 && opt->num_frames < want)
+        want = opt->num_frames;
+    if (da__audio_alloc(dtype, f.channels, f.rate, opt->channels_first != 0, want, &a) < 0)
+        goto end;
+    int64_t decoded = 0, used = 0;
+    int at = f.first, ok = 1;
+    while (ok && used < want) {
+        int r = avcodec_receive_frame(dec, frame);
+        if (r == AVERROR(EAGAIN)) {
+            if (at >= f.end) {
+                ok = avcodec_send_packet(dec, NULL) >= 0;
+                continue;
+            }
+            int size = da__mpa_frame_size(b + at);
+            pkt->data = b + at;
+            pkt->size = size;
+            at += size;
+            ok = avcodec_send_packet(dec, pkt) >= 0;
+            continue;
+        }
+        if (r == AVERROR_EOF)
+            break;
+        /* any error, or output unlike the first frame's: the general path decides */
+        if (r < 0 || frame->sample_rate != f.rate || frame->ch_layout.nb_channels != f.channels ||
+            frame->nb_samples <= 0) {
+            ok = 0;
+            break;
+        }
+        int64_t first = f.keep_from - decoded, last = f.keep_from + want - decoded;
+        if (first < 0)
+            first = 0;
+        if (last > frame->nb_samples)
+            last = frame->nb_samples;
+        if (first < last) {
+            if ((r = write_frame(a, frame, (int)first, (int)last, used)) < 0) {
+                ret = r;
+                goto end;
+            }
+            used += last - first;
+        }
+        decoded += frame->nb_samples;
+        av_frame_unref(frame);
+    }
+    /* the frames decode to fewer samples than the tag says: the general path decides */
+    if (!ok || used != want)
+        goto end;
+    ret = da__audio_finish(a, used);
+    if (ret < 0)
+        goto end;
+    *out = a;
+    a = NULL;
+
+end:
+    if (ret < 0)
+        da__fail(ret, err, err_size, "decode '%s'", src->name != NULL ? src->name : src->path);
+    da_audio_release(&a);
+    av_frame_free(&frame);
+    av_packet_free(&pkt);
+    avcodec_free_context(&dec);
+    free(b);
+    return ret;
+}
