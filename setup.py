@@ -32,6 +32,8 @@ class BuildWithLibrary(build_py):
     def run(self):
         target = "bundled-lib" if FFMPEG == "bundled" else "lib"
         subprocess.check_call(["make", target, *MAKE_FLAGS])
+        # build/lib may hold the other kind's library, newer than this one: copy regardless
+        self.force = True
         super().run()
         package = os.path.join(self.build_lib, "decode_audio")
         # The licence texts of what the bundled library carries (FFmpeg, LAME, libopus, ...);
