@@ -109,11 +109,17 @@ def signal_source(channels: int, rate: int, seconds: float) -> str:
 def make_input(fmt: str, channels: int, rate: int, seconds: float = 1.0) -> str:
     """Encodes a generated signal with the ffmpeg CLI (cached under build/test-inputs)."""
     ext, codec, _, _ = FORMATS[fmt]
-    os.makedirs(CACHE, exist_ok=True)
     args = ["-f", "lavfi", "-i", signal_source(channels, rate, seconds), *codec,
             "-fflags", "+bitexact", "-flags:a", "+bitexact"]
+    return encoded(f"{fmt}_{channels}ch_{rate}_{seconds:g}s", ext, args)
+
+
+def encoded(stem: str, ext: str, args: List[str]) -> str:
+    """What `ffmpeg ARGS OUT` writes, kept in build/test-inputs under `stem` and a hash of the
+    arguments; made once, and renamed into place so parallel runs never see half a file."""
+    os.makedirs(CACHE, exist_ok=True)
     key = hashlib.sha1(" ".join(args).encode()).hexdigest()[:8]
-    path = os.path.join(CACHE, f"{fmt}_{channels}ch_{rate}_{seconds:g}s_{key}.{ext}")
+    path = os.path.join(CACHE, f"{stem}_{key}.{ext}")
     if not os.path.exists(path):
         tmp = f"{path}.{os.getpid()}.{ext}"
         ffmpeg(*args, tmp)

@@ -7,8 +7,6 @@ resampling and windows near both ends."""
 
 from __future__ import annotations
 
-import hashlib
-import os
 import random
 import zlib
 from typing import List, Tuple
@@ -16,7 +14,7 @@ from typing import List, Tuple
 import numpy as np
 import pytest
 
-from conftest import CACHE, ffmpeg, signal_source
+from conftest import encoded, signal_source
 
 import decode_audio
 
@@ -41,16 +39,9 @@ VERIFIES = {"opus_48k_stereo_96k", "opus_44k_stereo_64k", "aac_48k_stereo_nopns"
 
 def encode(name: str) -> str:
     ext, channels, rate, codec = INPUTS[name]
-    os.makedirs(CACHE, exist_ok=True)
     args = ["-f", "lavfi", "-i", signal_source(channels, rate, SECONDS), *codec,
             "-fflags", "+bitexact", "-flags:a", "+bitexact"]
-    key = hashlib.sha1(" ".join(args).encode()).hexdigest()[:8]
-    path = os.path.join(CACHE, f"converge_{name}_{key}.{ext}")
-    if not os.path.exists(path):
-        tmp = f"{path}.{os.getpid()}.{ext}"
-        ffmpeg(*args, tmp)
-        os.replace(tmp, path)
-    return path
+    return encoded(f"converge_{name}", ext, args)
 
 
 def windows(n: int, rate: int, count: int, seed: int) -> List[Tuple[int, int]]:
@@ -125,16 +116,9 @@ SILK_SIGNAL = "aevalsrc=exprs=0.3*sin(2*PI*440*t)+0.1*random(0):s=16000:d=60"
 
 
 def silk_input() -> str:
-    os.makedirs(CACHE, exist_ok=True)
     args = ["-f", "lavfi", "-i", SILK_SIGNAL, "-c:a", "libopus", "-b:a", "12k",
             "-application", "voip", "-fflags", "+bitexact", "-flags:a", "+bitexact"]
-    key = hashlib.sha1(" ".join(args).encode()).hexdigest()[:8]
-    path = os.path.join(CACHE, f"converge_silk_{key}.opus")
-    if not os.path.exists(path):
-        tmp = f"{path}.{os.getpid()}.opus"
-        ffmpeg(*args, tmp)
-        os.replace(tmp, path)
-    return path
+    return encoded("converge_silk", "opus", args)
 
 
 def silk_windows(n: int) -> List[Tuple[int, int]]:
