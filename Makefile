@@ -45,7 +45,7 @@ endif
 
 SRCS := csrc/audio.c csrc/avio.c csrc/buffer.c csrc/components.c csrc/convert.c \
         csrc/converge.c csrc/decode.c csrc/dict.c csrc/dlpack.c csrc/error.c csrc/filter.c \
-        csrc/input.c csrc/job.c csrc/mp3.c csrc/mpeg.c csrc/pcm.c \
+        csrc/input.c csrc/job.c csrc/mp3.c csrc/mpeg.c csrc/parallel.c csrc/pcm.c \
         csrc/probe.c csrc/reader.c csrc/sink.c csrc/sniff.c csrc/sox.c csrc/video.c csrc/window.c \
         csrc/writer.c
 HDRS := csrc/decode_audio.h csrc/internal.h csrc/compat.h
@@ -180,7 +180,8 @@ ASAN_TESTS ?= tests/test_formats.py tests/test_errors.py tests/test_zero_copy.py
               tests/test_reader.py tests/test_video_writer.py tests/test_backends.py \
               tests/test_ffmpeg_utils.py tests/test_on_error.py tests/test_diagnostics.py \
               tests/test_broken.py tests/test_fuzz_regressions.py tests/test_fast_paths.py \
-              tests/test_pickle.py tests/test_realworld.py tests/test_convergence.py
+              tests/test_pickle.py tests/test_realworld.py tests/test_convergence.py \
+              tests/test_num_threads.py
 asan-test: asan-lib
 	LD_PRELOAD=$(ASAN_RUNTIME) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

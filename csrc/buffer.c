@@ -109,6 +109,7 @@ static int make_buffer(int dtype, int num_channels, int sample_rate, int channel
     b->audio.num_channels = num_channels;
     b->audio.sample_rate = sample_rate;
     b->audio.channels_first = channels_first ? 1 : 0;
+    b->audio.num_threads = 1;
     atomic_init(&b->refs, 1);
     size_t bytes = (size_t)capacity * (size_t)num_channels * (size_t)b->audio.itemsize;
     if (data != NULL) {

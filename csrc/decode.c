@@ -1,11 +1,11 @@
-/* decode.c - da_decode(): a whole input in one call, through the fast paths (pcm.c, mp3.c),
- * verified convergence (converge.c) or the job loop (job.c) run to the end. */
+/* decode.c - da__decode_one(): a whole input in one call on the calling thread, through the
+ * fast paths (pcm.c, mp3.c), verified convergence (converge.c) or the job loop (job.c) run to
+ * the end. da_decode() (parallel.c) calls it, or splits the input into windows on threads. */
 #include <string.h>
 
 #include "internal.h"
 
-/* Frames the output will probably hold, or -1 when unknown; `certain` says if it is. */
-static int64_t estimate_frames(const da_input *in, int out_rate, int *certain)
+int64_t da__estimate_frames(const da_input *in, int out_rate, int *certain)
 {
     const AVStream *st = in->stream;
     int in_rate = in->dec->sample_rate;
@@ -39,11 +39,12 @@ int da_decode_options_init(da_decode_options *opt)
     opt->dtype = DA_DTYPE_FLOAT32;
     opt->num_frames = -1;
     opt->exact = 1;
+    opt->num_threads = 1;
     return 0;
 }
 
-int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out, char *err,
-              size_t err_size)
+int da__decode_one(const da_source *src, const da_decode_options *opt, da_audio **out,
+                   char *err, size_t err_size)
 {
     if (out == NULL)
         return da__failmsg(DA_ERR_ARGUMENT, err, err_size, "decode: no output pointer");
@@ -65,7 +66,7 @@ int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out
         goto end;
     da_input *in = j.in;
     int certain = 0;
-    int64_t cap = estimate_frames(in, s->out_rate, &certain);
+    int64_t cap = da__estimate_frames(in, s->out_rate, &certain);
     if (cap >= 0)
         cap -= opt->frame_offset;
     /* an exact Opus or AAC window past enough audio is found by verified convergence */

@@ -153,6 +153,14 @@ typedef struct da_decode_options {
     /* What a packet the decoder rejects does: DA_ON_ERROR_SKIP (the default) skips it and
      * counts it in da_audio.decode_errors, as the ffmpeg CLI does; DA_ON_ERROR_RAISE fails. */
     int32_t on_error;
+    /* Threads to decode on. 1 (the default): the calling thread. N > 1: a local file or
+     * memory whose codec enters exact windows without decoding from the start (PCM, FLAC,
+     * MP3, Vorbis; see da_decode) and whose output length is known without decoding is split
+     * into N contiguous windows, each decoded on its own thread with its own demuxer and
+     * decoder straight into its part of the one output buffer; the result equals the
+     * one-thread decode bit for bit. Anything else is decoded on the calling thread.
+     * 0: as many threads as the process may run on, at most one per 30 s of output. */
+    int32_t num_threads;
 } da_decode_options;
 
 /* Decoded audio. Created by da_decode(); released by da_audio_release(). */
@@ -171,6 +179,7 @@ typedef struct da_audio {
      * they did not (or a seek could not place it); 0, not by convergence (not tried, or the
      * preroll reached the start). */
     int64_t converged_preroll;
+    int32_t num_threads;    /* threads da_decode() split the output among (1: it did not) */
 } da_audio;
 
 /* What probing found. Filled by da_probe(); release with da_info_clear(). */
@@ -220,7 +229,13 @@ DA_API int da_probe(const da_source *src, const da_open_options *opt, int count_
 DA_API void da_info_clear(da_info *info);
 
 /* Decodes `src` as `opt` says into a new da_audio, stored in *out.
- * Release it with da_audio_release(). */
+ * Release it with da_audio_release().
+ * With opt->num_threads other than 1, the output is split into windows decoded on threads
+ * where that gives the same result (see da_decode_options.num_threads): a filter graph,
+ * resampler options, callbacks or URLs as the source, a codec that cannot be entered exactly
+ * mid-stream (AAC, Opus, ...) or an output length only decoding can tell keep one thread. A
+ * window that fails or skips a damaged packet stops the others, and the input is decoded
+ * again on the calling thread, so errors and skipped packets are those of one thread. */
 DA_API int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out,
                      char *err, size_t err_size);
 

@@ -378,6 +378,20 @@ DA_PRIVATE int da__job_alloc(da_job *j, int64_t frames, da_audio **out);
 /* Writes the message for a failed pump (naming the packet, with on_error raise). */
 DA_PRIVATE int da__job_fail(da_job *j, int ret, int64_t capacity, char *err, size_t err_size);
 DA_PRIVATE void da__job_close(da_job *j);
+/* Frames a full decode at `out_rate` will probably give (the header's duration), or -1 when
+ * unknown; *certain says whether it is exact. */
+DA_PRIVATE int64_t da__estimate_frames(const da_input *in, int out_rate, int *certain);
+/* da_decode() on the calling thread. */
+DA_PRIVATE int da__decode_one(const da_source *src, const da_decode_options *opt,
+                              da_audio **out, char *err, size_t err_size);
+
+/* ---- probe.c: what an input holds ---- */
+
+/* The frames a full decode of `src` gives, where the header says so exactly or demuxing
+ * counts them (never by decoding): 1 with *frames set, 0 when only decoding could tell, or a
+ * negative error code. */
+DA_PRIVATE int da__probe_exact_frames(const da_source *src, const da_open_options *opt,
+                                      int64_t *frames);
 
 /* ---- converge.c: exact windows by verified convergence ---- */
 

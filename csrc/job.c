@@ -14,7 +14,8 @@ int da__decode_options_check(const da_decode_options *opt)
         opt->sample_rate < 0 || opt->num_channels < 0 || opt->num_channels > 64 ||
         !da__window_valid(opt->frame_offset, opt->num_frames) ||
         (opt->out_data != NULL && opt->out_capacity < 0) ||
-        (opt->on_error != DA_ON_ERROR_SKIP && opt->on_error != DA_ON_ERROR_RAISE))
+        (opt->on_error != DA_ON_ERROR_SKIP && opt->on_error != DA_ON_ERROR_RAISE) ||
+        opt->num_threads < 0)
         return DA_ERR_ARGUMENT;
     return 0;
 }
@@ -61,6 +62,13 @@ int da__job_pump(da_job *j, int64_t want)
     if (!j->entered) {
         j->entered = 1;
         int64_t target = da__window_plan(s, j->mode, j->preroll, j->frame_offset);
+        if (j->mode != DA_ENTER_FROM_START && target - j->preroll <= 0) {
+            /* the preroll reaches back to the start: decoded from there, frames are placed
+             * by the running count of a full decode, not by timestamps (which an MP3 whose
+             * LAME delay exceeds its first frames puts elsewhere) */
+            j->mode = DA_ENTER_FROM_START;
+            target = da__window_plan(s, j->mode, 0, j->frame_offset);
+        }
         ret = da__window_enter(in, j->mode, target, j->preroll, s->origin);
     }
     int done = 0;

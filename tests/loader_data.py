@@ -33,3 +33,16 @@ class Decoded(torch.utils.data.Dataset):
 
     def __getitem__(self, i: int) -> decode_audio.Audio:
         return decode_audio.decode(self.paths[i], channels_first=i % 2 == 1)
+
+
+class ThreadsUsed(torch.utils.data.Dataset):
+    """The threads each file's decode was split among, with decode's default num_threads."""
+
+    def __init__(self, paths):
+        self.paths = list(paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, i: int) -> int:
+        return decode_audio.decode(self.paths[i]).num_threads

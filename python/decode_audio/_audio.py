@@ -99,6 +99,11 @@ class Audio:
         return self._struct.decode_errors
 
     @property
+    def num_threads(self) -> int:
+        """Threads the decode was split among (``decode(num_threads=...)``); 1 when it was not."""
+        return self._struct.num_threads
+
+    @property
     def data_ptr(self) -> int:
         """Address of the first sample."""
         return self._struct.data or 0

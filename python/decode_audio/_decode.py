@@ -7,7 +7,7 @@ import ctypes
 import inspect
 import os
 import warnings
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple, Union
 
 import numpy as np
 
@@ -17,7 +17,8 @@ from ._audio import Audio
 from ._dtypes import DTYPE_NAMES, dtype_code
 from ._errors import DecodeAudioError, DecodeAudioWarning
 from ._metadata import AudioMetaData, from_info
-from ._options import OPTIONS, Names, accepted, channel_count, fill_struct, key_values
+from ._options import (OPTIONS, Names, accepted, channel_count, default_num_threads,
+                       fill_struct, key_values)
 from ._registry import BACKENDS, for_reading, surely_ffmpeg
 from ._source import Source, SourceLike, describe
 
@@ -121,6 +122,7 @@ def decode(
     resample_quality: str = "default",
     backend: Optional[str] = None,
     on_error: str = "skip",
+    num_threads: Union[int, str, None] = None,
 ) -> Audio:
     """Decodes `src` into one buffer, in the type and layout asked for.
 
@@ -176,6 +178,18 @@ def decode(
         it, as the ffmpeg CLI does, counts it in ``Audio.decode_errors`` and issues a
         `DecodeAudioWarning`; ``"raise"`` raises `DecodeAudioError` at the first one (or at a
         read error). Either way an input of which nothing decodes raises.
+    num_threads : int or "auto", optional
+        Threads to split this one input among. A local file or bytes whose codec enters exact
+        windows without decoding from the start (PCM, FLAC, MP3, Vorbis) and whose length is
+        known without decoding is cut into that many contiguous windows, each decoded on its
+        own thread straight into its part of the one output; the result is bit for bit the
+        one-thread decode (resampling, remixing, every dtype and layout). Other inputs (a
+        filter graph, `resample_quality` other than ``"default"`` with resampling, file-likes,
+        URLs, AAC, Opus, ...) are decoded on one thread. ``"auto"``: one thread per 30 s of
+        output, up to the CPUs the process may use. Default: ``"auto"`` in the main thread of
+        a process that is not a worker, 1 in other threads (`load_many`'s among them),
+        DataLoader workers and multiprocessing workers. ``Audio.num_threads`` says how many
+        were used.
 
     Returns
     -------
@@ -197,7 +211,8 @@ def decode(
               "channels_first": channels_first, "stream_index": stream_index, "format": format,
               "buffer_size": buffer_size, "exact_windows": exact, "protocols": protocols,
               "formats": formats, "filter_desc": filter_desc,
-              "resample_quality": resample_quality, "on_error": on_error}
+              "resample_quality": resample_quality, "on_error": on_error,
+              "num_threads": num_threads}
     if backend is not None or not surely_ffmpeg(src, format):
         chosen = for_reading(backend, src, format, dict(values, out=out), True)
         if chosen != "ffmpeg":
@@ -246,6 +261,8 @@ def decode_with_ffmpeg(src: SourceLike, values: Dict[str, Any], out: Any = None)
     option table; `out` the caller's array to decode into, or None."""
     opts = new_options()
     fill_struct(opts, values)
+    if values.get("num_threads") is None:
+        opts.num_threads = default_num_threads()
     if out is not None:
         opts.dtype, opts.out_data, opts.out_capacity, opts.out_channels = _out_array(
             out, values.get("dtype"), values.get("channels_first", False))
@@ -388,7 +405,7 @@ def load(
     **decode_kwargs
         `decode`'s other options: ``sample_rate``, ``num_channels``, ``stream_index``,
         ``exact``, ``protocols``, ``formats``, ``filter_desc``, ``resample_quality``,
-        ``on_error``.
+        ``on_error``, ``num_threads``.
 
     Returns
     -------

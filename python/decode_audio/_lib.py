@@ -161,6 +161,7 @@ class DecodeOptions(Structure):
         ("filter_desc", c_char_p),
         ("resampler_options", c_char_p),
         ("on_error", c_int32),
+        ("num_threads", c_int32),
     ]
 
 
@@ -177,6 +178,7 @@ class AudioStruct(Structure):
         ("owns_data", c_int32),
         ("decode_errors", c_int64),
         ("converged_preroll", c_int64),
+        ("num_threads", c_int32),
     ]
 
 

@@ -11,8 +11,11 @@ info, stream, load_many and StreamReader against it.
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
 import numbers
 import operator
+import sys
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, Mapping, Optional, Sequence, Tuple, Union
 
@@ -21,7 +24,7 @@ from ._dtypes import READER_SAMPLE_FORMATS
 
 __all__ = ["Option", "OPTIONS", "ALL_BACKENDS", "FFMPEG", "RESAMPLE_QUALITY", "ON_ERROR",
            "Names", "accepted", "fill_struct", "key_values", "whole", "positive_rate",
-           "channel_count", "MAX_CHANNELS"]
+           "channel_count", "MAX_CHANNELS", "default_num_threads"]
 
 Names = Union[str, Sequence[str], None]
 
@@ -164,6 +167,29 @@ def _on_error(value: Any) -> int:
     return ON_ERROR[value]
 
 
+def _num_threads(value: Any) -> int:
+    if value == "auto":
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"num_threads must be a positive int or 'auto'; got {value!r}")
+    return value
+
+
+def default_num_threads() -> int:
+    """What ``num_threads=None`` decodes on (the C field's value): "auto" (0) in the main
+    thread of a process that is not a worker, 1 elsewhere. Inside `load_many`'s threads, any
+    other thread, a DataLoader worker or a multiprocessing worker the cores are already
+    shared out, and more threads per input would only oversubscribe them."""
+    if threading.current_thread() is not threading.main_thread():
+        return 1
+    if multiprocessing.parent_process() is not None:
+        return 1
+    data = sys.modules.get("torch.utils.data")
+    if data is not None and data.get_worker_info() is not None:
+        return 1
+    return 0
+
+
 def _sample_format(value: Any) -> Any:
     if value is not None and value not in READER_SAMPLE_FORMATS:
         raise ValueError(f"format must be one of {', '.join(READER_SAMPLE_FORMATS)}; "
@@ -264,6 +290,9 @@ OPTIONS: Dict[str, Option] = {o.name: o for o in (
        DECODERS),
     _o("backend", None, None, None, ALL_BACKENDS, {"decode", "load", "info", "load_many"}),
     _o("on_error", "skip", "on_error", _on_error, FFMPEG, DECODERS | {"StreamReader"}),
+    # threads one input's decode is split among; load_many's own num_threads is its pool's,
+    # and each of its inputs is decoded on one thread. None: default_num_threads()
+    _o("num_threads", None, "num_threads", _num_threads, FFMPEG, {"decode", "load"}),
     _o("decoder", None, "open.decoder", _text, FFMPEG, _CHUNKS),
     _o("decoder_option", None, "open.decoder_options", key_values, FFMPEG, _CHUNKS),
     _o("format_options", None, "open.format_options", key_values, FFMPEG,

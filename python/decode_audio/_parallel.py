@@ -33,7 +33,8 @@ def load_many(
         ``"return"``: a failing input's exception takes its place in the result and the
         others are decoded as usual.
     **decode_kwargs
-        `decode`'s options, the same for every input.
+        `decode`'s options, the same for every input; each input is decoded on one thread
+        (`decode`'s own ``num_threads`` is 1 here).
 
     Returns
     -------
@@ -59,7 +60,7 @@ def decode_many(srcs: Iterable[Any], num_threads: Optional[int], errors: str,
 
     def decode_one(src: Any) -> Union[Audio, BaseException]:
         try:
-            return decode(src, **decode_kwargs)
+            return decode(src, num_threads=1, **decode_kwargs)
         except Exception as e:  # noqa: BLE001 - reported per input
             if errors == "raise":
                 raise

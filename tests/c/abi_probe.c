@@ -49,6 +49,7 @@ int main(void)
     FIELD(da_decode_options, filter_desc);
     FIELD(da_decode_options, resampler_options);
     FIELD(da_decode_options, on_error);
+    FIELD(da_decode_options, num_threads);
 
     STRUCT(da_audio);
     FIELD(da_audio, data);
@@ -61,6 +62,7 @@ int main(void)
     FIELD(da_audio, owns_data);
     FIELD(da_audio, decode_errors);
     FIELD(da_audio, converged_preroll);
+    FIELD(da_audio, num_threads);
 
     STRUCT(da_info);
     FIELD(da_info, sample_rate);

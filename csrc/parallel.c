@@ -1,0 +1,295 @@
+/* parallel.c - da_decode(): one input decoded on the calling thread (decode.c), or split into
+ * contiguous windows decoded on threads of their own, each with its own demuxer, decoder and
+ * sink, straight into its part of the one output buffer. A window equals the same frames of
+ * a full decode bit for bit (window.c), so the parts together are the one-thread decode. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* Returned by decode_windows when the input is decoded on the calling thread instead. */
+#define ONE_THREAD 1
+/* Frames a window decodes between looks at whether another window failed. */
+#define PUMP_FRAMES 65536
+/* num_threads 0: one thread per this many seconds of output, up to the CPUs there are. */
+#define AUTO_SECONDS_PER_THREAD 30
+/* ...and looks no further at an input smaller than two threads' length (60 s) at 32 kbit/s
+ * or a window shorter than that at 8 kHz (nothing is opened), nor at an input whose header
+ * says it is shorter (its header is opened once more), so short inputs pay little for it. */
+#define AUTO_MIN_BYTES (2 * AUTO_SECONDS_PER_THREAD * 32000 / 8)
+#define AUTO_MIN_FRAMES (2 * AUTO_SECONDS_PER_THREAD * 8000)
+#define MAX_THREADS 64
+/* A resampled output's length is found by decoding a window from this many frames before
+ * the length the rates predict (which is within a frame or two of it) to the end. */
+#define TAIL_MARGIN 4096
+
+typedef struct shared {
+    const da_source *src;
+    da_decode_options opt;    /* the caller's, with exact windows and no caller buffer */
+    da_audio *audio;          /* the whole output */
+    int64_t first;            /* the output frame at audio's frame 0 */
+    atomic_int failed;        /* a window failed: the others stop */
+} shared;
+
+/* One window [start, start + count) of the output and the job that decodes it. */
+typedef struct window {
+    shared *sh;
+    da_job j;
+    int opened;               /* j was opened (and must be closed) */
+    int64_t start, count;
+    int ret;
+    pthread_t thread;
+    int running;              /* the thread was started and not yet joined */
+    char err[DA_ERROR_SIZE];  /* a failing window's message: the one-thread decode that
+                                 follows has the one reported */
+} window;
+
+/* Local files and memory can be opened once per thread; a caller's callbacks have one
+ * position, and a URL is not read several times over. */
+static int splittable(const da_source *src)
+{
+    return src != NULL && (src->kind == DA_SOURCE_PATH || src->kind == DA_SOURCE_MEMORY);
+}
+
+/* Bytes of a path or memory source; -1 when unknown. */
+static int64_t source_bytes(const da_source *src)
+{
+    struct stat st;
+    if (src->kind == DA_SOURCE_MEMORY)
+        return src->size;
+    return src->path != NULL && stat(src->path, &st) == 0 ? (int64_t)st.st_size : -1;
+}
+
+/* CPUs this process may run on. */
+static int usable_cpus(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+/* Windows to split `frames` of output at `rate` into, as `asked` (0: auto) says. */
+static int thread_count(int asked, int64_t frames, int rate)
+{
+    int64_t n = asked;
+    if (asked == 0) {
+        n = frames / ((int64_t)AUTO_SECONDS_PER_THREAD * rate);
+        if (n > usable_cpus())
+            n = usable_cpus();
+    }
+    if (n > MAX_THREADS)
+        n = MAX_THREADS;
+    if (n > frames)
+        n = frames;
+    return (int)n;
+}
+
+/* Frames a full decode gives, found without decoding it: the probe's exact count, and for a
+ * resampled output the end of a window started just before where the rates put it. 0, or
+ * ONE_THREAD when that takes decoding (or anything fails: the one-thread decode says why). */
+static int output_frames(const shared *sh, const da_job *j, int64_t *total)
+{
+    int64_t in_frames = 0;
+    if (da__probe_exact_frames(sh->src, &sh->opt.open, &in_frames) != 1)
+        return ONE_THREAD;
+    const da_sink *s = &j->s;
+    if (s->out_rate == s->in_rate) {
+        *total = in_frames;
+        return 0;
+    }
+    int64_t from = av_rescale_rnd(in_frames, s->out_rate, s->in_rate, AV_ROUND_UP) - TAIL_MARGIN;
+    if (from <= 0)
+        return ONE_THREAD;
+    da_decode_options o = sh->opt;
+    o.frame_offset = from;
+    o.num_frames = 2 * TAIL_MARGIN;
+    da_job t;
+    int ret = da__job_open(&t, sh->src, &o, NULL, 0);
+    if (ret >= 0)
+        ret = da__job_alloc(&t, o.num_frames, &t.s.audio);
+    if (ret >= 0)
+        ret = da__job_pump(&t, INT64_MAX);
+    /* an empty or full tail: the prediction was off, and the length is not known */
+    if (ret >= 0 && (t.s.used == 0 || t.s.used == o.num_frames || t.in->decode_errors > 0))
+        ret = ONE_THREAD;
+    if (ret == 0)
+        *total = from + t.s.used;
+    da_audio_release(&t.s.audio);
+    da__job_close(&t);
+    return ret == 0 ? 0 : ONE_THREAD;
+}
+
+/* Decodes window `w` into its part of the output: 0, or a negative code (AVERROR_EXIT when
+ * another window failed first, AVERROR_BUG when the window did not come out whole). */
+static int run_window(window *w)
+{
+    shared *sh = w->sh;
+    da_job *j = &w->j;
+    int ret;
+    if (!w->opened) {
+        da_decode_options o = sh->opt;
+        o.frame_offset = w->start;
+        o.num_frames = w->count;
+        w->opened = 1;
+        ret = da__job_open(j, sh->src, &o, w->err, sizeof w->err);
+        if (ret < 0)
+            return ret;
+    }
+    const da_audio *a = sh->audio;
+    da_sink *s = &j->s;
+    if (s->dtype != a->dtype || s->num_channels != a->num_channels ||
+        s->out_rate != a->sample_rate || s->planar != a->channels_first)
+        return AVERROR_BUG;
+    /* the part: channels-first rows keep the whole output's row length */
+    size_t isz = (size_t)a->itemsize;
+    size_t skip = (size_t)(w->start - sh->first) * isz;
+    uint8_t *data = (uint8_t *)a->data;
+    data += a->channels_first ? skip : skip * (size_t)a->num_channels;
+    int64_t capacity = a->channels_first ? da__audio_capacity(a) : w->count;
+    ret = da__audio_wrap(a->dtype, a->num_channels, a->sample_rate, a->channels_first, data,
+                         capacity, &s->audio);
+    while (ret >= 0 && !j->ended) {
+        if (atomic_load(&sh->failed))
+            return AVERROR_EXIT;
+        ret = da__job_pump(j, s->used + PUMP_FRAMES);
+    }
+    if (ret < 0)
+        return ret;
+    /* a skipped packet may place a window's frames differently from a full decode */
+    if (s->used != w->count || j->in->decode_errors > 0)
+        return AVERROR_BUG;
+    return 0;
+}
+
+static void *window_thread(void *arg)
+{
+    window *w = arg;
+    w->ret = run_window(w);
+    if (w->ret < 0)
+        atomic_store(&w->sh->failed, 1);
+    return NULL;
+}
+
+/* The output split into windows decoded on threads: 0 with *out set, or ONE_THREAD when it
+ * cannot be or a window failed (the one-thread decode then gives the result or the error). */
+static int decode_windows(const da_source *src, const da_decode_options *opt, da_audio **out)
+{
+    if (opt->filter_desc != NULL || !splittable(src))
+        return ONE_THREAD;
+    int automatic = opt->num_threads == 0;
+    if (automatic && (source_bytes(src) < AUTO_MIN_BYTES ||
+                      (opt->num_frames >= 0 && opt->num_frames < AUTO_MIN_FRAMES)))
+        return ONE_THREAD;
+    shared sh = {.src = src, .opt = *opt};
+    sh.opt.exact = 1;
+    sh.opt.num_threads = 1;
+    sh.opt.out_data = NULL;
+    sh.opt.out_capacity = 0;
+    sh.opt.out_channels = 0;
+    atomic_init(&sh.failed, 0);
+    window *w = calloc(MAX_THREADS, sizeof *w);
+    if (w == NULL)
+        return ONE_THREAD;
+    int n = 0, ret = ONE_THREAD;
+    /* the first window's job tells the output's shape and how windows are entered */
+    w[0].sh = &sh;
+    w[0].opened = 1;
+    if (da__job_open(&w[0].j, src, &sh.opt, w[0].err, sizeof w[0].err) < 0)
+        goto end;
+    const da_sink *s = &w[0].j.s;
+    int64_t preroll;
+    if (s->filter != NULL || (s->out_rate != s->in_rate && s->swr_options != NULL) ||
+        da__window_policy(w[0].j.in, 1, &preroll) == DA_ENTER_FROM_START)
+        goto end;
+    /* libswresample resampling 16-bit input straight into planar int16 output writes one
+     * sample past the last it returns in each plane: there, the next window's first */
+    if (s->planar && s->dtype == DA_DTYPE_INT16 && s->out_rate != s->in_rate)
+        goto end;
+    int certain;
+    int64_t total = da__estimate_frames(w[0].j.in, s->out_rate, &certain);
+    int64_t two_threads = 2 * (int64_t)AUTO_SECONDS_PER_THREAD * s->out_rate;
+    if (automatic && ((total >= 0 && total - opt->frame_offset < two_threads) ||
+                      (opt->num_frames >= 0 && opt->num_frames < two_threads)))
+        goto end;
+    if (output_frames(&sh, &w[0].j, &total) != 0 || opt->frame_offset >= total)
+        goto end;
+    int64_t count = total - opt->frame_offset;
+    if (opt->num_frames >= 0 && opt->num_frames < count)
+        count = opt->num_frames;
+    n = thread_count(opt->num_threads, count, s->out_rate);
+    if (n <= 1)
+        goto end;
+    if (opt->out_data != NULL) {
+        if (opt->out_channels != s->num_channels || opt->out_capacity < count)
+            goto end;
+        ret = da__audio_wrap(s->dtype, s->num_channels, s->out_rate, s->planar, opt->out_data,
+                             opt->out_capacity, &sh.audio);
+    } else {
+        ret = da__audio_alloc(s->dtype, s->num_channels, s->out_rate, s->planar, count,
+                              &sh.audio);
+    }
+    if (ret < 0) {
+        ret = ONE_THREAD;
+        goto end;
+    }
+    sh.first = opt->frame_offset;
+    for (int k = 0; k < n; k++) {
+        w[k].sh = &sh;
+        w[k].start = sh.first + count * k / n;
+        w[k].count = sh.first + count * (k + 1) / n - w[k].start;
+    }
+    w[0].j.s.limit = w[0].count;
+    for (int k = 1; k < n; k++) {
+        if (pthread_create(&w[k].thread, NULL, window_thread, &w[k]) != 0) {
+            atomic_store(&sh.failed, 1);
+            break;
+        }
+        w[k].running = 1;
+    }
+    window_thread(&w[0]);
+    ret = 0;
+    for (int k = 0; k < n; k++) {
+        if (w[k].running)
+            pthread_join(w[k].thread, NULL);
+        w[k].running = 0;
+        if (w[k].ret < 0 || (k > 0 && !w[k].opened))
+            ret = ONE_THREAD;
+    }
+    if (ret == 0 && da__audio_finish(sh.audio, count) < 0)
+        ret = ONE_THREAD;
+    if (ret == 0) {
+        sh.audio->num_threads = n;
+        *out = sh.audio;
+        sh.audio = NULL;
+    }
+
+end:
+    for (int k = 0; k < MAX_THREADS; k++) {
+        if (w[k].opened) {
+            da_audio_release(&w[k].j.s.audio);
+            da__job_close(&w[k].j);
+        }
+    }
+    da_audio_release(&sh.audio);
+    free(w);
+    return ret;
+}
+
+int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out, char *err,
+              size_t err_size)
+{
+    if (out != NULL && opt != NULL && opt->num_threads != 1 && opt->num_threads >= 0) {
+        *out = NULL;
+        if (decode_windows(src, opt, out) == 0)
+            return 0;
+    }
+    return da__decode_one(src, opt, out, err, err_size);
+}
