@@ -64,6 +64,8 @@ int da__decode_one(const da_source *src, const da_decode_options *opt, da_audio 
     ret = da__job_open(&j, src, opt, err, err_size);
     if (ret < 0)
         goto end;
+    j.reopen_src = src;
+    j.reopen_opt = opt;
     da_input *in = j.in;
     int certain = 0;
     int64_t cap = da__estimate_frames(in, s->out_rate, &certain);

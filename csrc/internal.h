@@ -362,6 +362,10 @@ typedef struct da_job {
     int64_t converge;         /* > 0: the window is found by verified convergence from this
                                  preroll (da__job_converge) */
     int64_t converged_preroll; /* what da_audio.converged_preroll reports */
+    /* Where a rewind that fails opens the input again (a path or memory, alive while the job
+     * runs; NULL: the rewind's error is the pump's). Set by whole decodes, not the reader. */
+    const da_source *reopen_src;
+    const da_decode_options *reopen_opt;
 } da_job;
 
 /* 0 when `opt` makes sense, else DA_ERR_ARGUMENT (no message). */

@@ -51,6 +51,26 @@ int da__job_open(da_job *j, const da_source *src, const da_decode_options *opt, 
     return 0;
 }
 
+/* Opens the job's input again, at its start: for a demuxer that can seek neither to the
+ * window nor back (FLAC's search in a file of one short frame finds nothing, and leaves the
+ * probe's packets dropped). */
+static int reopen(da_job *j)
+{
+    const da_source *src = j->reopen_src;
+    if (src->kind != DA_SOURCE_PATH && src->kind != DA_SOURCE_MEMORY)
+        return AVERROR(ESPIPE);
+    da_input *in = NULL;
+    int ret = da__input_open(src, &j->reopen_opt->open, &in, NULL, 0);
+    if (ret < 0)
+        return ret;
+    in->fail_on_error = j->in->fail_on_error;
+    in->decode_errors = j->in->decode_errors;
+    in->first_error = j->in->first_error;
+    da__input_close(&j->in);
+    j->in = in;
+    return 0;
+}
+
 /* Decodes until the sink holds `want` frames or its window is full, or the input ends (then
  * the resampler or filter graph is flushed and j->ended set). The first call enters the
  * window; a seek or skip that cannot place it falls back to decoding from the start. */
@@ -86,6 +106,10 @@ int da__job_pump(da_job *j, int64_t want)
                     done = 1;
                     break;
                 }
+                /* a seek that left the demuxer unable to read (FLAC's search in a file of
+                 * one short frame) is like one that could not place the window */
+                if (ret < 0 && j->mode == DA_ENTER_SEEK && s->use_pts && !s->anchored)
+                    break;
                 if (ret < 0)
                     return ret;
                 ret = da__sink_frame(s, j->frame);
@@ -102,6 +126,9 @@ int da__job_pump(da_job *j, int64_t want)
         da__window_plan(s, j->mode, 0, j->frame_offset);
         done = 0;
         ret = da__input_rewind(in);
+        if (ret < 0 && j->reopen_src != NULL)
+            ret = reopen(j);
+        in = j->in;
     }
     if (ret < 0 || !done)
         return ret;

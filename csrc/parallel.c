@@ -43,6 +43,8 @@ typedef struct window {
     da_job j;
     int opened;               /* j was opened (and must be closed) */
     int64_t start, count;
+    int64_t converge;         /* > 0: an Opus or AAC window found by verified convergence
+                                 from this preroll (converge.c); 0: entered as window.c says */
     int ret;
     pthread_t thread;
     int running;              /* the thread was started and not yet joined */
@@ -127,6 +129,19 @@ static int output_frames(const shared *sh, const da_job *j, int64_t *total)
     return ret == 0 ? 0 : ONE_THREAD;
 }
 
+/* The first preroll of windows entered by verified convergence (an AAC-LC or Opus stream
+ * whose windows converge.c may verify), else 0. */
+static int64_t converge_preroll(const da_job *j)
+{
+    const da_input *in = j->in;
+    enum AVCodecID id = in->stream->codecpar->codec_id;
+    /* AAC's other profiles never verify (converge.c): the windows would decode from the start */
+    if (id == AV_CODEC_ID_AAC && in->dec->profile != DA_PROFILE_AAC_LOW)
+        return 0;
+    /* asked as for a window far from the start and short: what the codec and input allow */
+    return da__window_converge_preroll(in, &j->s, INT64_MAX / 4, 0);
+}
+
 /* Decodes window `w` into its part of the output: 0, or a negative code (AVERROR_EXIT when
  * another window failed first, AVERROR_BUG when the window did not come out whole). */
 static int run_window(window *w)
@@ -142,6 +157,8 @@ static int run_window(window *w)
         ret = da__job_open(j, sh->src, &o, w->err, sizeof w->err);
         if (ret < 0)
             return ret;
+        j->reopen_src = sh->src;
+        j->reopen_opt = &sh->opt;
     }
     const da_audio *a = sh->audio;
     da_sink *s = &j->s;
@@ -156,13 +173,15 @@ static int run_window(window *w)
     int64_t capacity = a->channels_first ? da__audio_capacity(a) : w->count;
     ret = da__audio_wrap(a->dtype, a->num_channels, a->sample_rate, a->channels_first, data,
                          capacity, &s->audio);
-    while (ret >= 0 && !j->ended) {
+    if (ret >= 0 && w->converge > 0)
+        ret = da__job_converge(j, w->converge, sh->src, &sh->opt, w->err, sizeof w->err);
+    while (ret >= 0 && w->converge == 0 && !j->ended) {
         if (atomic_load(&sh->failed))
             return AVERROR_EXIT;
         ret = da__job_pump(j, s->used + PUMP_FRAMES);
     }
-    if (ret < 0)
-        return ret;
+    if (ret < 0 || j->in == NULL)
+        return ret < 0 ? ret : AVERROR_BUG;
     /* a skipped packet may place a window's frames differently from a full decode */
     if (s->used != w->count || j->in->decode_errors > 0)
         return AVERROR_BUG;
@@ -204,14 +223,20 @@ static int decode_windows(const da_source *src, const da_decode_options *opt, da
     w[0].opened = 1;
     if (da__job_open(&w[0].j, src, &sh.opt, w[0].err, sizeof w[0].err) < 0)
         goto end;
+    w[0].j.reopen_src = src;
+    w[0].j.reopen_opt = &sh.opt;
     const da_sink *s = &w[0].j.s;
-    int64_t preroll;
-    if (s->filter != NULL || (s->out_rate != s->in_rate && s->swr_options != NULL) ||
-        da__window_policy(w[0].j.in, 1, &preroll) == DA_ENTER_FROM_START)
+    int64_t preroll, converge = 0;
+    if (s->filter != NULL || (s->out_rate != s->in_rate && s->swr_options != NULL))
         goto end;
-    /* libswresample resampling 16-bit input straight into planar int16 output writes one
-     * sample past the last it returns in each plane: there, the next window's first */
-    if (s->planar && s->dtype == DA_DTYPE_INT16 && s->out_rate != s->in_rate)
+    /* Opus and AAC: windows after the first by verified convergence, where it may verify */
+    if (da__window_policy(w[0].j.in, 1, &preroll) == DA_ENTER_FROM_START &&
+        (converge = converge_preroll(&w[0].j)) == 0)
+        goto end;
+    /* The last window reaches the end, where a resampler is flushed after the decoder is
+     * drained; a drained decoder cannot keep its state for the second decode (converge.c),
+     * which then starts from the start: resampled Opus and AAC keep one thread. */
+    if (converge > 0 && s->out_rate != s->in_rate)
         goto end;
     int certain;
     int64_t total = da__estimate_frames(w[0].j.in, s->out_rate, &certain);
@@ -241,10 +266,19 @@ static int decode_windows(const da_source *src, const da_decode_options *opt, da
         goto end;
     }
     sh.first = opt->frame_offset;
+    /* A window found by convergence is decoded twice (after a preroll and after one twice
+     * as long), so where the first window decodes from the start, it is given twice the
+     * others' length: weights 2, 1, 1, ... A window whose start comes too early for
+     * convergence is decoded like the first (window.c decodes it from the start). */
+    int first_weight = converge > 0 && opt->frame_offset == 0 ? 2 : 1;
+    int64_t weights = n - 1 + first_weight;
     for (int k = 0; k < n; k++) {
+        int64_t from = k == 0 ? 0 : first_weight + k - 1, to = first_weight + k;
         w[k].sh = &sh;
-        w[k].start = sh.first + count * k / n;
-        w[k].count = sh.first + count * (k + 1) / n - w[k].start;
+        w[k].start = sh.first + count * from / weights;
+        w[k].count = sh.first + count * to / weights - w[k].start;
+        if (k > 0 && converge > 0)
+            w[k].converge = converge;
     }
     w[0].j.s.limit = w[0].count;
     for (int k = 1; k < n; k++) {
@@ -266,6 +300,12 @@ static int decode_windows(const da_source *src, const da_decode_options *opt, da
     if (ret == 0 && da__audio_finish(sh.audio, count) < 0)
         ret = ONE_THREAD;
     if (ret == 0) {
+        /* the longest preroll that verified, or -1 when a window decoded from the start */
+        for (int k = 1; k < n; k++)
+            if (sh.audio->converged_preroll >= 0 &&
+                (w[k].j.converged_preroll > sh.audio->converged_preroll ||
+                 w[k].j.converged_preroll < 0))
+                sh.audio->converged_preroll = w[k].j.converged_preroll;
         sh.audio->num_threads = n;
         *out = sh.audio;
         sh.audio = NULL;
@@ -286,8 +326,16 @@ end:
 int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out, char *err,
               size_t err_size)
 {
-    if (out != NULL && opt != NULL && opt->num_threads != 1 && opt->num_threads >= 0) {
+    if (out != NULL && da__decode_options_check(opt) == 0 && opt->num_threads != 1) {
         *out = NULL;
+        /* "auto" leaves plain PCM WAV to the native reader (pcm.c): its one thread copies
+         * about as fast as memory allows, and windows through libavformat cost 1.4 times its
+         * CPU for a gain only on an idle machine */
+        if (opt->num_threads == 0) {
+            int ret = da__pcm_decode(src, opt, out, err, err_size);
+            if (ret != DA_PCM_UNHANDLED)
+                return ret;
+        }
         if (decode_windows(src, opt, out) == 0)
             return 0;
     }

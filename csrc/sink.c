@@ -90,6 +90,50 @@ static int setup_swr(da_sink *s, const AVFrame *frame)
     return ret;
 }
 
+/* Slack after each plane of a scratch buffer for what libswresample writes past its count. */
+#define SCRATCH_SLACK 64
+
+/* swr_convert into a scratch buffer of `space` frames per plane (channels-first output), the
+ * frames it gives copied to `planes`; returns them, or a negative code. */
+static int convert_aside(da_sink *s, uint8_t **planes, int space, const uint8_t **in, int count)
+{
+    int channels = s->audio->num_channels;
+    size_t isz = (size_t)s->audio->itemsize;
+    size_t plane = ((size_t)space + SCRATCH_SLACK) * isz;
+    uint8_t *scratch = av_malloc(plane * (size_t)channels);
+    uint8_t *aside[64];
+    if (scratch == NULL)
+        return AVERROR(ENOMEM);
+    for (int c = 0; c < channels; c++)
+        aside[c] = scratch + (size_t)c * plane;
+    int got = swr_convert(s->swr, aside, space, in, count);
+    for (int c = 0; got > 0 && c < channels; c++)
+        memcpy(planes[c], aside[c], (size_t)got * isz);
+    av_free(scratch);
+    return got;
+}
+
+/* The caller's buffer is full: DA_ERR_TOO_SMALL when the resampler gives more output for
+ * `count` input frames (NULL: the flush), else 0. */
+static int overflows(da_sink *s, const uint8_t **in, int count)
+{
+    int64_t want = swr_get_out_samples(s->swr, count);
+    if (want <= 0)
+        return (int)want;
+    uint8_t *planes[64];
+    int channels = s->audio->num_channels;
+    size_t plane = ((size_t)want + SCRATCH_SLACK) * (size_t)s->audio->itemsize *
+                   (size_t)(s->planar ? 1 : channels);
+    uint8_t *scratch = av_malloc(plane * (size_t)(s->planar ? channels : 1));
+    if (scratch == NULL)
+        return AVERROR(ENOMEM);
+    for (int c = 0; c < (s->planar ? channels : 1); c++)
+        planes[c] = scratch + (size_t)c * plane;
+    int got = swr_convert(s->swr, planes, (int)want, in, count);
+    av_free(scratch);
+    return got < 0 ? got : got > 0 ? DA_ERR_TOO_SMALL : 0;
+}
+
 /* Runs the resampler on `count` input frames (NULL: flush) into the output. */
 static int write_swr(da_sink *s, const uint8_t **in, int count)
 {
@@ -107,9 +151,15 @@ static int write_swr(da_sink *s, const uint8_t **in, int count)
         if (want < 0)
             return (int)want;
         int ret = reserve(s, want > 0 ? want : 1);
+        int64_t space = da__audio_capacity(s->audio) - s->used;
+        /* the caller's buffer: `want` is a bound, not a count; what does not fit waits in
+         * the resampler, and only output that truly comes past the end is too much */
+        if (ret == DA_ERR_TOO_SMALL && space > 0)
+            ret = 0;
+        else if (ret == DA_ERR_TOO_SMALL)
+            return overflows(s, in, count);
         if (ret < 0)
             return ret;
-        int64_t space = da__audio_capacity(s->audio) - s->used;
         if (space > da__sink_room(s))
             space = da__sink_room(s);
         if (space > INT32_MAX)
@@ -118,7 +168,14 @@ static int write_swr(da_sink *s, const uint8_t **in, int count)
         if (space > (want > 0 ? want : 1))
             space = want > 0 ? want : 1;
         write_pointers(s, planes);
-        int got = swr_convert(s->swr, planes, (int)space, in, count);
+        /* libswresample may write a sample past what it returns into planar int16 output:
+         * where that would be past the room (the caller's rows, or the next window's part
+         * in a split decode), the output is made aside and copied in */
+        int64_t end = da__audio_capacity(s->audio) - s->used;
+        if (end > da__sink_room(s))
+            end = da__sink_room(s);
+        int got = s->planar && space >= end ? convert_aside(s, planes, (int)space, in, count)
+                                            : swr_convert(s->swr, planes, (int)space, in, count);
         if (got < 0)
             return got;
         flip_to_int8(s, got);

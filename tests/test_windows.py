@@ -180,3 +180,20 @@ def test_a_wav_whose_byte_rate_disagrees_is_windowed_exactly(monkeypatch):
         for src in (wav, io.BytesIO(wav)):
             got = decode_audio.decode(src, dtype="int16", frame_offset=offset, num_frames=400)
             assert got.numpy().tobytes() == full[offset:offset + 400].tobytes(), offset
+
+
+@pytest.mark.parametrize("frames", [1, 80, 800])
+def test_a_flac_of_one_short_frame_enters_any_window(frames):
+    # FLAC's seek search finds nothing in a file of one short frame, and can seek back to
+    # nowhere: the window is decoded from the start of the input opened again
+    path = make_input("flac", 1, 8000, frames / 8000)
+    full = decode_audio.decode(path, num_threads=1).numpy()
+    assert len(full) == frames
+    for offset in sorted({1, 10, frames // 2, frames - 1}):
+        if offset >= frames:
+            continue
+        for count in (-1, 3):
+            part = decode_audio.decode(path, frame_offset=offset, num_frames=count,
+                                       num_threads=1).numpy()
+            expected = full[offset:] if count < 0 else full[offset:offset + count]
+            assert part.tobytes() == expected.tobytes(), (offset, count)

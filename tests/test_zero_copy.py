@@ -159,3 +159,22 @@ def test_versions_are_the_running_ffmpeg():
     assert v["libavformat"][0] >= 59 and v["libswresample"][0] >= 4
     assert all(isinstance(x, tuple) and len(x) == 3 for x in v.values())
     assert "ffmpeg" not in v
+
+
+@pytest.mark.parametrize("channels_first", [False, True])
+@pytest.mark.parametrize("dtype", ["float32", "int16"])
+def test_a_resampled_decode_fills_an_array_of_exactly_its_size(dtype, channels_first):
+    # the resampler's bound on what it may give is not a count: an exact array is enough
+    path = make_input("flac", 2, 44100, 3.0)
+    full = decode_audio.decode(path, sample_rate=16000, dtype=dtype,
+                               channels_first=channels_first, num_threads=1).numpy()
+    out = np.zeros(full.shape, full.dtype)
+    audio = decode_audio.decode(path, sample_rate=16000, dtype=dtype,
+                                channels_first=channels_first, out=out, num_threads=1)
+    assert np.shares_memory(audio.numpy(), out)
+    assert audio.numpy().tobytes() == full.tobytes()
+    frames = full.shape[1] if channels_first else full.shape[0]
+    small = np.zeros((2, frames - 1) if channels_first else (frames - 1, 2), full.dtype)
+    with pytest.raises(ValueError, match=f"{frames} are needed"):
+        decode_audio.decode(path, sample_rate=16000, dtype=dtype, channels_first=channels_first,
+                            out=small, num_threads=1)
