@@ -113,6 +113,20 @@ def test_unknown_formats_and_misplaced_raw_formats_write_nothing(cli, tmp_path, 
     assert os.listdir(tmp_path) == []
 
 
+def test_threads_split_each_decode_and_give_the_same_bytes(cli, tmp_path):
+    source = make_input("flac", 2, 44100, 4.0)
+    expected = reference(source, "s16le")
+    for args in (["-threads", "3"], ["-threads", "auto"], []):
+        r = cli("-i", source, "-o", "-", *args)
+        assert r.returncode == 0 and r.stdout == expected, (args, r.stderr)
+    r = cli("convert", source, "-o", "out.flac", "-threads", "2")
+    assert r.returncode == 0, r.stderr
+    assert decode_audio.decode(tmp_path / "out.flac", dtype="int16").numpy().tobytes() == expected
+    for bad in ("0", "-2", "two"):
+        r = cli("-i", source, "-o", "-", "-threads", bad, text=True)
+        assert r.returncode == 2 and "-threads" in no_traceback(r) and not r.stdout
+
+
 def test_convert_many_in_parallel(cli, tmp_path):
     sources = [make_input("wav_s16", 2, 44100), make_input("flac", 1, 16000),
                make_input("aiff", 2, 8000)]

@@ -13,7 +13,10 @@ import warnings
 import numpy as np
 import pytest
 
-from conftest import FORMATS, make_input, needs_torch
+from conftest import FORMATS, encoded, make_input, needs_torch, signal_source
+from test_convergence import INPUTS as CONVERGENCE_INPUTS
+from test_convergence import VERIFIES as CONVERGENCE_VERIFIES
+from test_convergence import encode as encode_for_convergence
 
 import realworld
 
@@ -23,8 +26,9 @@ from decode_audio._audio import live_buffers
 
 SECONDS = 4.0
 THREADS = (2, 3, 4)
-# codecs that cannot be entered exactly mid-stream: decoded from the start, on one thread
-ONE_THREAD_FORMATS = {"opus", "aac"}
+# codecs whose windows after the first are found by verified convergence; resampled, they
+# keep one thread (the last window's decoder is drained at the end, csrc/parallel.c)
+CONVERGING_FORMATS = {"opus", "aac"}
 # num_threads="auto": one thread per this many seconds of output (csrc/parallel.c)
 AUTO_SECONDS = 30
 
@@ -75,14 +79,11 @@ def test_threads_equal_one_thread_byte_for_byte(fmt, options):
     path = make_input(fmt, 2, rate_of(fmt), SECONDS)
     one = decode_audio.decode(path, num_threads=1, **options)
     assert one.num_threads == 1 and one.num_frames > 0
-    # libswresample writes one sample past what it returns into planar int16 (the next
-    # window's first), so resampling to it keeps one thread
-    past_the_end = (options.get("channels_first") and options.get("dtype") == "int16"
-                    and options.get("sample_rate") not in (None, rate_of(fmt)))
     for n in THREADS:
         many = decode_audio.decode(path, num_threads=n, **options)
         assert same(many, one), (n, many.shape, one.shape)
-        assert many.num_threads == (1 if fmt in ONE_THREAD_FORMATS or past_the_end else n)
+        resampled = options.get("sample_rate") not in (None, rate_of(fmt))
+        assert many.num_threads == (1 if fmt in CONVERGING_FORMATS and resampled else n)
 
 
 @pytest.mark.parametrize("fmt", ["wav_s16", "flac", "mp3", "vorbis"])
@@ -196,8 +197,8 @@ def auto_threads(seconds: float) -> int:
 
 
 def test_auto_gives_a_thread_per_thirty_seconds_up_to_the_cpus():
-    long = make_input("wav_s16", 1, 8000, 2 * AUTO_SECONDS + 1.0)
-    short = make_input("wav_s16", 1, 8000, AUTO_SECONDS - 1.0)
+    long = make_input("flac", 1, 8000, 2 * AUTO_SECONDS + 1.0)
+    short = make_input("flac", 1, 8000, AUTO_SECONDS - 1.0)
     assert decode_audio.decode(long, num_threads="auto").num_threads == auto_threads(61)
     assert decode_audio.decode(short, num_threads="auto").num_threads == 1
     # the default, in the main thread
@@ -205,8 +206,17 @@ def test_auto_gives_a_thread_per_thirty_seconds_up_to_the_cpus():
     assert same(decode_audio.decode(long), decode_audio.decode(long, num_threads=1))
 
 
+def test_auto_leaves_plain_wav_to_the_native_reader():
+    long = make_input("wav_s16", 2, 16000, 2 * AUTO_SECONDS + 1.0)
+    one = decode_audio.decode(long, num_threads=1)
+    auto = decode_audio.decode(long, num_threads="auto")
+    assert auto.num_threads == 1 and same(auto, one)
+    asked = decode_audio.decode(long, num_threads=2)
+    assert asked.num_threads == 2 and same(asked, one)
+
+
 def test_other_threads_and_load_many_decode_each_input_on_one_thread():
-    long = make_input("wav_s16", 1, 8000, 2 * AUTO_SECONDS + 1.0)
+    long = make_input("flac", 1, 8000, 2 * AUTO_SECONDS + 1.0)
     seen = []
     t = threading.Thread(target=lambda: seen.append(decode_audio.decode(long).num_threads))
     t.start()
@@ -229,7 +239,7 @@ def test_dataloader_workers_decode_each_input_on_one_thread():
 
     from loader_data import ThreadsUsed
 
-    long = make_input("wav_s16", 1, 8000, 2 * AUTO_SECONDS + 1.0)
+    long = make_input("flac", 1, 8000, 2 * AUTO_SECONDS + 1.0)
     loader = torch.utils.data.DataLoader(ThreadsUsed([long] * 2), batch_size=None,
                                          num_workers=1)
     assert [int(x) for x in loader] == [1, 1]
@@ -300,3 +310,41 @@ def test_every_file_of_the_corpus_equals_its_one_thread_decode():
     # the codecs of exact window entry split, from every container that times samples exactly
     assert {"flac/flac", "flac/ogg", "mp3/mp3", "vorbis/ogg", "pcm_s16le/wav", "pcm_s16be/aiff",
             "pcm_mulaw/au"} <= split, sorted(split)
+
+
+# ---- Opus and AAC: the windows after the first found by verified convergence ----
+
+@pytest.mark.parametrize("name", list(CONVERGENCE_INPUTS))
+def test_opus_and_aac_windows_by_convergence_equal_one_thread(name):
+    path = encode_for_convergence(name)
+    one = decode_audio.decode(path, num_threads=1)
+    n = one.num_frames
+    for threads in THREADS:
+        many = decode_audio.decode(path, num_threads=threads)
+        assert same(many, one), (name, threads, many._struct.converged_preroll)
+        assert many.num_threads == threads
+        # the test is not vacuous: on the inputs whose windows verify, they did
+        if name in CONVERGENCE_VERIFIES:
+            assert many._struct.converged_preroll > 0, (name, threads)
+    full = one.numpy()
+    for offset, count in [(1, -1), (n // 3, n // 3), (n // 2 + 17, -1), (n - 5000, 4000)]:
+        for threads in (2, 3):
+            part = decode_audio.decode(path, frame_offset=offset, num_frames=count,
+                                       num_threads=threads)
+            expected = full[offset:] if count < 0 else full[offset:offset + count]
+            assert part.numpy().tobytes() == expected.tobytes(), (name, offset, count, threads)
+    for kw in ({"dtype": "int16", "channels_first": True}, {"num_channels": 1},
+               {"sample_rate": 22050}):
+        assert same(decode_audio.decode(path, num_threads=2, **kw),
+                    decode_audio.decode(path, num_threads=1, **kw)), (name, kw)
+    # resampled, the last window's decoder would be drained at the end: one thread
+    assert decode_audio.decode(path, num_threads=2, sample_rate=22050).num_threads == 1
+
+
+def test_aac_profiles_that_never_verify_keep_one_thread():
+    path = encoded("he_aac", "m4a", ["-f", "lavfi", "-i", signal_source(2, 44100, 20.0),
+                                     "-c:a", "aac", "-profile:a", "aac_main", "-b:a", "96k",
+                                     "-fflags", "+bitexact", "-flags:a", "+bitexact"])
+    one = decode_audio.decode(path, num_threads=1)
+    many = decode_audio.decode(path, num_threads=2)
+    assert many.num_threads == 1 and same(many, one)

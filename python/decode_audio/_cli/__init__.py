@@ -64,9 +64,25 @@ class Listing(argparse.Action):
         parser.exit(0)
 
 
+def threads(text: str) -> Any:
+    """-threads: a positive count or 'auto'."""
+    if text == "auto":
+        return text
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive count or 'auto'; got {text!r}")
+    return n
+
+
 def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-ar", dest="sample_rate", type=int, metavar="RATE", help="output sample rate")
     p.add_argument("-ac", dest="num_channels", type=int, metavar="CH", help="output channels")
+    p.add_argument("-threads", dest="threads", type=threads, metavar="N",
+                   help="threads to split each input's decode among (decode()'s num_threads: "
+                        "a count or 'auto'; default: one per input)")
     shown = p.add_mutually_exclusive_group()
     shown.add_argument("--progress", dest="progress", action="store_true", default=None,
                        help="show progress on stderr (default: when stderr is a terminal)")
@@ -140,7 +156,8 @@ def decode_command(args: argparse.Namespace) -> int:
     ns = argparse.Namespace(inputs=args.input, output=args.output, directory=None, to=None,
                             format=None, start=None, duration=None, bit_rate=None,
                             compression=None, jobs=1, sample_rate=args.sample_rate,
-                            num_channels=args.num_channels, progress=args.progress)
+                            num_channels=args.num_channels, progress=args.progress,
+                            threads=args.threads)
     return convert.run(ns, report)
 
 

@@ -115,7 +115,8 @@ def convert_one(src: str, out: str, fmt: str, args: argparse.Namespace) -> None:
     audio = decode(src, dtype=RAW_FORMATS[args.format or "s16le"] if raw else dtype,
                    sample_rate=args.sample_rate, num_channels=args.num_channels,
                    frame_offset=frames(args.start, rate) or 0,
-                   num_frames=frames(args.duration, rate) or -1)
+                   num_frames=frames(args.duration, rate) or -1,
+                   num_threads=args.threads or 1)
     if raw:
         to_file(out, lambda f: f.write(samples(audio, "numpy")))
         return

@@ -1,6 +1,7 @@
 """``decode-audio -i IN -o OUT``: decode to raw samples, chunk by chunk through `stream()`, so
 memory stays bounded (one chunk of `CHUNK_FRAMES` frames plus the decoder's state) for any
-input length; written to standard output, a device, or a regular file atomically."""
+input length (with -threads N, a path is decoded whole, split among N threads, instead); written
+to standard output, a device, or a regular file atomically."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any, BinaryIO, Optional
 
 import numpy as np
 
-from .._decode import info
+from .._decode import decode, info
 from .._files import write_in_place
 from .._reader import stream
 from .common import RAW_FORMATS, progress
@@ -56,7 +57,11 @@ def run(args: argparse.Namespace, source: Any) -> int:
     total = None
     if isinstance(source, str) and args.progress is not False:
         total = info(source, format=args.input_format, exact=False).duration or None
-    chunks = stream(source, CHUNK_FRAMES, **options)
+    if args.threads not in (None, 1) and isinstance(source, str):
+        # split among threads, the input is decoded whole, then written as one chunk
+        chunks: Any = [decode(source, num_threads=args.threads, **options)]
+    else:
+        chunks = stream(source, CHUNK_FRAMES, **options)
 
     def write(out: BinaryIO) -> None:
         with progress(args.progress, total=total, unit="s",
