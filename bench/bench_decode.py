@@ -5,12 +5,15 @@ live in bench/.venv, the ffmpeg CLI is read through a pipe, and `bare_decode` (b
 is the limit: a bare libav decode loop converting with plain loops. Rows:
 - per call, over many calls: 1 s 16 kHz mono WAV (float32, and int16 for the readers that
   keep integers), 1 s 16 kHz mono MP3, a 3.4 s 16 kHz speech-like WAV;
-- full decodes of 5 minutes of 44.1 kHz stereo (Opus: 48 kHz) to float32;
+- full decodes of 5 minutes of 44.1 kHz stereo (Opus: 48 kHz) to float32, decode_audio on one
+  thread (its column and ratio) and split among two (`num_threads=2`, its own columns: the
+  time, the speed-up over one thread, and the ratio to the fastest peer);
 - 1 s windows starting 60 s into the same files. decode_audio's are exact (equal to the same
   frames of a full decode); AAC and Opus cannot be entered exactly mid-stream, so it decodes
   them from the start, and its exact=False rows enter them after a converging preroll, as the
   peers do. The ffmpeg CLI seeks with -ss (inexact for lossy codecs);
-- peak RSS growth over the size of the output array, each reader in a fresh process;
+- peak RSS growth over the size of the output array, each reader in a fresh process
+  (decode_audio on one thread and on two);
 - load_many scaling over threads.
 Each cell is the median of several runs, the readers taking turns run by run; the ratio
 is decode_audio's time over the fastest peer's (below 1.0: decode_audio is faster; the limit
@@ -194,18 +197,28 @@ def bare_time(path: str) -> Optional[float]:
 
 # ---- rows ----
 
+# the column of decode_audio split among two threads (full decodes)
+THREADS_2 = "decode_audio num_threads=2"
+
+
 class Table:
-    def __init__(self, title: str, unit: str, limit: bool = False, decimals: int = 1) -> None:
+    def __init__(self, title: str, unit: str, limit: bool = False, decimals: int = 1,
+                 threads: bool = False) -> None:
         self.title, self.unit, self.limit, self.decimals = title, unit, limit, decimals
+        self.threads = threads
         self.rows: List[str] = []
 
     def add(self, label: str, ours_fn: Callable, peers: Dict[str, Optional[Callable]],
-            calls: int = 1, pipe_calls: Optional[int] = None, limit: Optional[float] = None):
+            calls: int = 1, pipe_calls: Optional[int] = None, limit: Optional[float] = None,
+            ours_2: Optional[Callable] = None):
         """Times decode_audio and the peers round-robin, run by run, so that they share the
-        machine's state; cells are medians over the runs."""
+        machine's state; cells are medians over the runs. `ours_2`: decode_audio on two
+        threads, for the table's num_threads=2 columns."""
         scale = 1e6 if self.unit == "µs" else 1e3
         fmt = f"{{:.{self.decimals}f}}"
         readers = [("decode_audio", ours_fn, calls)]
+        if self.threads:
+            readers.append((THREADS_2, ours_2, calls))
         for name in PEERS:
             if peers.get(name) is not None:
                 n = pipe_calls if name == "ffmpeg pipe" and pipe_calls else calls
@@ -221,10 +234,17 @@ class Table:
                 times[name].append((time.perf_counter() - t) / n)
         median = {name: statistics.median(ts) for name, ts in times.items()}
         t_ours = median.pop("decode_audio")
+        t_2 = median.pop(THREADS_2, None)
         cells = [fmt.format(median[name] * scale) if name in median else "-" for name in PEERS]
         best = min(median.values()) if median else None
         ratio = f"{t_ours / best:.2f}" if best else "-"
-        row = f"| {label} | {fmt.format(t_ours * scale)} | " + " | ".join(cells) + f" | {ratio}"
+        row = f"| {label} | {fmt.format(t_ours * scale)} | "
+        if self.threads:
+            ratio_2 = f"{t_2 / best:.2f}" if best else "-"
+            row += f"{fmt.format(t_2 * scale)} | {t_ours / t_2:.2f} | {ratio_2} | "
+            print(f"  {label}: num_threads=2 {t_2 * scale:.2f} {self.unit}, "
+                  f"{t_ours / t_2:.2f}x one thread", file=sys.stderr, flush=True)
+        row += " | ".join(cells) + f" | {ratio}"
         if self.limit:
             row += (f" | {fmt.format(limit * scale)} | {t_ours / limit:.2f}" if limit
                     else " | - | -")
@@ -233,8 +253,12 @@ class Table:
               file=sys.stderr, flush=True)
 
     def render(self) -> str:
-        head = f"| file | decode_audio | " + " | ".join(PEERS) + " | ratio"
+        head = f"| file | decode_audio | "
         rule = "|---|---" + "|---" * len(PEERS) + "|---"
+        if self.threads:
+            head += f"{THREADS_2} | speed-up | ratio 2 threads | "
+            rule += "|---|---|---"
+        head += " | ".join(PEERS) + " | ratio"
         if self.limit:
             head += " | bare libav loop | vs loop"
             rule += "|---|---"
@@ -257,12 +281,19 @@ def per_call_rows() -> Table:
 
 
 def full_rows(paths: Dict[str, Tuple[str, int]]) -> Table:
-    table = Table("Full decode, 5 min 44.1 kHz stereo (Opus 48 kHz), float32", "ms", limit=True)
+    table = Table("Full decode, 5 min 44.1 kHz stereo (Opus 48 kHz), float32", "ms", limit=True,
+                  threads=True)
     wav = paths["wav"][0]
     assert np.array_equal(decode_audio.decode(wav).numpy(),
                           soundfile.read(wav, dtype="float32")[0]), "decoders disagree on the WAV"
     for name, (path, rate) in paths.items():
-        table.add(name, ours(path), peers_for(path, rate), limit=bare_time(path))
+        # the decode_audio column is one thread (the default splits a 5 min file)
+        one = decode_audio.decode(path, num_threads=1)
+        two = decode_audio.decode(path, num_threads=2)
+        assert one.numpy().tobytes() == two.numpy().tobytes(), f"{name}: threads disagree"
+        print(f"  {name}: num_threads=2 decodes on {two.num_threads}", file=sys.stderr)
+        table.add(name, ours(path, num_threads=1), peers_for(path, rate), limit=bare_time(path),
+                  ours_2=ours(path, num_threads=2))
     return table
 
 
@@ -289,9 +320,10 @@ def peak_rss():
 
 
 peer, path, small = sys.argv[1], sys.argv[2], sys.argv[3]
-if peer == "decode_audio":
+if peer.startswith("decode_audio"):
     import decode_audio
-    run = lambda: decode_audio.decode(path).numpy()
+    threads = 2 if peer.endswith("=2") else 1
+    run = lambda: decode_audio.decode(path, num_threads=threads).numpy()
 elif peer == "soundfile":
     import soundfile
     run = lambda: soundfile.read(path, dtype="float32")[0]
@@ -329,12 +361,12 @@ def rss_rows(paths: Dict[str, Tuple[str, int]]) -> str:
     lines = ["Peak RSS growth over the output array's size, fresh process per reader, after "
              "a 1 s file of the same format has paged the libraries in (1.00 = the array "
              "alone):", "",
-             "| file | decode_audio | " + " | ".join(PEERS) + " |",
-             "|---|---" + "|---" * len(PEERS) + "|"]
+             f"| file | decode_audio | {THREADS_2} | " + " | ".join(PEERS) + " |",
+             "|---|---|---" + "|---" * len(PEERS) + "|"]
     for name in ("wav", "flac", "mp3"):
         path = paths[name][0]
         cells = []
-        for peer in ["decode_audio"] + PEERS:
+        for peer in ["decode_audio", THREADS_2] + PEERS:
             if (peer == "scipy" and name != "wav") or (peer == "soundfile" and
                                                        soundfile_reader(path) is None):
                 cells.append("-")

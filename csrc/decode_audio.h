@@ -155,11 +155,15 @@ typedef struct da_decode_options {
     int32_t on_error;
     /* Threads to decode on. 1 (the default): the calling thread. N > 1: a local file or
      * memory whose codec enters exact windows without decoding from the start (PCM, FLAC,
-     * MP3, Vorbis; see da_decode) and whose output length is known without decoding is split
-     * into N contiguous windows, each decoded on its own thread with its own demuxer and
-     * decoder straight into its part of the one output buffer; the result equals the
-     * one-thread decode bit for bit. Anything else is decoded on the calling thread.
-     * 0: as many threads as the process may run on, at most one per 30 s of output. */
+     * MP3, Vorbis, WavPack, TTA; see da_decode) and whose output length is known without
+     * decoding is split into N contiguous windows, each decoded on its own thread with its
+     * own demuxer and decoder straight into its part of the one output buffer; the result
+     * equals the one-thread decode bit for bit. Opus and AAC-LC in seekable Ogg or MP4, not
+     * resampled, split too: the first window is decoded from the start and given twice the
+     * others' length, the others are found by verified convergence (see frame_offset).
+     * Anything else is decoded on the calling thread. 0 ("auto"): as many threads as the
+     * process may run on, at most one per 30 s of output, and neither plain PCM WAV (read
+     * natively on one thread) nor Opus and AAC (whose split costs more CPU) are split. */
     int32_t num_threads;
 } da_decode_options;
 
@@ -178,7 +182,7 @@ typedef struct da_audio {
      * the longer after this many input frames of preroll; -1, decoded from the start after
      * they did not (or a seek could not place it); 0, not by convergence (not tried, or the
      * preroll reached the start). */
-    int64_t converged_preroll;
+    int64_t converged_preroll; /* a split decode: its windows' longest; -1 if one was not */
     int32_t num_threads;    /* threads da_decode() split the output among (1: it did not) */
 } da_audio;
 
@@ -233,9 +237,10 @@ DA_API void da_info_clear(da_info *info);
  * With opt->num_threads other than 1, the output is split into windows decoded on threads
  * where that gives the same result (see da_decode_options.num_threads): a filter graph,
  * resampler options, callbacks or URLs as the source, a codec that cannot be entered exactly
- * mid-stream (AAC, Opus, ...) or an output length only decoding can tell keep one thread. A
- * window that fails or skips a damaged packet stops the others, and the input is decoded
- * again on the calling thread, so errors and skipped packets are those of one thread. */
+ * mid-stream (AC-3, WMA, ...), resampled Opus and AAC or an output length only decoding can
+ * tell keep one thread. A window that fails or skips a damaged packet stops the others, and
+ * the input is decoded again on the calling thread, so errors and skipped packets are those
+ * of one thread. */
 DA_API int da_decode(const da_source *src, const da_decode_options *opt, da_audio **out,
                      char *err, size_t err_size);
 

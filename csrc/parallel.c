@@ -1,7 +1,8 @@
 /* parallel.c - da_decode(): one input decoded on the calling thread (decode.c), or split into
  * contiguous windows decoded on threads of their own, each with its own demuxer, decoder and
  * sink, straight into its part of the one output buffer. A window equals the same frames of
- * a full decode bit for bit (window.c), so the parts together are the one-thread decode. */
+ * a full decode bit for bit (window.c; for Opus and AAC, converge.c's verified windows), so
+ * the parts together are the one-thread decode. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
@@ -237,6 +238,10 @@ static int decode_windows(const da_source *src, const da_decode_options *opt, da
      * drained; a drained decoder cannot keep its state for the second decode (converge.c),
      * which then starts from the start: resampled Opus and AAC keep one thread. */
     if (converge > 0 && s->out_rate != s->in_rate)
+        goto end;
+    /* Split, they cost 1.3-1.4 times the CPU of one thread (and a second buffer of a window's
+     * size): only when asked for, never by "auto" */
+    if (converge > 0 && automatic)
         goto end;
     int certain;
     int64_t total = da__estimate_frames(w[0].j.in, s->out_rate, &certain);

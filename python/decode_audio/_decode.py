@@ -180,16 +180,19 @@ def decode(
         read error). Either way an input of which nothing decodes raises.
     num_threads : int or "auto", optional
         Threads to split this one input among. A local file or bytes whose codec enters exact
-        windows without decoding from the start (PCM, FLAC, MP3, Vorbis) and whose length is
-        known without decoding is cut into that many contiguous windows, each decoded on its
-        own thread straight into its part of the one output; the result is bit for bit the
-        one-thread decode (resampling, remixing, every dtype and layout). Other inputs (a
-        filter graph, `resample_quality` other than ``"default"`` with resampling, file-likes,
-        URLs, AAC, Opus, ...) are decoded on one thread. ``"auto"``: one thread per 30 s of
-        output, up to the CPUs the process may use. Default: ``"auto"`` in the main thread of
-        a process that is not a worker, 1 in other threads (`load_many`'s among them),
-        DataLoader workers and multiprocessing workers. ``Audio.num_threads`` says how many
-        were used.
+        windows without decoding from the start (PCM, FLAC, MP3, Vorbis, WavPack, TTA) and
+        whose length is known without decoding is cut into that many contiguous windows, each
+        decoded on its own thread straight into its part of the one output; the result is bit
+        for bit the one-thread decode (resampling, remixing, every dtype and layout). Opus and
+        AAC-LC in Ogg or MP4 split too when not resampled, their windows after the first found
+        by verified convergence (as ``exact`` windows are). Other inputs (a filter graph,
+        `resample_quality` other than ``"default"`` with resampling, file-likes, URLs, other
+        codecs) are decoded on one thread. ``"auto"``: one thread per 30 s of output, up to
+        the CPUs the process may use, leaving plain PCM WAV to the native one-thread reader
+        and Opus and AAC to one thread (split, they cost 1.3-1.4 times the CPU). Default:
+        ``"auto"`` in the main thread of a process that is not a worker, 1 in other threads
+        (`load_many`'s among them), DataLoader workers and multiprocessing workers.
+        ``Audio.num_threads`` says how many were used.
 
     Returns
     -------
