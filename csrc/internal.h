@@ -389,14 +389,6 @@ DA_PRIVATE int64_t da__estimate_frames(const da_input *in, int out_rate, int *ce
 DA_PRIVATE int da__decode_one(const da_source *src, const da_decode_options *opt,
                               da_audio **out, char *err, size_t err_size);
 
-/* ---- probe.c: what an input holds ---- */
-
-/* The frames a full decode of `src` gives, where the header says so exactly or demuxing
- * counts them (never by decoding): 1 with *frames set, 0 when only decoding could tell, or a
- * negative error code. */
-DA_PRIVATE int da__probe_exact_frames(const da_source *src, const da_open_options *opt,
-                                      int64_t *frames);
-
 /* ---- converge.c: exact windows by verified convergence ---- */
 
 /* Decodes the job's exact window (not entered yet) into its sink's buffer after `preroll`

@@ -26,9 +26,8 @@
 #define AUTO_MIN_BYTES (2 * AUTO_SECONDS_PER_THREAD * 32000 / 8)
 #define AUTO_MIN_FRAMES (2 * AUTO_SECONDS_PER_THREAD * 8000)
 #define MAX_THREADS 64
-/* A resampled output's length is found by decoding a window from this many frames before
- * the length the rates predict (which is within a frame or two of it) to the end. */
-#define TAIL_MARGIN 4096
+/* The room given to an output whose length the header only estimates: this much more. */
+#define SPARE_FRAMES(n) ((n) / 50 + 4096)
 
 typedef struct shared {
     const da_source *src;
@@ -44,6 +43,9 @@ typedef struct window {
     da_job j;
     int opened;               /* j was opened (and must be closed) */
     int64_t start, count;
+    int open_end;             /* the last window of an output whose length the header only
+                                 estimates: decoded to the end, in at most `count` frames */
+    int64_t wanted;           /* the frames its job was asked for (-1: to the end) */
     int64_t converge;         /* > 0: an Opus or AAC window found by verified convergence
                                  from this preroll (converge.c); 0: entered as window.c says */
     int ret;
@@ -95,39 +97,17 @@ static int thread_count(int asked, int64_t frames, int rate)
     return (int)n;
 }
 
-/* Frames a full decode gives, found without decoding it: the probe's exact count, and for a
- * resampled output the end of a window started just before where the rates put it. 0, or
- * ONE_THREAD when that takes decoding (or anything fails: the one-thread decode says why). */
-static int output_frames(const shared *sh, const da_job *j, int64_t *total)
+/* The exact frames of an Opus or AAC stream, from its header (the Ogg's last granule,
+ * MP4's sample table), in *total: 0, or ONE_THREAD when the header does not say exactly. */
+static int exact_frames(const shared *sh, int64_t *total)
 {
-    int64_t in_frames = 0;
-    if (da__probe_exact_frames(sh->src, &sh->opt.open, &in_frames) != 1)
+    da_info info;
+    if (da_probe(sh->src, &sh->opt.open, 0, &info, NULL, 0) < 0)
         return ONE_THREAD;
-    const da_sink *s = &j->s;
-    if (s->out_rate == s->in_rate) {
-        *total = in_frames;
-        return 0;
-    }
-    int64_t from = av_rescale_rnd(in_frames, s->out_rate, s->in_rate, AV_ROUND_UP) - TAIL_MARGIN;
-    if (from <= 0)
-        return ONE_THREAD;
-    da_decode_options o = sh->opt;
-    o.frame_offset = from;
-    o.num_frames = 2 * TAIL_MARGIN;
-    da_job t;
-    int ret = da__job_open(&t, sh->src, &o, NULL, 0);
-    if (ret >= 0)
-        ret = da__job_alloc(&t, o.num_frames, &t.s.audio);
-    if (ret >= 0)
-        ret = da__job_pump(&t, INT64_MAX);
-    /* an empty or full tail: the prediction was off, and the length is not known */
-    if (ret >= 0 && (t.s.used == 0 || t.s.used == o.num_frames || t.in->decode_errors > 0))
-        ret = ONE_THREAD;
-    if (ret == 0)
-        *total = from + t.s.used;
-    da_audio_release(&t.s.audio);
-    da__job_close(&t);
-    return ret == 0 ? 0 : ONE_THREAD;
+    int exact = info.num_frames_exact && info.num_frames > 0;
+    *total = info.num_frames;
+    da_info_clear(&info);
+    return exact ? 0 : ONE_THREAD;
 }
 
 /* The first preroll of windows entered by verified convergence (an AAC-LC or Opus stream
@@ -154,6 +134,12 @@ static int run_window(window *w)
         da_decode_options o = sh->opt;
         o.frame_offset = w->start;
         o.num_frames = w->count;
+        /* to the end (or the caller's last frame), which the room must not reach */
+        if (w->open_end)
+            o.num_frames = sh->opt.num_frames < 0
+                               ? -1
+                               : sh->opt.frame_offset + sh->opt.num_frames - w->start;
+        w->wanted = o.num_frames;
         w->opened = 1;
         ret = da__job_open(j, sh->src, &o, w->err, sizeof w->err);
         if (ret < 0)
@@ -174,6 +160,8 @@ static int run_window(window *w)
     int64_t capacity = a->channels_first ? da__audio_capacity(a) : w->count;
     ret = da__audio_wrap(a->dtype, a->num_channels, a->sample_rate, a->channels_first, data,
                          capacity, &s->audio);
+    if (s->limit < 0 || s->limit > w->count)
+        s->limit = w->count;
     if (ret >= 0 && w->converge > 0)
         ret = da__job_converge(j, w->converge, sh->src, &sh->opt, w->err, sizeof w->err);
     while (ret >= 0 && w->converge == 0 && !j->ended) {
@@ -183,9 +171,12 @@ static int run_window(window *w)
     }
     if (ret < 0 || j->in == NULL)
         return ret < 0 ? ret : AVERROR_BUG;
-    /* a skipped packet may place a window's frames differently from a full decode */
-    if (s->used != w->count || j->in->decode_errors > 0)
+    /* a skipped packet may place a window's frames differently from a full decode; an open
+     * end that filled its room may have had more to give */
+    int full = s->used == w->count && (w->wanted < 0 || w->count < w->wanted);
+    if ((w->open_end ? full : s->used != w->count) || j->in->decode_errors > 0)
         return AVERROR_BUG;
+    w->count = s->used;
     return 0;
 }
 
@@ -246,24 +237,35 @@ static int decode_windows(const da_source *src, const da_decode_options *opt, da
     int certain;
     int64_t total = da__estimate_frames(w[0].j.in, s->out_rate, &certain);
     int64_t two_threads = 2 * (int64_t)AUTO_SECONDS_PER_THREAD * s->out_rate;
-    if (automatic && ((total >= 0 && total - opt->frame_offset < two_threads) ||
-                      (opt->num_frames >= 0 && opt->num_frames < two_threads)))
+    if (total < 0 || (automatic && (total - opt->frame_offset < two_threads ||
+                                     (opt->num_frames >= 0 && opt->num_frames < two_threads))))
         goto end;
-    if (output_frames(&sh, &w[0].j, &total) != 0 || opt->frame_offset >= total)
+    /* Convergence needs an exact length: its last window must end before the decoder is
+     * drained (converge.c). Other codecs' last window decodes to the end, in room for what
+     * the header says and a little more; the header is not trusted even where it is exact. */
+    if (converge > 0 && exact_frames(&sh, &total) != 0)
+        goto end;
+    if (opt->frame_offset >= total)
         goto end;
     int64_t count = total - opt->frame_offset;
+    int open_end = converge == 0 && (opt->num_frames < 0 || opt->num_frames > count);
     if (opt->num_frames >= 0 && opt->num_frames < count)
         count = opt->num_frames;
     n = thread_count(opt->num_threads, count, s->out_rate);
     if (n <= 1)
         goto end;
+    int64_t room = count + (open_end ? SPARE_FRAMES(count) : 0);
+    if (opt->num_frames >= 0 && room > opt->num_frames)
+        room = opt->num_frames;
     if (opt->out_data != NULL) {
         if (opt->out_channels != s->num_channels || opt->out_capacity < count)
             goto end;
+        if (room > opt->out_capacity)
+            room = opt->out_capacity;
         ret = da__audio_wrap(s->dtype, s->num_channels, s->out_rate, s->planar, opt->out_data,
                              opt->out_capacity, &sh.audio);
     } else {
-        ret = da__audio_alloc(s->dtype, s->num_channels, s->out_rate, s->planar, count,
+        ret = da__audio_alloc(s->dtype, s->num_channels, s->out_rate, s->planar, room,
                               &sh.audio);
     }
     if (ret < 0) {
@@ -285,6 +287,8 @@ static int decode_windows(const da_source *src, const da_decode_options *opt, da
         if (k > 0 && converge > 0)
             w[k].converge = converge;
     }
+    w[n - 1].open_end = open_end;
+    w[n - 1].count = sh.first + room - w[n - 1].start;
     w[0].j.s.limit = w[0].count;
     for (int k = 1; k < n; k++) {
         if (pthread_create(&w[k].thread, NULL, window_thread, &w[k]) != 0) {
@@ -302,6 +306,7 @@ static int decode_windows(const da_source *src, const da_decode_options *opt, da
         if (w[k].ret < 0 || (k > 0 && !w[k].opened))
             ret = ONE_THREAD;
     }
+    count = w[n - 1].start + w[n - 1].count - sh.first;
     if (ret == 0 && da__audio_finish(sh.audio, count) < 0)
         ret = ONE_THREAD;
     if (ret == 0) {

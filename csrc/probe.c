@@ -358,14 +358,10 @@ static int count_by_decoding(da_input *in, int64_t *count)
     return 0;
 }
 
-/* How far probing goes for an exact count: the header's only, demuxing too, or decoding
- * too (da_probe's count_exactly). */
-enum { COUNT_HEADER, COUNT_DEMUXING, COUNT_DECODING };
-
-/* Betters the header's count in info where that is cheap (MP4's AAC), and where `how` asks
- * and the header's is not certain, counts: by demuxing where that is exact, else (with
- * COUNT_DECODING) by decoding. */
-static int count_frames(da_input *in, int how, da_info *info)
+/* Betters the header's count in info where that is cheap (MP4's AAC), and where
+ * `count_exactly` asks and the header's is not certain, counts: by demuxing where that is
+ * exact, else by decoding. */
+static int count_frames(da_input *in, int count_exactly, da_info *info)
 {
     enum AVCodecID id = in->stream->codecpar->codec_id;
     int ret = 0;
@@ -374,7 +370,7 @@ static int count_frames(da_input *in, int how, da_info *info)
     if (info->num_frames_exact && id == AV_CODEC_ID_AAC && da__input_is_mov(in) &&
         (ret = mov_aac_frames(in, &info->num_frames)) < 0)
         return ret;
-    if (how == COUNT_HEADER || info->num_frames_exact)
+    if (!count_exactly || info->num_frames_exact)
         return 0;
     if (id == AV_CODEC_ID_MP3 || id == AV_CODEC_ID_MP2 || id == AV_CODEC_ID_AC3 ||
         id == AV_CODEC_ID_EAC3 || (id == AV_CODEC_ID_AAC && !da__input_is_mov(in))) {
@@ -383,13 +379,9 @@ static int count_frames(da_input *in, int how, da_info *info)
             info->num_frames_exact = ret >= 0;
             return ret;
         }
-        if (how == COUNT_DEMUXING)
-            return 0;
         if ((ret = da__input_rewind(in)) < 0)
             return ret;
     }
-    if (how == COUNT_DEMUXING)
-        return 0;
     ret = count_by_decoding(in, &info->num_frames);
     info->num_frames_exact = ret >= 0;
     return ret;
@@ -421,8 +413,8 @@ static int collect_tags(const AVDictionary *container, const AVDictionary *strea
     return 0;
 }
 
-static int probe(const da_source *src, const da_open_options *opt, int how, da_info *info,
-                 char *err, size_t err_size)
+int da_probe(const da_source *src, const da_open_options *opt, int count_exactly, da_info *info,
+             char *err, size_t err_size)
 {
     if (info == NULL)
         return da__failmsg(DA_ERR_ARGUMENT, err, err_size, "probe: no output pointer");
@@ -465,7 +457,7 @@ static int probe(const da_source *src, const da_open_options *opt, int how, da_i
         ret = da__unreachable_error(in, err, err_size);
         goto end;
     }
-    ret = count_frames(in, how, info);
+    ret = count_frames(in, count_exactly, info);
     if (ret < 0)
         goto counting_failed;
     if (info->num_frames_exact && info->sample_rate > 0)
@@ -481,24 +473,6 @@ end:
     if (ret < 0)
         da_info_clear(info);
     da__input_close(&in);
-    return ret;
-}
-
-int da_probe(const da_source *src, const da_open_options *opt, int count_exactly, da_info *info,
-             char *err, size_t err_size)
-{
-    return probe(src, opt, count_exactly ? COUNT_DECODING : COUNT_HEADER, info, err, err_size);
-}
-
-int da__probe_exact_frames(const da_source *src, const da_open_options *opt, int64_t *frames)
-{
-    da_info info;
-    int ret = probe(src, opt, COUNT_DEMUXING, &info, NULL, 0);
-    if (ret < 0)
-        return ret;
-    *frames = info.num_frames;
-    ret = info.num_frames_exact != 0;
-    da_info_clear(&info);
     return ret;
 }
 

@@ -100,7 +100,13 @@ def test_windows_inside_the_split_decode_are_slices_of_the_full_decode(fmt):
                 expected = full[offset:] if count < 0 else full[offset:offset + count]
                 assert part.shape == expected.shape, (offset, count, threads)
                 assert part.numpy().tobytes() == expected.tobytes(), (offset, count, threads)
-                assert part.num_threads == min(threads, len(expected)) or len(expected) <= 1
+                split = min(threads, len(expected))
+                # MP3's and Vorbis's headers estimate the length: a window that starts past
+                # the estimate is decoded on one thread
+                if fmt in ("mp3", "vorbis") and offset >= n - 1000:
+                    assert part.num_threads in (1, split), (offset, count, threads)
+                else:
+                    assert part.num_threads == split or len(expected) <= 1
 
 
 @pytest.mark.parametrize("fmt", ["wav_s16", "flac", "mp3", "vorbis"])
@@ -112,9 +118,10 @@ def test_more_threads_than_frames_and_very_short_inputs(fmt):
             many = decode_audio.decode(path, num_threads=n)
             assert same(many, one), (seconds, n)
             # at most 64 threads, and a frame each; a Vorbis stream of one Ogg page, and a
-            # FLAC of one frame that cannot seek, are not entered mid-stream
+            # FLAC of one frame that cannot seek, are not entered mid-stream, and an MP3
+            # whose header estimates more frames than it holds is decoded on one thread
             split = max(1, min(n, 64, one.num_frames))
-            if fmt in ("wav_s16", "mp3") or seconds == 0.1 and fmt == "flac":
+            if fmt == "wav_s16" or seconds == 0.1 and fmt == "flac":
                 assert many.num_threads == split, (seconds, n)
             else:
                 assert many.num_threads in (1, split), (seconds, n)
