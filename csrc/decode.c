@@ -104,7 +104,9 @@ int da__decode_one(const da_source *src, const da_decode_options *opt, da_audio 
             goto end;
         in = j.in;
     } else {
+        /* the input may be opened again (a rewind that fails) */
         ret = da__job_pump(&j, INT64_MAX);
+        in = j.in;
     }
     if (ret < 0) {
         da__job_fail(&j, ret, opt->out_capacity, err, err_size);
