@@ -28,6 +28,10 @@
 #define MAX_THREADS 64
 /* The room given to an output whose length the header only estimates: this much more. */
 #define SPARE_FRAMES(n) ((n) / 50 + 4096)
+/* A window found by verified convergence is decoded in parts of at most this many seconds of
+ * output (each decoded twice, into the output and a second buffer of its size): more parts
+ * cost more prerolls (Opus: 1.9 s of decoding each, 6 % of a part), longer ones more memory. */
+#define CONVERGE_SPAN_SECONDS 30
 
 typedef struct shared {
     const da_source *src;
@@ -123,10 +127,59 @@ static int64_t converge_preroll(const da_job *j)
     return da__window_converge_preroll(in, &j->s, INT64_MAX / 4, 0);
 }
 
+/* Decodes the converging window `w` in parts of at most CONVERGE_SPAN_SECONDS, each by its
+ * own job, so that the second buffer converge.c verifies with holds one part at a time: 0, or
+ * a negative code. */
+static int run_converging(window *w)
+{
+    shared *sh = w->sh;
+    const da_audio *a = sh->audio;
+    int64_t span = (int64_t)CONVERGE_SPAN_SECONDS * a->sample_rate;
+    size_t isz = (size_t)a->itemsize;
+    w->opened = 1; /* ran; its job stays zeroed, and each part's is closed here */
+    w->j.converged_preroll = 0;
+    for (int64_t done = 0; done < w->count; done += span) {
+        int64_t start = w->start + done, count = w->count - done < span ? w->count - done : span;
+        if (atomic_load(&sh->failed))
+            return AVERROR_EXIT;
+        da_decode_options o = sh->opt;
+        o.frame_offset = start;
+        o.num_frames = count;
+        da_job j;
+        int ret = da__job_open(&j, sh->src, &o, w->err, sizeof w->err);
+        j.reopen_src = sh->src;
+        j.reopen_opt = &sh->opt;
+        size_t skip = (size_t)(start - sh->first) * isz;
+        uint8_t *data = (uint8_t *)a->data + (a->channels_first ? skip : skip * (size_t)a->num_channels);
+        if (ret >= 0 && (j.s.dtype != a->dtype || j.s.num_channels != a->num_channels ||
+                         j.s.out_rate != a->sample_rate || j.s.planar != a->channels_first))
+            ret = AVERROR_BUG;
+        if (ret >= 0)
+            ret = da__audio_wrap(a->dtype, a->num_channels, a->sample_rate, a->channels_first,
+                                 data, a->channels_first ? da__audio_capacity(a) : count,
+                                 &j.s.audio);
+        if (ret >= 0)
+            ret = da__job_converge(&j, w->converge, sh->src, &sh->opt, w->err, sizeof w->err);
+        if (ret >= 0 && (j.in == NULL || j.s.used != count || j.in->decode_errors > 0))
+            ret = AVERROR_BUG;
+        /* the longest preroll that verified, or -1 when a part decoded from the start */
+        int64_t p = j.converged_preroll;
+        if (ret >= 0 && w->j.converged_preroll >= 0 && (p < 0 || p > w->j.converged_preroll))
+            w->j.converged_preroll = p;
+        da_audio_release(&j.s.audio);
+        da__job_close(&j);
+        if (ret < 0)
+            return ret;
+    }
+    return 0;
+}
+
 /* Decodes window `w` into its part of the output: 0, or a negative code (AVERROR_EXIT when
  * another window failed first, AVERROR_BUG when the window did not come out whole). */
 static int run_window(window *w)
 {
+    if (w->converge > 0)
+        return run_converging(w);
     shared *sh = w->sh;
     da_job *j = &w->j;
     int ret;
@@ -162,9 +215,7 @@ static int run_window(window *w)
                          capacity, &s->audio);
     if (s->limit < 0 || s->limit > w->count)
         s->limit = w->count;
-    if (ret >= 0 && w->converge > 0)
-        ret = da__job_converge(j, w->converge, sh->src, &sh->opt, w->err, sizeof w->err);
-    while (ret >= 0 && w->converge == 0 && !j->ended) {
+    while (ret >= 0 && !j->ended) {
         if (atomic_load(&sh->failed))
             return AVERROR_EXIT;
         ret = da__job_pump(j, s->used + PUMP_FRAMES);

@@ -355,3 +355,21 @@ def test_aac_profiles_that_never_verify_keep_one_thread():
     one = decode_audio.decode(path, num_threads=1)
     many = decode_audio.decode(path, num_threads=2)
     assert many.num_threads == 1 and same(many, one)
+
+
+# a window found by convergence is decoded in parts of at most 30 s (csrc/parallel.c)
+CONVERGE_SPAN = 30
+
+
+@pytest.mark.parametrize("name", ["opus_48k_stereo_96k", "aac_44k_mono_nopns"])
+def test_long_converging_windows_are_decoded_in_parts(name):
+    ext, channels, rate, codec = CONVERGENCE_INPUTS[name]
+    seconds = 3.5 * CONVERGE_SPAN  # the window after the first holds more than one part
+    path = encoded(f"long_{name}", ext, ["-f", "lavfi", "-i",
+                                         signal_source(channels, rate, seconds), *codec,
+                                         "-fflags", "+bitexact", "-flags:a", "+bitexact"])
+    one = decode_audio.decode(path, num_threads=1)
+    for threads in (2, 3):
+        many = decode_audio.decode(path, num_threads=threads)
+        assert many.num_threads == threads and same(many, one), threads
+        assert many._struct.converged_preroll > 0, threads
