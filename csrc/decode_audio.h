@@ -181,8 +181,9 @@ typedef struct da_audio {
     /* How an exact Opus or AAC window was found: > 0, by two decodes that agreed bit for bit,
      * the longer after this many input frames of preroll; -1, decoded from the start after
      * they did not (or a seek could not place it); 0, not by convergence (not tried, or the
-     * preroll reached the start). */
-    int64_t converged_preroll; /* a split decode: its windows' longest; -1 if one was not */
+     * preroll reached the start). A split decode (num_threads): the longest of its windows'
+     * parts, or -1 when one of them was decoded from the start. */
+    int64_t converged_preroll;
     int32_t num_threads;    /* threads da_decode() split the output among (1: it did not) */
 } da_audio;
 
