@@ -255,10 +255,58 @@ def test_progress_is_shown_when_asked(cli, tmp_path):
     source = make_input("wav_s16", 1, 16000, 3.0)
     r = cli("-i", source, "-o", "x.raw", "--progress", text=True)
     assert r.returncode == 0 and "3.0/3.0 s" in r.stderr
-    r = cli("convert", source, "-o", "x.flac", "--progress", text=True)
-    assert r.returncode == 0 and "1/1" in r.stderr
+    # many inputs: a bar of files
+    r = cli("convert", source, make_input("flac", 1, 16000), "-d", "out", "--to", "flac",
+            "--progress", text=True)
+    assert r.returncode == 0 and "2/2" in r.stderr
     # stderr is not a terminal here, so nothing by default
     assert cli("-i", source, "-o", "y.raw", text=True).stderr == ""
+    assert cli("convert", source, "-o", "y.flac", text=True).stderr == ""
+
+
+def test_one_conversion_shows_seconds_of_its_input(installed, tmp_path):
+    # 10 s at 16 kHz is three chunks of decoding; tqdm redraws at every update when its
+    # minimum interval is 0 (its TQDM_MININTERVAL), so each chunk's second shows
+    script, env = installed
+    source = make_input("wav_s16", 1, 16000, 10.0)
+    r = subprocess.run([script, "convert", source, "-o", "x.flac", "--progress"], cwd=tmp_path,
+                       env={**env, "TQDM_MININTERVAL": "0"}, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    shown = [line.strip().split("|")[-1] for line in r.stderr.replace("\r", "\n").splitlines()
+             if line.strip()]
+    counts = [part.split()[0] for part in shown]
+    assert counts == ["0.0/10.0", "4.1/10.0", "8.2/10.0", "10.0/10.0"], shown
+    # a window: its seconds
+    r = subprocess.run([script, "convert", source, "-o", "y.flac", "-ss", "2", "-t", "5",
+                        "--progress"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert r.returncode == 0 and "5.0/5.0 s" in r.stderr, r.stderr
+    r = subprocess.run([script, "convert", "missing.wav", "-o", "z.flac", "--progress"],
+                       cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert r.returncode == 1 and "missing.wav" in no_traceback(r)
+    assert sorted(os.listdir(tmp_path)) == ["x.flac", "y.flac"]
+
+
+@pytest.mark.parametrize("ext, args", [("wav", []), ("flac", ["-ss", "1.5", "-t", "4"]),
+                                       ("mp3", ["-ar", "22050"]), ("ogg", ["-ac", "1"]),
+                                       ("opus", []), ("m4a", ["-b:a", "96k"]), ("aiff", []),
+                                       ("w64", ["-ss", "0.3"])])
+def test_convert_streams_the_bytes_one_save_writes(cli, tmp_path, ext, args):
+    # 6 s of 44.1 kHz stereo is five chunks of decoding and encoding; the file is the one
+    # save() writes of the whole input decoded at once
+    source = make_input("wav_s16", 2, 44100, 6.0)
+    r = cli("convert", source, "-o", f"out.{ext}", *args)
+    assert r.returncode == 0, r.stderr
+    options = {"-ss": ("frame_offset", lambda v: round(float(v) * rate)),
+               "-t": ("num_frames", lambda v: round(float(v) * rate)),
+               "-ar": ("sample_rate", int), "-ac": ("num_channels", int)}
+    rate = int(args[args.index("-ar") + 1]) if "-ar" in args else 44100
+    kwargs = {options[k][0]: options[k][1](v) for k, v in zip(args[::2], args[1::2])
+              if k in options}
+    whole = decode_audio.decode(source, **kwargs)
+    expected = tmp_path / f"expected.{ext}"
+    decode_audio.save(expected, whole.numpy(), whole.sample_rate, channels_first=False,
+                      compression=96 if "-b:a" in args else None)
+    assert (tmp_path / f"out.{ext}").read_bytes() == expected.read_bytes()
 
 
 def hour_long() -> str:
@@ -300,3 +348,24 @@ def test_an_hour_decodes_to_raw_in_bounded_memory(installed):
         f"{script} -i {hour} -o - | head -c 100", env)
     assert size == 100 and tracebacks == 0 and status == 141
     assert peak - base < 20, (peak, base)
+
+
+def test_an_hour_converts_in_bounded_memory(installed, tmp_path):
+    script, env = installed
+    hour = hour_long()
+    base, status, _, _ = peak_rss(f"{script} info {hour}", env)
+    assert status == 0
+    # decoded at once, the hour is 115 MB of float32 (before streaming: 110 MB over `info`)
+    for ext in ("flac", "wav"):
+        out = tmp_path / f"hour.{ext}"
+        peak, status, _, tracebacks = peak_rss(f"{script} convert {hour} -o {out}", env)
+        assert status == 0 and tracebacks == 0
+        assert peak - base < 25, (ext, peak, base)
+        assert reference(str(out), "s16le") == reference(hour, "s16le")
+        assert stat.S_IMODE(os.stat(out).st_mode) == 0o666 & ~current_umask()
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
