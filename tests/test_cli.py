@@ -226,6 +226,44 @@ def test_plot_waveform_and_spectrogram(cli, tmp_path):
     assert times[0] > 0 and times[-1] < 3
 
 
+def test_plot_reduces_long_input_chunk_by_chunk(tmp_path):
+    from decode_audio._cli.plot import Pooled, Spectrogram, log_rows, spectrogram
+    tone = tmp_path / "tone.wav"
+    ffmpeg("-f", "lavfi", "-i", "sine=f=1500:d=40:r=32000", "-ac", "2", str(tone))
+    x = decode_audio.decode(tone).numpy()
+    # the envelope: each group's min and max, whatever the chunks; groups double to the limit
+    low, high = Pooled(np.minimum, 1000), Pooled(np.maximum, 1000)
+    for i in range(0, len(x), 65536 + 7):
+        low.add(x[i:i + 65536 + 7])
+        high.add(x[i:i + 65536 + 7])
+    lows, sizes = low.result()
+    highs, _ = high.result()
+    assert 500 < len(lows) <= 1001 and sizes.sum() == len(x) and low.size == 2048
+    ends = np.cumsum(sizes)
+    for j in (0, 1, 317, len(sizes) - 1):
+        group = x[ends[j] - sizes[j]:ends[j]]
+        assert np.array_equal(lows[j], group.min(axis=0))
+        assert np.array_equal(highs[j], group.max(axis=0))
+    # the spectrogram: fed in chunks it equals the one-shot one; pooled, the tone stays put
+    mono = x.mean(axis=1)
+    whole = spectrogram(mono, 32000)
+    fed, pooled = Spectrogram(32000), Spectrogram(32000, limit=100)
+    for i in range(0, len(mono), 50000):
+        fed.add(mono[i:i + 50000])
+        pooled.add(mono[i:i + 50000])
+    for a, b in zip(whole, fed.result()):
+        assert np.array_equal(a, b)
+    freqs, times, db = pooled.result()
+    assert 50 < db.shape[1] <= 101 and np.all(np.diff(times) > 0) and times[-1] < 40
+    assert np.all(np.abs(freqs[np.argmax(db, axis=0)] - 1500) <= freqs[1])
+    assert abs(db.max() - whole[2].max()) < 0.1
+    # the rows drawn: log-spaced, the tone's the loudest
+    bands, rows = log_rows(freqs, db, 20, 16000, 150)
+    assert rows.shape == (150, db.shape[1])
+    loudest = np.argmax(rows, axis=0)
+    assert np.all((bands[loudest] <= 1500 + freqs[1]) & (bands[loudest + 1] >= 1500 - freqs[1]))
+
+
 def test_errors_are_one_line_with_an_exit_status(cli, tmp_path):
     source = make_input("wav_s16", 1, 16000)
     r = cli("-i", "missing.wav", "-o", "x.raw", text=True)
@@ -369,3 +407,20 @@ def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_an_hour_plots_in_bounded_memory(installed, tmp_path):
+    pytest.importorskip("matplotlib")
+    script, env = installed
+    hour = hour_long()
+    # matplotlib's own share: the plot of 5 s
+    base, status, _, _ = peak_rss(f"{script} plot {GOLDEN}/test.wav -o {tmp_path}/short.png "
+                                  "--spectrogram", env)
+    assert status == 0
+    # decoded at once the hour was 115 MB, and its every spectrogram column drawn 5 GB
+    for extra in ("", "--spectrogram"):
+        out = tmp_path / "hour.png"
+        peak, status, _, tracebacks = peak_rss(f"{script} plot {hour} -o {out} {extra}", env)
+        assert status == 0 and tracebacks == 0
+        assert peak - base < 40, (extra, peak, base)
+        assert png_size(out) == (1200, 600)
