@@ -106,11 +106,9 @@ class Spectrogram:
         self.taper = np.hanning(window).astype(np.float32)
         self.power = Pooled(np.add, limit)
         self.tail = np.zeros(0, np.float32)  # samples after the last column's start
-        self.seen = 0
 
     def add(self, mono: np.ndarray) -> None:
         data = np.concatenate([self.tail, mono]) if len(self.tail) else mono
-        self.seen += len(mono)
         count = 0 if len(data) < self.window else 1 + (len(data) - self.window) // self.hop
         if count:
             self._columns(data, count)
@@ -148,14 +146,14 @@ def log_rows(freqs: np.ndarray, db: np.ndarray, low: float, high: float, count: 
     """(row edges in Hz, levels (row x time)): `db` (frequency x time) on `count` rows
     spaced evenly in log frequency from `low` to `high`, so the drawing holds a bounded number
     of cells. A row takes its loudest bin; one narrower than a bin, the bin at its centre."""
-    edges = np.geomspace(low, high, count + 1)
-    centres = np.sqrt(edges[:-1] * edges[1:])
+    bounds = np.geomspace(low, high, count + 1)
+    centres = np.sqrt(bounds[:-1] * bounds[1:])
     nearest = np.clip(np.rint(centres / freqs[1]).astype(np.int64), 0, len(freqs) - 1)
     rows = db[nearest]
-    first, last = np.searchsorted(freqs, edges[:-1]), np.searchsorted(freqs, edges[1:])
+    first, last = np.searchsorted(freqs, bounds[:-1]), np.searchsorted(freqs, bounds[1:])
     for i in np.flatnonzero(last > first):
         rows[i] = db[first[i]:last[i]].max(axis=0)
-    return edges, rows
+    return bounds, rows
 
 
 def edges(centres: np.ndarray) -> np.ndarray:
