@@ -161,33 +161,6 @@ static int64_t header_frames(const da_input *in, int *exact)
     return n > 0 ? n : 0;
 }
 
-/* The skip-samples marks of a packet: 1 with the priming to drop at its start (never
- * negative) in *skip and the padding to drop at its end in *pad; 0, leaving both, without. */
-static int packet_marks(const AVPacket *pkt, int64_t *skip, int64_t *pad)
-{
-    size_t size = 0;
-    const uint8_t *sd = av_packet_get_side_data(pkt, AV_PKT_DATA_SKIP_SAMPLES, &size);
-    if (sd == NULL || size < 8)
-        return 0;
-    *skip = (int32_t)AV_RL32(sd) > 0 ? (int32_t)AV_RL32(sd) : 0;
-    *pad = (int32_t)AV_RL32(sd + 4);
-    return 1;
-}
-
-/* What of a packet's `frames` the decoder keeps, applying the marks as libavcodec's
- * discard_samples does: the skip at the start runs on across packets until used up (*skip
- * keeps what is left), and the end padding counts only when not longer than what is left. */
-static int64_t kept_frames(int64_t frames, int64_t *skip, int64_t pad)
-{
-    if (*skip >= frames) {
-        *skip -= frames;
-        return 0;
-    }
-    frames -= *skip;
-    *skip = 0;
-    return pad > 0 && pad <= frames ? frames - pad : frames;
-}
-
 /* AAC packets are decoded at the start until one gives audio, for the packets before it,
  * which the container times but the decoder turns into nothing: an AAC frame holding only a
  * program config or fill element (some encoders start with one), or one the decoder rejects. */
@@ -252,10 +225,10 @@ static int mov_aac_frames(da_input *in, int64_t *count)
     head_look h;
     int ret = head_start(in, &h), out = 0, first = 1;
     int64_t skip = 0, pad = 0;
-    while (ret >= 0 && out == 0 && (ret = av_read_frame(in->fmt, in->pkt)) >= 0) {
+    while (ret >= 0 && out == 0 && (ret = da__read_packet(in)) >= 0) {
         if (in->pkt->stream_index == in->stream_index) {
             if (first)
-                packet_marks(in->pkt, &skip, &pad);
+                da__packet_marks(in->pkt, &skip, &pad);
             first = 0;
             ret = head_packet(in, &h, in->pkt, &out);
         }
@@ -306,7 +279,7 @@ static int64_t header_count(const da_input *in, int *exact)
 }
 
 /* Counts the frames a full decode gives from packet durations, less the priming and padding
- * the container marks for removal (kept_frames): exact for codecs whose every packet decodes
+ * the container marks for removal (da__kept_frames): exact for codecs whose every packet decodes
  * to its duration, where timestamps count whole samples. A count is never negative. */
 static int count_by_demuxing(da_input *in, int64_t *count)
 {
@@ -319,23 +292,25 @@ static int count_by_demuxing(da_input *in, int64_t *count)
     int ret = head ? head_start(in, &h) : 0;
     int64_t n = 0, skip = 0;
     AVPacket *pkt = in->pkt;
-    while (ret >= 0 && (ret = av_read_frame(in->fmt, pkt)) >= 0) {
+    while (ret >= 0 && (ret = da__read_packet(in)) >= 0) {
         if (pkt->stream_index == in->stream_index) {
             int64_t frames = av_rescale_q(pkt->duration, tb, per_sample), pad = 0;
             int got = 1;
-            packet_marks(pkt, &skip, &pad);
+            da__packet_marks(pkt, &skip, &pad);
             if (pkt->duration <= 0)
                 ret = AVERROR(ENOSYS);
             else if (head && (ret = head_packet(in, &h, pkt, &got)) >= 0)
                 head = got == 0;
-            n += ret >= 0 && got > 0 ? kept_frames(frames, &skip, pad) : 0;
+            n += ret >= 0 && got > 0 ? da__kept_frames(frames, &skip, pad) : 0;
         }
         av_packet_unref(pkt);
     }
     ret = head_end(in, &h, ret);
     if (ret == DA_ERR_CALLBACK || ret == AVERROR(ENOMEM) || ret == AVERROR(ENOSYS))
         return ret;
-    *count = n;
+    /* MPEG audio: what its packets' frames decode to, which a packet the decoder rejects
+     * (garbage between frames) leaves out (da__read_packet) */
+    *count = in->mpa && in->mpa_count >= 0 ? in->mpa_count : n;
     return 0;
 }
 

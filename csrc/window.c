@@ -151,6 +151,8 @@ int da__window_enter(da_input *in, int mode, int64_t target, int64_t preroll, in
     int ret = avformat_seek_file(in->fmt, in->stream_index, INT64_MIN, ts, ts, 0);
     if (ret < 0)
         return ret;
+    /* what the packets before the landing decode to is not known */
+    in->mpa_count = -1;
     if (mode != DA_ENTER_SEEK_KEEP)
         avcodec_flush_buffers(in->dec);
     in->draining = 0;
