@@ -247,9 +247,13 @@ static int inspect_ogg(da_input *in)
         }
         break;
     }
-    /* a chain: the file ends in another logical stream than it starts with */
+    /* a chain: the file ends in another logical stream than it starts with; where the end
+     * cannot be read (no seeking), one may follow, whose timestamps start again */
     int64_t size = n >= 27 && in->fmt->pb != NULL ? avio_size(in->fmt->pb) : -1;
-    if (size > 0) {
+    int seekable = in->fmt->pb != NULL && (in->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL);
+    if (size <= 0 || !seekable)
+        in->ogg_unplaced = 1;
+    if (size > 0 && seekable) {
         int tail = size > len ? len : (int)size;
         got = da__io_read_at(in->fmt->pb, size - tail, buf, tail);
         for (int p = got - 27; p >= 0; p--)

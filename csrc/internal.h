@@ -204,7 +204,8 @@ typedef struct da_input {
                                  one block late and trims the end by that much too far */
     int64_t ogg_end;          /* that page's granule position: where the stream ends */
     int ogg_unplaced;         /* timestamps do not place samples: the first granule is not
-                                 where FFmpeg starts counting, or another link follows */
+                                 where FFmpeg starts counting, or another link follows
+                                 (or may: the input cannot seek to its end) */
     /* MPEG audio (MP1/MP2/MP3): the packets' timestamps restated as where a full decode puts
      * their samples (da__read_packet), which they miss where the decoder rejects a packet
      * (garbage between frames) or the LAME padding is cut mid-stream */

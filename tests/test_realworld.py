@@ -79,11 +79,7 @@ def test_decode_equals_cli(name):
 
 
 # Known failures, each named by its class; strict, so a fix shows up.
-XFAIL = {
-    ("non_seekable_window", "oggenc_chained.ogg"):
-        "chained Ogg read without seeking: the second link's timestamps start again at 0, so a "
-        "window past the first link is skipped to wrongly",
-}
+XFAIL: dict = {}
 
 
 def names(test: str):
