@@ -122,6 +122,44 @@ static int64_t flac_last_frame_end(const da_input *in)
     return end;
 }
 
+/* Whether the input holds the `frames` of PCM its header claims (a file cut short claims more
+ * than it holds, and decoding ends where the bytes do): the input's size at least covers
+ * them, and for a WAV (RIFF, RIFX, RF64, BW64) they fit between its 'data' chunk's start and
+ * the end. 0 where that cannot be told (no seeking, the 'data' chunk past the first bytes). */
+static int pcm_data_within(const da_input *in, int64_t frames)
+{
+    AVIOContext *pb = in->fmt->pb;
+    const AVCodecParameters *par = in->stream->codecpar;
+    int64_t size = pb != NULL && (pb->seekable & AVIO_SEEKABLE_NORMAL) ? avio_size(pb) : -1;
+    int64_t frame_bytes = par->block_align > 0 ? par->block_align
+                          : (int64_t)av_get_bits_per_sample(par->codec_id) *
+                                par->ch_layout.nb_channels / 8;
+    if (size <= 0 || frame_bytes <= 0 || frames > size / frame_bytes)
+        return 0;
+    int64_t bytes = frames * frame_bytes;
+    if (strcmp(in->fmt->iformat->name, "wav") != 0)
+        return 1;
+    const int len = DA_HEAD_SIZE;
+    uint8_t *p = av_malloc(len);
+    if (p == NULL)
+        return 0;
+    int n = da__io_read_at(pb, 0, p, size < len ? (int)size : len), within = 0;
+    int riff = n >= 12 && memcmp(p + 8, "WAVE", 4) == 0 &&
+               (memcmp(p, "RIFF", 4) == 0 || memcmp(p, "RIFX", 4) == 0 ||
+                memcmp(p, "RF64", 4) == 0 || memcmp(p, "BW64", 4) == 0);
+    int big = n >= 4 && memcmp(p, "RIFX", 4) == 0;
+    for (int64_t at = 12; riff && at + 8 <= n;) {
+        uint32_t chunk = big ? AV_RB32(p + at + 4) : AV_RL32(p + at + 4);
+        if (memcmp(p + at, "data", 4) == 0) {
+            within = at + 8 + bytes <= size;
+            break;
+        }
+        at += 8 + (int64_t)chunk + (chunk & 1);
+    }
+    av_free(p);
+    return within;
+}
+
 /* The frame count from the header, and whether a full decode is known to give exactly that. */
 static int64_t header_frames(const da_input *in, int *exact)
 {
@@ -151,8 +189,10 @@ static int64_t header_frames(const da_input *in, int *exact)
         /* the granule count includes the encoder's priming, which decoding drops */
         n -= par->initial_padding;
         *exact = 1;
-    } else if ((pcm && in->fmt->duration_estimation_method != AVFMT_DURATION_FROM_BITRATE) ||
-               (par->codec_id == AV_CODEC_ID_VORBIS && ogg)) {
+    } else if (pcm && in->fmt->duration_estimation_method != AVFMT_DURATION_FROM_BITRATE) {
+        /* the header's size is a hint, taken when the input holds that much */
+        *exact = pcm_data_within(in, n);
+    } else if (par->codec_id == AV_CODEC_ID_VORBIS && ogg) {
         *exact = 1;
     } else if (par->codec_id == AV_CODEC_ID_FLAC && strcmp(container, "flac") == 0) {
         /* STREAMINFO's total is a hint, taken when the last frame ends there */
@@ -245,8 +285,8 @@ static int mov_aac_frames(da_input *in, int64_t *count)
 
 /* The frame count in the 'data' chunk size of a PCM WAV read without seeking, which FFmpeg
  * leaves unset when it cannot learn the input's size: from the first bytes read (in->io.head),
- * so counting needs no more reading. -1 where the header holds no count (a streamed WAV writes
- * 0 or 0xFFFFFFFF) or is not among those bytes. */
+ * an estimate (the input may be cut short, which only reading it through shows). -1 where the
+ * header holds no count (a streamed WAV writes 0 or 0xFFFFFFFF) or is not among those bytes. */
 static int64_t unseekable_wav_frames(const da_input *in)
 {
     const uint8_t *p = in->io.head;
@@ -266,16 +306,12 @@ static int64_t unseekable_wav_frames(const da_input *in)
 }
 
 /* The header's count, flagged in *exact where it is certain: header_frames(), or for a WAV
- * read without seeking, its 'data' chunk size. */
+ * read without seeking, its 'data' chunk size as an estimate. */
 static int64_t header_count(const da_input *in, int *exact)
 {
     int64_t n = header_frames(in, exact);
     int64_t wav_frames = *exact ? -1 : unseekable_wav_frames(in);
-    if (wav_frames >= 0) {
-        *exact = 1;
-        return wav_frames;
-    }
-    return n;
+    return wav_frames >= 0 ? wav_frames : n;
 }
 
 /* Counts the frames a full decode gives from packet durations, less the priming and padding
@@ -439,6 +475,8 @@ int da_probe(const da_source *src, const da_open_options *opt, int count_exactly
         info->duration = (double)info->num_frames / info->sample_rate;
     else if (in->fmt->duration != AV_NOPTS_VALUE && in->fmt->duration > 0)
         info->duration = (double)in->fmt->duration / AV_TIME_BASE;
+    else if (info->num_frames > 0 && info->sample_rate > 0)
+        info->duration = (double)info->num_frames / info->sample_rate; /* an estimate too */
 
     goto end;
 
