@@ -693,6 +693,12 @@ CORPUS: List[Entry] = [
     E("sndfile_alac.caf", "sndfile-convert", "alac/caf", _sndfile("caf", "-alac16")),
     E("sndfile.rf64", "sndfile-convert", "pcm_s16le/wav", _sndfile("rf64")),
     E("sndfile_ircam.sf", "sndfile-convert", "pcm_s16le/ircam", _sndfile("sf", ch=1)),
+    # PCM cut short: the header claims more frames than the file holds
+    E("sox_cut.wav", "sox, cut short", "pcm_s16le/wav", _then(_sox(), _cut(0.61))),
+    E("sndfile_cut.rf64", "sndfile-convert, cut short", "pcm_s16le/wav",
+      _then(_sndfile("rf64"), _cut(0.61))),
+    E("sox_cut.w64", "sox, cut short", "pcm_s16le/w64", _then(_sox(ext="w64"), _cut(0.61))),
+    E("sox_cut.aiff", "sox, cut short", "pcm_s16be/aiff", _then(_sox(ext="aiff"), _cut(0.61))),
     E("sndfile.w64", "sndfile-convert", "pcm_s24le/w64", _sndfile("w64", "-pcm24")),
     # musepack
     E("mpcenc.mpc", "mpcenc", "musepack8/mpc8",
