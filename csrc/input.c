@@ -560,6 +560,46 @@ int da__input_is_mov(const da_input *in)
     return strncmp(in->fmt->iformat->name, "mov,", 4) == 0;
 }
 
+int da__aac_maybe_silent(const da_input *in, const uint8_t *p, int n)
+{
+    int at = 0;
+    if (in->stream->codecpar->extradata_size <= 0) {
+        /* ADTS: 12 sync bits, layer 0; the header is 7 bytes, 9 with its CRC */
+        if (n < 7 || p[0] != 0xff || (p[1] & 0xf6) != 0xf0 || (p[6] & 3) != 0)
+            return 1;
+        at = (p[1] & 1) ? 7 : 9;
+    }
+    if (n <= at)
+        return 1;
+    int id = p[at] >> 5;
+    return !(id == 0 || id == 1 || id == 3);
+}
+
+int da__mov_aac_next_quiet(da_input *in, int64_t *i, int64_t before, uint8_t *buf, int *size)
+{
+    AVStream *st = in->stream;
+    int64_t entries = avformat_index_get_entries_count(st);
+    for (; *i < entries; (*i)++) {
+        const AVIndexEntry *e = avformat_index_get_entry(st, (int)*i);
+        if (e == NULL || e->timestamp >= before)
+            return 0;
+        if (e->size <= 0 || e->size > DA_QUIET_MAX)
+            continue;
+        int got = da__io_read_at(in->fmt->pb, e->pos, buf, e->size);
+        if (got < 0)
+            return got;
+        if (got == 0)
+            return 0;
+        memset(buf + got, 0, AV_INPUT_BUFFER_PADDING_SIZE);
+        if (got == e->size && da__aac_maybe_silent(in, buf, got)) {
+            *size = got;
+            (*i)++;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int64_t da__stream_end(const da_input *in)
 {
     const AVStream *st = in->stream;

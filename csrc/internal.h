@@ -243,6 +243,21 @@ DA_PRIVATE int da__input_rewind(da_input *in);
 DA_PRIVATE int da__codec_is_pcm(enum AVCodecID id);
 /* What DA_DTYPE_AUTO decodes the input to (da__native_dtype). */
 DA_PRIVATE int da__input_native_dtype(const da_input *in);
+/* Whether an AAC packet p[0..n) may decode to nothing: its raw data block (after the ADTS
+ * header, where the stream has no extradata) does not start with an audio element (SCE, CPE
+ * or LFE), as a frame holding only a fill or program config element does, or an ADTS frame
+ * holds several blocks. */
+DA_PRIVATE int da__aac_maybe_silent(const da_input *in, const uint8_t *p, int n);
+/* The largest packet da__mov_aac_next_quiet reads: a frame holding no audio element is a few
+ * bytes. */
+#define DA_QUIET_MAX 64
+/* An MP4's AAC: the next index entry from *i on, with a timestamp before `before`, whose
+ * packet (of at most DA_QUIET_MAX bytes) may decode to nothing (da__aac_maybe_silent): 1 with
+ * its bytes in buf (DA_QUIET_MAX bytes and the input padding) and their count in *size, *i
+ * set past it; 0 when there is none (or the input cannot seek); a negative code on failure.
+ * The read position is kept. */
+DA_PRIVATE int da__mov_aac_next_quiet(da_input *in, int64_t *i, int64_t before, uint8_t *buf,
+                                      int *size);
 /* Nonzero when the demuxer is MP4/MOV's. */
 DA_PRIVATE int da__input_is_mov(const da_input *in);
 /* Frames a full decode ends at, where the container says so more exactly than the decoder
@@ -365,7 +380,7 @@ DA_PRIVATE int64_t da__window_plan(da_sink *s, int mode, int64_t preroll,
  * convergence (converge.c): Opus and AAC in a seekable Ogg or MP4 whose timestamps count
  * samples, when decoding the window a few times costs less than decoding from the start
  * (`remaining`: output frames from the window's start to its end, -1 when unknown); else 0. */
-DA_PRIVATE int64_t da__window_converge_preroll(const da_input *in, const da_sink *s,
+DA_PRIVATE int64_t da__window_converge_preroll(da_input *in, const da_sink *s,
                                                int64_t frame_offset, int64_t remaining);
 /* Positions the input so the decoder's first frame starts at or before index `target`. */
 DA_PRIVATE int da__window_enter(da_input *in, int mode, int64_t target, int64_t preroll,

@@ -253,27 +253,47 @@ static int head_end(da_input *in, head_look *h, int ret)
     return in->io.callback_failed ? DA_ERR_CALLBACK : ret;
 }
 
-/* An MP4's AAC decodes to the index's packets less those at the start that give nothing, of
- * the first audio frame's size each, less the start skip; the container's duration (its edit
- * list, or the packets' times without one) can only end it earlier. Lowers *count to that;
- * leaves it where the index is unusable. */
-static int mov_aac_frames(da_input *in, int64_t *count)
+/* Packets found in an MP4's index that may decode to nothing are decoded to see, up to this
+ * many; past it the count is left to decoding. */
+#define MAX_QUIET_PACKETS 256
+
+/* An MP4's AAC decodes to the index's packets less those that give nothing (at the start,
+ * and later ones the index shows may: da__mov_aac_next_quiet), of the first audio frame's
+ * size each, less the start skip; the container's duration (its edit list, or the packets'
+ * times without one) can only end it earlier. Lowers *count to that; leaves it where the
+ * index is unusable, and clears *exact where the packets that may give nothing are too many
+ * to decode. */
+static int mov_aac_frames(da_input *in, int64_t *count, int *exact)
 {
     int64_t entries = avformat_index_get_entries_count(in->stream);
     if (entries <= 0)
         return 0;
     head_look h;
     int ret = head_start(in, &h), out = 0, first = 1;
-    int64_t skip = 0, pad = 0;
+    int64_t skip = 0, pad = 0, read = 0;
     while (ret >= 0 && out == 0 && (ret = da__read_packet(in)) >= 0) {
         if (in->pkt->stream_index == in->stream_index) {
             if (first)
                 da__packet_marks(in->pkt, &skip, &pad);
             first = 0;
+            read++;
             ret = head_packet(in, &h, in->pkt, &out);
         }
         av_packet_unref(in->pkt);
     }
+    /* the packets after those that may give nothing too */
+    uint8_t quiet[DA_QUIET_MAX + AV_INPUT_BUFFER_PADDING_SIZE];
+    int size = 0, found = 0, got = 0;
+    for (int64_t i = read; ret >= 0 && out > 0 &&
+                           (ret = da__mov_aac_next_quiet(in, &i, INT64_MAX, quiet, &size)) > 0;) {
+        if (++found > MAX_QUIET_PACKETS || (ret = av_new_packet(in->pkt, size)) < 0)
+            break;
+        memcpy(in->pkt->data, quiet, (size_t)size);
+        ret = head_packet(in, &h, in->pkt, &got);
+        av_packet_unref(in->pkt);
+    }
+    if (found > MAX_QUIET_PACKETS || (ret < 0 && ret != AVERROR_EOF))
+        *exact = 0;
     ret = head_end(in, &h, ret);
     if (ret == DA_ERR_CALLBACK || ret == AVERROR(ENOMEM))
         return ret;
@@ -322,8 +342,9 @@ static int count_by_demuxing(da_input *in, int64_t *count)
     if (!da__input_counts_samples(in))
         return AVERROR(ENOSYS);
     AVRational tb = in->stream->time_base, per_sample = {1, in->dec->sample_rate};
-    /* AAC's first packets are decoded until one gives audio: those before it count nothing */
-    int head = in->stream->codecpar->codec_id == AV_CODEC_ID_AAC;
+    /* AAC's first packets are decoded until one gives audio: those before it count nothing;
+     * so do those later that may give nothing (da__aac_maybe_silent) */
+    int aac = in->stream->codecpar->codec_id == AV_CODEC_ID_AAC, head = aac;
     head_look h = {0};
     int ret = head ? head_start(in, &h) : 0;
     int64_t n = 0, skip = 0;
@@ -335,8 +356,9 @@ static int count_by_demuxing(da_input *in, int64_t *count)
             da__packet_marks(pkt, &skip, &pad);
             if (pkt->duration <= 0)
                 ret = AVERROR(ENOSYS);
-            else if (head && (ret = head_packet(in, &h, pkt, &got)) >= 0)
-                head = got == 0;
+            else if ((head || (aac && da__aac_maybe_silent(in, pkt->data, pkt->size))) &&
+                     (ret = head_packet(in, &h, pkt, &got)) >= 0)
+                head = head && got == 0;
             n += ret >= 0 && got > 0 ? da__kept_frames(frames, &skip, pad) : 0;
         }
         av_packet_unref(pkt);
@@ -379,7 +401,7 @@ static int count_frames(da_input *in, int count_exactly, da_info *info)
     /* cheap (a packet or two), so done for estimates too, which the header's count says are
      * exact for MP4 */
     if (info->num_frames_exact && id == AV_CODEC_ID_AAC && da__input_is_mov(in) &&
-        (ret = mov_aac_frames(in, &info->num_frames)) < 0)
+        (ret = mov_aac_frames(in, &info->num_frames, &info->num_frames_exact)) < 0)
         return ret;
     if (!count_exactly || info->num_frames_exact)
         return 0;
