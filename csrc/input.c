@@ -585,11 +585,18 @@ int da__mov_aac_next_quiet(da_input *in, int64_t *i, int64_t before, uint8_t *bu
             return 0;
         if (e->size <= 0 || e->size > DA_QUIET_MAX)
             continue;
-        int got = da__io_read_at(in->fmt->pb, e->pos, buf, e->size);
+        AVIOContext *pb = in->fmt->pb;
+        if (pb == NULL || !(pb->seekable & AVIO_SEEKABLE_NORMAL))
+            return AVERROR(ESPIPE);
+        /* read in the index's order, forward: the MP4 demuxer seeks to each packet itself */
+        int64_t at = avio_seek(pb, e->pos, SEEK_SET);
+        int got = at < 0 ? (int)at : avio_read(pb, buf, e->size);
+        if (in->io.callback_failed)
+            return DA_ERR_CALLBACK;
+        if (got == AVERROR_EOF)
+            return 0;
         if (got < 0)
             return got;
-        if (got == 0)
-            return 0;
         memset(buf + got, 0, AV_INPUT_BUFFER_PADDING_SIZE);
         if (got == e->size && da__aac_maybe_silent(in, buf, got)) {
             *size = got;

@@ -254,8 +254,9 @@ DA_PRIVATE int da__aac_maybe_silent(const da_input *in, const uint8_t *p, int n)
 /* An MP4's AAC: the next index entry from *i on, with a timestamp before `before`, whose
  * packet (of at most DA_QUIET_MAX bytes) may decode to nothing (da__aac_maybe_silent): 1 with
  * its bytes in buf (DA_QUIET_MAX bytes and the input padding) and their count in *size, *i
- * set past it; 0 when there is none (or the input cannot seek); a negative code on failure.
- * The read position is kept. */
+ * set past it; 0 when there is none; AVERROR(ESPIPE) when the input cannot seek to read one,
+ * another negative code on failure. The read position moves (the MP4 demuxer seeks to each
+ * packet it reads). */
 DA_PRIVATE int da__mov_aac_next_quiet(da_input *in, int64_t *i, int64_t before, uint8_t *buf,
                                       int *size);
 /* Nonzero when the demuxer is MP4/MOV's. */

@@ -292,6 +292,9 @@ static int mov_aac_frames(da_input *in, int64_t *count, int *exact)
         ret = head_packet(in, &h, in->pkt, &got);
         av_packet_unref(in->pkt);
     }
+    /* without seeking, the packets cannot be read ahead: the count stays the index's */
+    if (ret == AVERROR(ESPIPE))
+        ret = 0;
     if (found > MAX_QUIET_PACKETS || (ret < 0 && ret != AVERROR_EOF))
         *exact = 0;
     ret = head_end(in, &h, ret);
@@ -387,7 +390,9 @@ static int count_by_decoding(da_input *in, int64_t *count)
     av_frame_free(&frame);
     if (ret != AVERROR_EOF)
         return ret;
-    *count = n;
+    /* a full decode ends where the container says (da__stream_end), as the sink ends it */
+    int64_t end = da__stream_end(in);
+    *count = end >= 0 && end < n ? end : n;
     return 0;
 }
 
@@ -400,11 +405,14 @@ static int count_frames(da_input *in, int count_exactly, da_info *info)
     int ret = 0;
     /* cheap (a packet or two), so done for estimates too, which the header's count says are
      * exact for MP4 */
-    if (info->num_frames_exact && id == AV_CODEC_ID_AAC && da__input_is_mov(in) &&
-        (ret = mov_aac_frames(in, &info->num_frames, &info->num_frames_exact)) < 0)
+    int mov_aac = info->num_frames_exact && id == AV_CODEC_ID_AAC && da__input_is_mov(in);
+    if (mov_aac && (ret = mov_aac_frames(in, &info->num_frames, &info->num_frames_exact)) < 0)
         return ret;
     if (!count_exactly || info->num_frames_exact)
         return 0;
+    /* mov_aac_frames read the first packets */
+    if (mov_aac && (ret = da__input_rewind(in)) < 0)
+        return ret;
     if (id == AV_CODEC_ID_MP3 || id == AV_CODEC_ID_MP2 || id == AV_CODEC_ID_AC3 ||
         id == AV_CODEC_ID_EAC3 || (id == AV_CODEC_ID_AAC && !da__input_is_mov(in))) {
         ret = count_by_demuxing(in, &info->num_frames);
