@@ -16,6 +16,8 @@ APT_PKGS := ffmpeg libavcodec-dev libavformat-dev libavutil-dev libswresample-de
 SOX_APT_PKGS := libsox-dev libsox-fmt-all
 # The CPU build of torch; "+cpu" never matches PyPI's multi-GB CUDA builds.
 TORCH_REQ := torch==2.13.0+cpu
+# IPython.display.Audio, which tests/test_audio_friendly.py runs for real.
+IPYTHON_REQ := ipython==8.12.3
 
 # Warnings fail our builds; `pip install .` builds with WERROR= so a user's newer FFmpeg
 # deprecating something we call warns instead of failing the install.
@@ -127,7 +129,7 @@ deps-python:
 	@$(PYTHON) -c "import matplotlib" 2>/dev/null || $(PYTHON) -m pip install -q matplotlib
 	@$(PYTHON) -c "import tqdm" 2>/dev/null || $(PYTHON) -m pip install -q tqdm
 	@$(PYTHON) -c "import soundfile" 2>/dev/null || $(PYTHON) -m pip install -q soundfile
-	@$(PYTHON) -c "import IPython" 2>/dev/null || $(PYTHON) -m pip install -q ipython
+	@$(PYTHON) -c "import IPython" 2>/dev/null || $(PYTHON) -m pip install -q "$(IPYTHON_REQ)"
 	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q "$(TORCH_REQ)" || \
 	    echo "warning: $(TORCH_REQ) could not be installed; torch tests will be skipped"
 

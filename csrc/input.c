@@ -247,9 +247,13 @@ static int inspect_ogg(da_input *in)
         }
         break;
     }
-    /* a chain: the file ends in another logical stream than it starts with */
+    /* a chain: the file ends in another logical stream than it starts with; where the end
+     * cannot be read (no seeking), one may follow, whose timestamps start again */
     int64_t size = n >= 27 && in->fmt->pb != NULL ? avio_size(in->fmt->pb) : -1;
-    if (size > 0) {
+    int seekable = in->fmt->pb != NULL && (in->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL);
+    if (size <= 0 || !seekable)
+        in->ogg_unplaced = 1;
+    if (size > 0 && seekable) {
         int tail = size > len ? len : (int)size;
         got = da__io_read_at(in->fmt->pb, size - tail, buf, tail);
         for (int p = got - 27; p >= 0; p--)
@@ -263,6 +267,28 @@ static int inspect_ogg(da_input *in)
     if (st->start_time != AV_NOPTS_VALUE && st->start_time > 0)
         in->ogg_unplaced = 1;
     return n < 0 ? n : got < 0 ? got : 0;
+}
+
+/* MPEG audio read by FFmpeg's MP3 demuxer: its packets are restated (place_mpa_packet), and
+ * a non-seekable one's LAME padding is marked as FFmpeg marks it when it can seek: from the
+ * Xing/Info frame's count less the padding, plus the decoder's delay (529). */
+static void inspect_mpa(da_input *in)
+{
+    enum AVCodecID id = in->stream->codecpar->codec_id;
+    in->mpa = strcmp(in->fmt->iformat->name, "mp3") == 0 &&
+              (id == AV_CODEC_ID_MP1 || id == AV_CODEC_ID_MP2 || id == AV_CODEC_ID_MP3);
+    const uint8_t *p = in->io.head;
+    int size = in->io.head_size;
+    if (!in->mpa || p == NULL)
+        return;
+    /* the first frame, right after the ID3v2 tag where FFmpeg looks for it */
+    int pos = da__id3v2_size(p, size), delay, padding, per_frame;
+    int64_t frames;
+    if (pos >= size || da__mpa_lame_tag(p + pos, size - pos, &frames, &delay, &padding,
+                                        &per_frame) < 0 || frames <= 0)
+        return;
+    in->mpa_last_discard = frames * per_frame;
+    in->mpa_first_discard = in->mpa_last_discard - padding + 529;
 }
 
 int da__input_open(const da_source *src, const da_open_options *opt, da_input **out,
@@ -314,6 +340,8 @@ int da__input_open(const da_source *src, const da_open_options *opt, da_input **
     ret = open_decoder(in, opt, err, err_size);
     if (ret >= 0 && (ret = inspect_ogg(in)) < 0)
         goto fail;
+    if (ret >= 0)
+        inspect_mpa(in);
     goto end;
 
 fail:
@@ -346,11 +374,102 @@ int da__input_rewind(da_input *in)
     in->discard_until = INT64_MIN;
     in->entry_pts = AV_NOPTS_VALUE;
     in->draining = 0;
+    in->mpa_count = 0;
+    in->mpa_skip = 0;
     int ret = avformat_seek_file(in->fmt, in->stream_index, INT64_MIN, ts, ts, 0);
     if (ret < 0)
         return ret;
     avcodec_flush_buffers(in->dec);
     return 0;
+}
+
+int da__packet_marks(const AVPacket *pkt, int64_t *skip, int64_t *pad)
+{
+    size_t size = 0;
+    const uint8_t *sd = av_packet_get_side_data(pkt, AV_PKT_DATA_SKIP_SAMPLES, &size);
+    if (sd == NULL || size < 8)
+        return 0;
+    *skip = (int32_t)AV_RL32(sd) > 0 ? (int32_t)AV_RL32(sd) : 0;
+    *pad = (int32_t)AV_RL32(sd + 4);
+    return 1;
+}
+
+int64_t da__kept_frames(int64_t frames, int64_t *skip, int64_t pad)
+{
+    if (*skip >= frames) {
+        *skip -= frames;
+        return 0;
+    }
+    frames -= *skip;
+    *skip = 0;
+    return pad > 0 && pad <= frames ? frames - pad : frames;
+}
+
+/* The end padding of a non-seekable MP3's LAME tag, marked on the packet as FFmpeg's demuxer
+ * marks it when it can seek (it reads the tag either way, but applies the padding only
+ * then): the packet's samples at or past first_discard, if it starts before last_discard. */
+static int mark_mpa_padding(da_input *in, AVPacket *pkt, AVRational per_sample)
+{
+    AVRational tb = in->stream->time_base;
+    if (in->mpa_last_discard <= 0 || pkt->pts == AV_NOPTS_VALUE || pkt->duration <= 0)
+        return 0;
+    int64_t sample = av_rescale_q(pkt->pts, tb, per_sample);
+    int64_t duration = av_rescale_q(pkt->duration, tb, per_sample), end = sample + duration;
+    if (end < in->mpa_first_discard || sample >= in->mpa_last_discard)
+        return 0;
+    int64_t pad = end - in->mpa_first_discard < duration ? end - in->mpa_first_discard : duration;
+    size_t size = 0;
+    uint8_t *sd = av_packet_get_side_data(pkt, AV_PKT_DATA_SKIP_SAMPLES, &size);
+    if (sd == NULL || size < 10) {
+        sd = av_packet_new_side_data(pkt, AV_PKT_DATA_SKIP_SAMPLES, 10);
+        if (sd == NULL)
+            return AVERROR(ENOMEM);
+        memset(sd, 0, 10);
+    }
+    AV_WL32(sd + 4, (uint32_t)pad);
+    return 0;
+}
+
+/* Restates an MPEG audio packet's timestamp as where a full decode puts its samples: after
+ * the samples the packets before it decode to (their frames, less the marks), so a window
+ * entered by skipping packets counts as a full decode does past a rejected packet or
+ * padding cut mid-stream. */
+static int place_mpa_packet(da_input *in, AVPacket *pkt)
+{
+    AVRational tb = in->stream->time_base, per_sample = {1, in->dec->sample_rate};
+    if (in->dec->sample_rate <= 0 || in->mpa_count < 0)
+        return 0;
+    int ret = mark_mpa_padding(in, pkt, per_sample);
+    if (ret < 0)
+        return ret;
+    int64_t skip = 0, pad = 0;
+    /* libavcodec takes each marked packet's skip in place of what was left */
+    if (da__packet_marks(pkt, &skip, &pad))
+        in->mpa_skip = skip;
+    int64_t skip_before = in->mpa_skip;
+    int64_t frames = da__mpa_packet_samples(pkt->data, pkt->size);
+    int64_t kept = da__kept_frames(frames, &in->mpa_skip, pad);
+    if (pkt->pts != AV_NOPTS_VALUE) {
+        /* the decoder stamps its output with the packet's timestamp plus the skip it drops */
+        const AVStream *st = in->stream;
+        int64_t origin = st->start_time != AV_NOPTS_VALUE
+                         ? av_rescale_q(st->start_time, tb, per_sample) : 0;
+        int64_t at = origin + in->mpa_count - (skip_before - in->mpa_skip);
+        pkt->pts = pkt->dts = av_rescale_q(at, per_sample, tb);
+    }
+    in->mpa_count += kept;
+    return 0;
+}
+
+int da__read_packet(da_input *in)
+{
+    int ret = av_read_frame(in->fmt, in->pkt);
+    if (ret < 0 || !in->mpa || in->pkt->stream_index != in->stream_index)
+        return ret;
+    ret = place_mpa_packet(in, in->pkt);
+    if (ret < 0)
+        av_packet_unref(in->pkt);
+    return ret;
 }
 
 /* Counts a packet the decoder rejected; nonzero when that fails the decode. */
@@ -365,7 +484,7 @@ static int rejected(da_input *in, int code)
  * input, the flush packet). Packets wholly before a window's preroll are never decoded. */
 static int feed_decoder(da_input *in)
 {
-    int ret = av_read_frame(in->fmt, in->pkt);
+    int ret = da__read_packet(in);
     if (in->io.callback_failed)
         return DA_ERR_CALLBACK;
     if (ret == AVERROR(ENOMEM) || ret == AVERROR_EXIT)
@@ -441,19 +560,51 @@ int da__input_is_mov(const da_input *in)
     return strncmp(in->fmt->iformat->name, "mov,", 4) == 0;
 }
 
-/* Frames an MP3 decodes to, from the Xing/Info frame's count less the LAME tag's encoder
- * delay and padding; -1 without them. FFmpeg reads this itself but applies the padding only
- * when it can seek, so a streamed MP3 would otherwise keep up to one codec frame of it. */
-static int64_t lame_frames(const uint8_t *p, int size)
+int da__aac_maybe_silent(const da_input *in, const uint8_t *p, int n)
 {
-    /* the first frame, right after the ID3v2 tag where FFmpeg looks for it */
-    int pos = da__id3v2_size(p, size), delay, padding, per_frame;
-    int64_t frames;
-    if (pos >= size || da__mpa_lame_tag(p + pos, size - pos, &frames, &delay, &padding,
-                                        &per_frame) < 0)
-        return -1;
-    int64_t n = frames * per_frame - delay - padding;
-    return n > 0 ? n : -1;
+    int at = 0;
+    if (in->stream->codecpar->extradata_size <= 0) {
+        /* ADTS: 12 sync bits, layer 0; the header is 7 bytes, 9 with its CRC */
+        if (n < 7 || p[0] != 0xff || (p[1] & 0xf6) != 0xf0 || (p[6] & 3) != 0)
+            return 1;
+        at = (p[1] & 1) ? 7 : 9;
+    }
+    if (n <= at)
+        return 1;
+    int id = p[at] >> 5;
+    return !(id == 0 || id == 1 || id == 3);
+}
+
+int da__mov_aac_next_quiet(da_input *in, int64_t *i, int64_t before, uint8_t *buf, int *size)
+{
+    AVStream *st = in->stream;
+    int64_t entries = avformat_index_get_entries_count(st);
+    for (; *i < entries; (*i)++) {
+        const AVIndexEntry *e = avformat_index_get_entry(st, (int)*i);
+        if (e == NULL || e->timestamp >= before)
+            return 0;
+        if (e->size <= 0 || e->size > DA_QUIET_MAX)
+            continue;
+        AVIOContext *pb = in->fmt->pb;
+        if (pb == NULL || !(pb->seekable & AVIO_SEEKABLE_NORMAL))
+            return AVERROR(ESPIPE);
+        /* read in the index's order, forward: the MP4 demuxer seeks to each packet itself */
+        int64_t at = avio_seek(pb, e->pos, SEEK_SET);
+        int got = at < 0 ? (int)at : avio_read(pb, buf, e->size);
+        if (in->io.callback_failed)
+            return DA_ERR_CALLBACK;
+        if (got == AVERROR_EOF)
+            return 0;
+        if (got < 0)
+            return got;
+        memset(buf + got, 0, AV_INPUT_BUFFER_PADDING_SIZE);
+        if (got == e->size && da__aac_maybe_silent(in, buf, got)) {
+            *size = got;
+            (*i)++;
+            return 1;
+        }
+    }
+    return 0;
 }
 
 int64_t da__stream_end(const da_input *in)
@@ -462,9 +613,6 @@ int64_t da__stream_end(const da_input *in)
     enum AVCodecID id = st->codecpar->codec_id;
     const char *demuxer = in->fmt->iformat->name;
     int rate = in->dec->sample_rate;
-    /* the LAME tag is read where it is the file's first frame, not inside other containers */
-    if (id == AV_CODEC_ID_MP3 && in->io.head != NULL && strcmp(demuxer, "mp3") == 0)
-        return lame_frames(in->io.head, in->io.head_size);
     if (in->ogg_single_page)
         return in->ogg_end;
     /* an Ogg stream's last granule position ends it, in a window as in a full decode */

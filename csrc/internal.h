@@ -108,6 +108,10 @@ DA_PRIVATE int da__mpa_params(AVStream *st, uint32_t header);
 /* The layer, rate, channel count and samples per frame of a frame header; 0 when invalid. */
 DA_PRIVATE int da__mpa_header(uint32_t header, int *layer, int *rate, int *channels,
                               int *frame_samples);
+/* Samples FFmpeg's MPEG audio decoder gives for the packet p[0..n): those of the frames
+ * whose headers follow one another from its first byte; 0 when it does not start with a
+ * valid header (the decoder rejects it). */
+DA_PRIVATE int64_t da__mpa_packet_samples(const uint8_t *p, int n);
 /* The Xing/Info tag of the layer III frame at p[0..size) with a LAME (or Lavf/Lavc) tag: its
  * frame count, the encoder delay and padding, and samples per frame; -1 without them. */
 DA_PRIVATE int da__mpa_lame_tag(const uint8_t *p, int size, int64_t *frames, int *delay,
@@ -200,7 +204,17 @@ typedef struct da_input {
                                  one block late and trims the end by that much too far */
     int64_t ogg_end;          /* that page's granule position: where the stream ends */
     int ogg_unplaced;         /* timestamps do not place samples: the first granule is not
-                                 where FFmpeg starts counting, or another link follows */
+                                 where FFmpeg starts counting, or another link follows
+                                 (or may: the input cannot seek to its end) */
+    /* MPEG audio (MP1/MP2/MP3): the packets' timestamps restated as where a full decode puts
+     * their samples (da__read_packet), which they miss where the decoder rejects a packet
+     * (garbage between frames) or the LAME padding is cut mid-stream */
+    int mpa;                  /* the stream is MPEG audio */
+    int64_t mpa_count;        /* frames the packets read so far decode to; -1: unknown (after
+                                 a seek) */
+    int64_t mpa_skip;         /* start skip the decoder still has to apply */
+    int64_t mpa_first_discard; /* a non-seekable MP3's LAME padding, marked as FFmpeg marks it */
+    int64_t mpa_last_discard; /* when it can seek: samples [first, last) are dropped; 0: none */
     char name[256];           /* how messages name the source */
 } da_input;
 
@@ -212,17 +226,44 @@ DA_PRIVATE void da__input_close(da_input **in);
  * or another negative code on failure. Skips packets the decoder rejects, counting them
  * (unless in->fail_on_error), and packets that end before `discard_until`. */
 DA_PRIVATE int da__next_frame(da_input *in, AVFrame *frame);
+/* Reads the next packet of any stream into in->pkt, as av_read_frame(); a packet of MPEG
+ * audio gets the end padding marks FFmpeg sets only on seekable input, and a timestamp that
+ * places its samples where a full decode puts them (the in->mpa_* fields). */
+DA_PRIVATE int da__read_packet(da_input *in);
+/* The skip-samples marks of a packet: 1 with the priming to drop at its start (never
+ * negative) in *skip and the padding to drop at its end in *pad; 0, leaving both, without. */
+DA_PRIVATE int da__packet_marks(const AVPacket *pkt, int64_t *skip, int64_t *pad);
+/* What of a packet's `frames` the decoder keeps, applying the marks as libavcodec's
+ * discard_samples does: the skip at the start runs on across packets until used up (*skip
+ * keeps what is left), and the end padding counts only when not longer than what is left. */
+DA_PRIVATE int64_t da__kept_frames(int64_t frames, int64_t *skip, int64_t pad);
 /* Goes back to the stream's first packet, decoding everything again. */
 DA_PRIVATE int da__input_rewind(da_input *in);
 /* Nonzero for FFmpeg's PCM codecs ("pcm_*"). */
 DA_PRIVATE int da__codec_is_pcm(enum AVCodecID id);
 /* What DA_DTYPE_AUTO decodes the input to (da__native_dtype). */
 DA_PRIVATE int da__input_native_dtype(const da_input *in);
+/* Whether an AAC packet p[0..n) may decode to nothing: its raw data block (after the ADTS
+ * header, where the stream has no extradata) does not start with an audio element (SCE, CPE
+ * or LFE), as a frame holding only a fill or program config element does, or an ADTS frame
+ * holds several blocks. */
+DA_PRIVATE int da__aac_maybe_silent(const da_input *in, const uint8_t *p, int n);
+/* The largest packet da__mov_aac_next_quiet reads: a frame holding no audio element is a few
+ * bytes. */
+#define DA_QUIET_MAX 64
+/* An MP4's AAC: the next index entry from *i on, with a timestamp before `before`, whose
+ * packet (of at most DA_QUIET_MAX bytes) may decode to nothing (da__aac_maybe_silent): 1 with
+ * its bytes in buf (DA_QUIET_MAX bytes and the input padding) and their count in *size, *i
+ * set past it; 0 when there is none; AVERROR(ESPIPE) when the input cannot seek to read one,
+ * another negative code on failure. The read position moves (the MP4 demuxer seeks to each
+ * packet it reads). */
+DA_PRIVATE int da__mov_aac_next_quiet(da_input *in, int64_t *i, int64_t before, uint8_t *buf,
+                                      int *size);
 /* Nonzero when the demuxer is MP4/MOV's. */
 DA_PRIVATE int da__input_is_mov(const da_input *in);
 /* Frames a full decode ends at, where the container says so more exactly than the decoder
- * (MP4's declared duration leaves out AAC's end padding; a streamed MP3's LAME tag; an Ogg
- * Vorbis or FLAC stream's last granule position); -1 otherwise. */
+ * (MP4's declared duration leaves out AAC's end padding; an Ogg Vorbis or FLAC stream's last
+ * granule position); -1 otherwise. */
 DA_PRIVATE int64_t da__stream_end(const da_input *in);
 /* Whether the stream's timestamps count whole samples (1/rate or a finer multiple of it), so
  * durations and positions convert to sample counts without rounding. Matroska's
@@ -340,7 +381,7 @@ DA_PRIVATE int64_t da__window_plan(da_sink *s, int mode, int64_t preroll,
  * convergence (converge.c): Opus and AAC in a seekable Ogg or MP4 whose timestamps count
  * samples, when decoding the window a few times costs less than decoding from the start
  * (`remaining`: output frames from the window's start to its end, -1 when unknown); else 0. */
-DA_PRIVATE int64_t da__window_converge_preroll(const da_input *in, const da_sink *s,
+DA_PRIVATE int64_t da__window_converge_preroll(da_input *in, const da_sink *s,
                                                int64_t frame_offset, int64_t remaining);
 /* Positions the input so the decoder's first frame starts at or before index `target`. */
 DA_PRIVATE int da__window_enter(da_input *in, int mode, int64_t target, int64_t preroll,

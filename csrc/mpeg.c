@@ -80,6 +80,24 @@ int da__mpa_header(uint32_t h, int *layer, int *rate, int *channels, int *frame_
     return 1;
 }
 
+int64_t da__mpa_packet_samples(const uint8_t *p, int n)
+{
+    /* the decoder decodes a frame from the packet's first byte, then what follows it as
+     * another packet, until what is left holds no valid header (an error, which ends the
+     * packet) or the frame runs to the packet's end */
+    int64_t samples = 0;
+    for (int at = 0; n - at >= 4;) {
+        uint32_t h = (uint32_t)p[at] << 24 | (uint32_t)p[at + 1] << 16 |
+                     (uint32_t)p[at + 2] << 8 | p[at + 3];
+        int layer, rate, channels, frame_samples, size = da__mpa_frame_size(p + at);
+        if (size <= 0 || !da__mpa_header(h, &layer, &rate, &channels, &frame_samples))
+            break;
+        samples += frame_samples;
+        at += size;
+    }
+    return samples;
+}
+
 int da__mpa_lame_tag(const uint8_t *p, int size, int64_t *frames, int *delay, int *padding,
                      int *frame_samples)
 {

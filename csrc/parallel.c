@@ -116,14 +116,15 @@ static int exact_frames(const shared *sh, int64_t *total)
 
 /* The first preroll of windows entered by verified convergence (an AAC-LC or Opus stream
  * whose windows converge.c may verify), else 0. */
-static int64_t converge_preroll(const da_job *j)
+static int64_t converge_preroll(da_job *j)
 {
-    const da_input *in = j->in;
+    da_input *in = j->in;
     enum AVCodecID id = in->stream->codecpar->codec_id;
     /* AAC's other profiles never verify (converge.c): the windows would decode from the start */
     if (id == AV_CODEC_ID_AAC && in->dec->profile != DA_PROFILE_AAC_LOW)
         return 0;
-    /* asked as for a window far from the start and short: what the codec and input allow */
+    /* asked as for a window far from the start and short: what the codec and input allow
+     * (for AAC in MP4, that no packet anywhere may decode to nothing) */
     return da__window_converge_preroll(in, &j->s, INT64_MAX / 4, 0);
 }
 

@@ -122,6 +122,44 @@ static int64_t flac_last_frame_end(const da_input *in)
     return end;
 }
 
+/* Whether the input holds the `frames` of PCM its header claims (a file cut short claims more
+ * than it holds, and decoding ends where the bytes do): the input's size at least covers
+ * them, and for a WAV (RIFF, RIFX, RF64, BW64) they fit between its 'data' chunk's start and
+ * the end. 0 where that cannot be told (no seeking, the 'data' chunk past the first bytes). */
+static int pcm_data_within(const da_input *in, int64_t frames)
+{
+    AVIOContext *pb = in->fmt->pb;
+    const AVCodecParameters *par = in->stream->codecpar;
+    int64_t size = pb != NULL && (pb->seekable & AVIO_SEEKABLE_NORMAL) ? avio_size(pb) : -1;
+    int64_t frame_bytes = par->block_align > 0 ? par->block_align
+                          : (int64_t)av_get_bits_per_sample(par->codec_id) *
+                                par->ch_layout.nb_channels / 8;
+    if (size <= 0 || frame_bytes <= 0 || frames > size / frame_bytes)
+        return 0;
+    int64_t bytes = frames * frame_bytes;
+    if (strcmp(in->fmt->iformat->name, "wav") != 0)
+        return 1;
+    const int len = DA_HEAD_SIZE;
+    uint8_t *p = av_malloc(len);
+    if (p == NULL)
+        return 0;
+    int n = da__io_read_at(pb, 0, p, size < len ? (int)size : len), within = 0;
+    int riff = n >= 12 && memcmp(p + 8, "WAVE", 4) == 0 &&
+               (memcmp(p, "RIFF", 4) == 0 || memcmp(p, "RIFX", 4) == 0 ||
+                memcmp(p, "RF64", 4) == 0 || memcmp(p, "BW64", 4) == 0);
+    int big = n >= 4 && memcmp(p, "RIFX", 4) == 0;
+    for (int64_t at = 12; riff && at + 8 <= n;) {
+        uint32_t chunk = big ? AV_RB32(p + at + 4) : AV_RL32(p + at + 4);
+        if (memcmp(p + at, "data", 4) == 0) {
+            within = at + 8 + bytes <= size;
+            break;
+        }
+        at += 8 + (int64_t)chunk + (chunk & 1);
+    }
+    av_free(p);
+    return within;
+}
+
 /* The frame count from the header, and whether a full decode is known to give exactly that. */
 static int64_t header_frames(const da_input *in, int *exact)
 {
@@ -151,41 +189,16 @@ static int64_t header_frames(const da_input *in, int *exact)
         /* the granule count includes the encoder's priming, which decoding drops */
         n -= par->initial_padding;
         *exact = 1;
-    } else if ((pcm && in->fmt->duration_estimation_method != AVFMT_DURATION_FROM_BITRATE) ||
-               (par->codec_id == AV_CODEC_ID_VORBIS && ogg)) {
+    } else if (pcm && in->fmt->duration_estimation_method != AVFMT_DURATION_FROM_BITRATE) {
+        /* the header's size is a hint, taken when the input holds that much */
+        *exact = pcm_data_within(in, n);
+    } else if (par->codec_id == AV_CODEC_ID_VORBIS && ogg) {
         *exact = 1;
     } else if (par->codec_id == AV_CODEC_ID_FLAC && strcmp(container, "flac") == 0) {
         /* STREAMINFO's total is a hint, taken when the last frame ends there */
         *exact = flac_last_frame_end(in) == n;
     }
     return n > 0 ? n : 0;
-}
-
-/* The skip-samples marks of a packet: 1 with the priming to drop at its start (never
- * negative) in *skip and the padding to drop at its end in *pad; 0, leaving both, without. */
-static int packet_marks(const AVPacket *pkt, int64_t *skip, int64_t *pad)
-{
-    size_t size = 0;
-    const uint8_t *sd = av_packet_get_side_data(pkt, AV_PKT_DATA_SKIP_SAMPLES, &size);
-    if (sd == NULL || size < 8)
-        return 0;
-    *skip = (int32_t)AV_RL32(sd) > 0 ? (int32_t)AV_RL32(sd) : 0;
-    *pad = (int32_t)AV_RL32(sd + 4);
-    return 1;
-}
-
-/* What of a packet's `frames` the decoder keeps, applying the marks as libavcodec's
- * discard_samples does: the skip at the start runs on across packets until used up (*skip
- * keeps what is left), and the end padding counts only when not longer than what is left. */
-static int64_t kept_frames(int64_t frames, int64_t *skip, int64_t pad)
-{
-    if (*skip >= frames) {
-        *skip -= frames;
-        return 0;
-    }
-    frames -= *skip;
-    *skip = 0;
-    return pad > 0 && pad <= frames ? frames - pad : frames;
 }
 
 /* AAC packets are decoded at the start until one gives audio, for the packets before it,
@@ -240,27 +253,50 @@ static int head_end(da_input *in, head_look *h, int ret)
     return in->io.callback_failed ? DA_ERR_CALLBACK : ret;
 }
 
-/* An MP4's AAC decodes to the index's packets less those at the start that give nothing, of
- * the first audio frame's size each, less the start skip; the container's duration (its edit
- * list, or the packets' times without one) can only end it earlier. Lowers *count to that;
- * leaves it where the index is unusable. */
-static int mov_aac_frames(da_input *in, int64_t *count)
+/* Packets found in an MP4's index that may decode to nothing are decoded to see, up to this
+ * many; past it the count is left to decoding. */
+#define MAX_QUIET_PACKETS 256
+
+/* An MP4's AAC decodes to the index's packets less those that give nothing (at the start,
+ * and later ones the index shows may: da__mov_aac_next_quiet), of the first audio frame's
+ * size each, less the start skip; the container's duration (its edit list, or the packets'
+ * times without one) can only end it earlier. Lowers *count to that; leaves it where the
+ * index is unusable, and clears *exact where the packets that may give nothing are too many
+ * to decode. */
+static int mov_aac_frames(da_input *in, int64_t *count, int *exact)
 {
     int64_t entries = avformat_index_get_entries_count(in->stream);
     if (entries <= 0)
         return 0;
     head_look h;
     int ret = head_start(in, &h), out = 0, first = 1;
-    int64_t skip = 0, pad = 0;
-    while (ret >= 0 && out == 0 && (ret = av_read_frame(in->fmt, in->pkt)) >= 0) {
+    int64_t skip = 0, pad = 0, read = 0;
+    while (ret >= 0 && out == 0 && (ret = da__read_packet(in)) >= 0) {
         if (in->pkt->stream_index == in->stream_index) {
             if (first)
-                packet_marks(in->pkt, &skip, &pad);
+                da__packet_marks(in->pkt, &skip, &pad);
             first = 0;
+            read++;
             ret = head_packet(in, &h, in->pkt, &out);
         }
         av_packet_unref(in->pkt);
     }
+    /* the packets after those that may give nothing too */
+    uint8_t quiet[DA_QUIET_MAX + AV_INPUT_BUFFER_PADDING_SIZE];
+    int size = 0, found = 0, got = 0;
+    for (int64_t i = read; ret >= 0 && out > 0 &&
+                           (ret = da__mov_aac_next_quiet(in, &i, INT64_MAX, quiet, &size)) > 0;) {
+        if (++found > MAX_QUIET_PACKETS || (ret = av_new_packet(in->pkt, size)) < 0)
+            break;
+        memcpy(in->pkt->data, quiet, (size_t)size);
+        ret = head_packet(in, &h, in->pkt, &got);
+        av_packet_unref(in->pkt);
+    }
+    /* without seeking, the packets cannot be read ahead: the count stays the index's */
+    if (ret == AVERROR(ESPIPE))
+        ret = 0;
+    if (found > MAX_QUIET_PACKETS || (ret < 0 && ret != AVERROR_EOF))
+        *exact = 0;
     ret = head_end(in, &h, ret);
     if (ret == DA_ERR_CALLBACK || ret == AVERROR(ENOMEM))
         return ret;
@@ -272,8 +308,8 @@ static int mov_aac_frames(da_input *in, int64_t *count)
 
 /* The frame count in the 'data' chunk size of a PCM WAV read without seeking, which FFmpeg
  * leaves unset when it cannot learn the input's size: from the first bytes read (in->io.head),
- * so counting needs no more reading. -1 where the header holds no count (a streamed WAV writes
- * 0 or 0xFFFFFFFF) or is not among those bytes. */
+ * an estimate (the input may be cut short, which only reading it through shows). -1 where the
+ * header holds no count (a streamed WAV writes 0 or 0xFFFFFFFF) or is not among those bytes. */
 static int64_t unseekable_wav_frames(const da_input *in)
 {
     const uint8_t *p = in->io.head;
@@ -293,49 +329,49 @@ static int64_t unseekable_wav_frames(const da_input *in)
 }
 
 /* The header's count, flagged in *exact where it is certain: header_frames(), or for a WAV
- * read without seeking, its 'data' chunk size. */
+ * read without seeking, its 'data' chunk size as an estimate. */
 static int64_t header_count(const da_input *in, int *exact)
 {
     int64_t n = header_frames(in, exact);
     int64_t wav_frames = *exact ? -1 : unseekable_wav_frames(in);
-    if (wav_frames >= 0) {
-        *exact = 1;
-        return wav_frames;
-    }
-    return n;
+    return wav_frames >= 0 ? wav_frames : n;
 }
 
 /* Counts the frames a full decode gives from packet durations, less the priming and padding
- * the container marks for removal (kept_frames): exact for codecs whose every packet decodes
+ * the container marks for removal (da__kept_frames): exact for codecs whose every packet decodes
  * to its duration, where timestamps count whole samples. A count is never negative. */
 static int count_by_demuxing(da_input *in, int64_t *count)
 {
     if (!da__input_counts_samples(in))
         return AVERROR(ENOSYS);
     AVRational tb = in->stream->time_base, per_sample = {1, in->dec->sample_rate};
-    /* AAC's first packets are decoded until one gives audio: those before it count nothing */
-    int head = in->stream->codecpar->codec_id == AV_CODEC_ID_AAC;
+    /* AAC's first packets are decoded until one gives audio: those before it count nothing;
+     * so do those later that may give nothing (da__aac_maybe_silent) */
+    int aac = in->stream->codecpar->codec_id == AV_CODEC_ID_AAC, head = aac;
     head_look h = {0};
     int ret = head ? head_start(in, &h) : 0;
     int64_t n = 0, skip = 0;
     AVPacket *pkt = in->pkt;
-    while (ret >= 0 && (ret = av_read_frame(in->fmt, pkt)) >= 0) {
+    while (ret >= 0 && (ret = da__read_packet(in)) >= 0) {
         if (pkt->stream_index == in->stream_index) {
             int64_t frames = av_rescale_q(pkt->duration, tb, per_sample), pad = 0;
             int got = 1;
-            packet_marks(pkt, &skip, &pad);
+            da__packet_marks(pkt, &skip, &pad);
             if (pkt->duration <= 0)
                 ret = AVERROR(ENOSYS);
-            else if (head && (ret = head_packet(in, &h, pkt, &got)) >= 0)
-                head = got == 0;
-            n += ret >= 0 && got > 0 ? kept_frames(frames, &skip, pad) : 0;
+            else if ((head || (aac && da__aac_maybe_silent(in, pkt->data, pkt->size))) &&
+                     (ret = head_packet(in, &h, pkt, &got)) >= 0)
+                head = head && got == 0;
+            n += ret >= 0 && got > 0 ? da__kept_frames(frames, &skip, pad) : 0;
         }
         av_packet_unref(pkt);
     }
     ret = head_end(in, &h, ret);
     if (ret == DA_ERR_CALLBACK || ret == AVERROR(ENOMEM) || ret == AVERROR(ENOSYS))
         return ret;
-    *count = n;
+    /* MPEG audio: what its packets' frames decode to, which a packet the decoder rejects
+     * (garbage between frames) leaves out (da__read_packet) */
+    *count = in->mpa && in->mpa_count >= 0 ? in->mpa_count : n;
     return 0;
 }
 
@@ -354,7 +390,9 @@ static int count_by_decoding(da_input *in, int64_t *count)
     av_frame_free(&frame);
     if (ret != AVERROR_EOF)
         return ret;
-    *count = n;
+    /* a full decode ends where the container says (da__stream_end), as the sink ends it */
+    int64_t end = da__stream_end(in);
+    *count = end >= 0 && end < n ? end : n;
     return 0;
 }
 
@@ -367,11 +405,14 @@ static int count_frames(da_input *in, int count_exactly, da_info *info)
     int ret = 0;
     /* cheap (a packet or two), so done for estimates too, which the header's count says are
      * exact for MP4 */
-    if (info->num_frames_exact && id == AV_CODEC_ID_AAC && da__input_is_mov(in) &&
-        (ret = mov_aac_frames(in, &info->num_frames)) < 0)
+    int mov_aac = info->num_frames_exact && id == AV_CODEC_ID_AAC && da__input_is_mov(in);
+    if (mov_aac && (ret = mov_aac_frames(in, &info->num_frames, &info->num_frames_exact)) < 0)
         return ret;
     if (!count_exactly || info->num_frames_exact)
         return 0;
+    /* mov_aac_frames read the first packets */
+    if (mov_aac && (ret = da__input_rewind(in)) < 0)
+        return ret;
     if (id == AV_CODEC_ID_MP3 || id == AV_CODEC_ID_MP2 || id == AV_CODEC_ID_AC3 ||
         id == AV_CODEC_ID_EAC3 || (id == AV_CODEC_ID_AAC && !da__input_is_mov(in))) {
         ret = count_by_demuxing(in, &info->num_frames);
@@ -464,6 +505,8 @@ int da_probe(const da_source *src, const da_open_options *opt, int count_exactly
         info->duration = (double)info->num_frames / info->sample_rate;
     else if (in->fmt->duration != AV_NOPTS_VALUE && in->fmt->duration > 0)
         info->duration = (double)in->fmt->duration / AV_TIME_BASE;
+    else if (info->num_frames > 0 && info->sample_rate > 0)
+        info->duration = (double)info->num_frames / info->sample_rate; /* an estimate too */
 
     goto end;
 

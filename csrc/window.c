@@ -104,7 +104,7 @@ int64_t da__window_plan(da_sink *s, int mode, int64_t preroll, int64_t frame_off
     return s->in_start;
 }
 
-int64_t da__window_converge_preroll(const da_input *in, const da_sink *s, int64_t frame_offset,
+int64_t da__window_converge_preroll(da_input *in, const da_sink *s, int64_t frame_offset,
                                     int64_t remaining)
 {
     const AVCodecParameters *par = in->stream->codecpar;
@@ -131,6 +131,17 @@ int64_t da__window_converge_preroll(const da_input *in, const da_sink *s, int64_
     int64_t preroll_out = av_rescale(preroll, s->out_rate, s->in_rate);
     if (remaining < 0 || remaining + 3 * preroll_out >= frame_offset)
         return 0;
+    /* an AAC packet before the window that may decode to nothing (a frame holding only a
+     * fill element) leaves the timestamps after it ahead of a full decode's count */
+    if (par->codec_id == AV_CODEC_ID_AAC && da__input_is_mov(in)) {
+        uint8_t quiet[DA_QUIET_MAX + AV_INPUT_BUFFER_PADDING_SIZE];
+        int size = 0;
+        int64_t i = 0, start = av_rescale_q(s->origin + av_rescale(frame_offset, s->in_rate,
+                                                                   s->out_rate),
+                                            (AVRational){1, s->in_rate}, in->stream->time_base);
+        if (da__mov_aac_next_quiet(in, &i, start, quiet, &size) != 0)
+            return 0;
+    }
     return preroll;
 }
 
@@ -151,6 +162,8 @@ int da__window_enter(da_input *in, int mode, int64_t target, int64_t preroll, in
     int ret = avformat_seek_file(in->fmt, in->stream_index, INT64_MIN, ts, ts, 0);
     if (ret < 0)
         return ret;
+    /* what the packets before the landing decode to is not known */
+    in->mpa_count = -1;
     if (mode != DA_ENTER_SEEK_KEEP)
         avcodec_flush_buffers(in->dec);
     in->draining = 0;

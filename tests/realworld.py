@@ -379,6 +379,22 @@ def adts_fill_first(data: bytes) -> bytes:
     return bytes(h) + bytes([0xC1, 0xC0]) + data
 
 
+def adts_frames(data: bytes) -> List[int]:
+    """The offsets of an ADTS stream's frames."""
+    at, out = 0, []
+    while at + 7 <= len(data) and data[at] == 0xFF and data[at + 1] & 0xF6 == 0xF0:
+        out.append(at)
+        at += ((data[at + 3] & 3) << 11) | (data[at + 4] << 3) | (data[at + 5] >> 5)
+    return out
+
+
+def adts_fill_mid(data: bytes) -> bytes:
+    """An ADTS stream with a frame holding only a fill element in its middle, which decodes to
+    no audio: the demuxer times it as 1024 frames."""
+    at = adts_frames(data)[len(adts_frames(data)) // 2]
+    return data[:at] + adts_fill_first(data)[:9] + data[at:]
+
+
 def wav_bogus_sizes(src: str) -> bytes:
     """A WAV whose RIFF and data sizes say 0xFFFFFFFF, as a stream writer leaves them."""
     data = read(src)
@@ -569,6 +585,14 @@ def _id3(inner: Callable[[str, str], None]):
     return make
 
 
+def _fill_mid_tone(d: str, out: str) -> None:
+    ffmpeg("-f", "lavfi", "-i", "sine=f=440:d=10:r=44100", "-ac", "2", "-c:a", "aac", "-f",
+           "adts", out + ".aac")
+    write(out + ".aac", adts_fill_mid(read(out + ".aac")))
+    ffmpeg("-i", out + ".aac", "-c", "copy", "-movflags", "+faststart", "-f", "mp4", out)
+    os.remove(out + ".aac")
+
+
 def _rifx(d: str, out: str) -> None:
     rifx24(out)
 
@@ -693,6 +717,12 @@ CORPUS: List[Entry] = [
     E("sndfile_alac.caf", "sndfile-convert", "alac/caf", _sndfile("caf", "-alac16")),
     E("sndfile.rf64", "sndfile-convert", "pcm_s16le/wav", _sndfile("rf64")),
     E("sndfile_ircam.sf", "sndfile-convert", "pcm_s16le/ircam", _sndfile("sf", ch=1)),
+    # PCM cut short: the header claims more frames than the file holds
+    E("sox_cut.wav", "sox, cut short", "pcm_s16le/wav", _then(_sox(), _cut(0.61))),
+    E("sndfile_cut.rf64", "sndfile-convert, cut short", "pcm_s16le/wav",
+      _then(_sndfile("rf64"), _cut(0.61))),
+    E("sox_cut.w64", "sox, cut short", "pcm_s16le/w64", _then(_sox(ext="w64"), _cut(0.61))),
+    E("sox_cut.aiff", "sox, cut short", "pcm_s16be/aiff", _then(_sox(ext="aiff"), _cut(0.61))),
     E("sndfile.w64", "sndfile-convert", "pcm_s24le/w64", _sndfile("w64", "-pcm24")),
     # musepack
     E("mpcenc.mpc", "mpcenc", "musepack8/mpc8",
@@ -728,6 +758,14 @@ CORPUS: List[Entry] = [
       lambda d, out: (write(out + ".aac", adts_fill_first(read(_made(d, "ff_adts.aac")))),
                       ffmpeg("-i", out + ".aac", "-c", "copy", "-f", "mp4", out),
                       os.remove(out + ".aac"))),
+    E("adts_fill_mid.aac", "ffmpeg, fill frame inside", "aac/aac",
+      _then(_ff("-c:a", "aac", "-f", "adts"), lambda d: adts_fill_mid(bytes(d)))),
+    E("fill_mid.m4a", "ffmpeg, fill frame inside", "aac/mp4",
+      lambda d, out: (write(out + ".aac", adts_fill_mid(read(_made(d, "ff_adts.aac")))),
+                      ffmpeg("-i", out + ".aac", "-c", "copy", "-f", "mp4", out),
+                      os.remove(out + ".aac"))),
+    # a tone: its windows verify by convergence (converge.c), which the fill frame misled
+    E("fill_mid_tone.m4a", "ffmpeg, fill frame inside", "aac/mp4", _fill_mid_tone),
     E("ff_ac3.ac3", "ffmpeg", "ac3/ac3", _ff("-c:a", "ac3", "-f", "ac3")),
     E("ff_eac3.eac3", "ffmpeg", "eac3/eac3", _ff("-c:a", "eac3", "-f", "eac3", rate=48000)),
     E("ff_ac3_garbage.ac3", "ffmpeg", "ac3/ac3",

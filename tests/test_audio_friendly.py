@@ -93,16 +93,58 @@ def test_the_notebook_player_of_long_audio_is_bounded(monkeypatch, tmp_path):
     assert "the player holds the first 0.500 s of 1.000 s" in markup
 
 
-def test_ipython_display_audio_reads_the_channels_right(tmp_path):
-    display = pytest.importorskip("IPython.display")
-    path = stereo(tmp_path)
+def tone(tmp_path, channels, rate=8000, frames=8000):
+    t = np.arange(frames) / rate
+    x = np.stack([(0.4 - 0.1 * c) * np.sin(2 * np.pi * 440 * (c + 1) * t)
+                  for c in range(channels)], 1)
+    path = str(tmp_path / f"tone{channels}.wav")
+    decode_audio.save(path, x.astype(np.float32), rate, channels_first=False)
+    return path
+
+
+def embedded(player):
+    """(channels, rate, samples (frames, channels)) of the WAV an IPython player embeds."""
+    match = re.search(r'src="data:audio/wav;base64,([A-Za-z0-9+/=]+)"', player._repr_html_())
+    assert match
+    with wave.open(io.BytesIO(base64.b64decode(match.group(1)))) as w:
+        assert w.getsampwidth() == 2
+        channels, rate, frames = w.getnchannels(), w.getframerate(), w.getnframes()
+        data = np.frombuffer(w.readframes(frames), "<i2").reshape(frames, channels)
+    return channels, rate, data
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+def test_ipython_display_audio_plays_the_decoded_samples(tmp_path, channels):
+    from IPython.display import Audio as Player  # the real one (make deps-python installs it)
+
+    path = tone(tmp_path, channels)
     a = decode_audio.decode(path)
     c = decode_audio.decode(path, channels_first=True)
-    for obj in (display.Audio(a.T, rate=a.sample_rate), display.Audio(c, rate=c.sample_rate),
-                display.Audio(a.wav_bytes())):
-        with wave.open(io.BytesIO(obj.data)) as w:
-            assert (w.getnchannels(), w.getnframes(), w.getframerate()) == (2, 8000, 8000)
-    assert display.Audio(a.wav_bytes()).data == a.wav_bytes()
+    # the WAV of wav_bytes(): no rate to give, samples as decoding to int16 gives them
+    as_int16 = decode_audio.decode(path, dtype="int16").numpy()
+    for audio in (a, c):
+        got_channels, rate, data = embedded(Player(audio.wav_bytes()))
+        assert (got_channels, rate) == (channels, 8000) and np.array_equal(data, as_int16)
+    # IPython's own layout, (channels, frames): a.T or a channels-first Audio, with rate=;
+    # IPython scales the peak to 32767
+    x = a.numpy().astype(np.float64)
+    scaled = (x / np.abs(x).max() * 32767).astype("<i2")
+    shown = [a.T, c] + ([a[:, 0]] if channels == 1 else [])
+    for samples in shown:
+        got_channels, rate, data = embedded(Player(samples, rate=a.sample_rate))
+        assert (got_channels, rate) == (channels, 8000) and np.array_equal(data, scaled)
+
+
+def test_ipython_reads_any_2d_array_as_channels_then_frames(tmp_path):
+    """Why the README says to give IPython `a.wav_bytes()` or `a.T`: it reads a 2-D array as
+    (channels, frames), and an Audio is (frames, channels) to NumPy; without rate= it takes
+    bytes only. Should IPython change, this fails, and the README with it."""
+    from IPython.display import Audio as Player
+
+    a = decode_audio.decode(tone(tmp_path, 2))
+    with pytest.raises(ValueError, match="rate must be specified"):
+        Player(a)
+    assert embedded(Player(a, rate=a.sample_rate))[0] == 8000  # frames taken for channels
 
 
 @pytest.mark.parametrize("dtype, channels, quality", [

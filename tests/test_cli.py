@@ -240,6 +240,44 @@ def test_plot_waveform_and_spectrogram(cli, tmp_path):
     assert times[0] > 0 and times[-1] < 3
 
 
+def test_plot_reduces_long_input_chunk_by_chunk(tmp_path):
+    from decode_audio._cli.plot import Pooled, Spectrogram, log_rows, spectrogram
+    tone = tmp_path / "tone.wav"
+    ffmpeg("-f", "lavfi", "-i", "sine=f=1500:d=40:r=32000", "-ac", "2", str(tone))
+    x = decode_audio.decode(tone).numpy()
+    # the envelope: each group's min and max, whatever the chunks; groups double to the limit
+    low, high = Pooled(np.minimum, 1000), Pooled(np.maximum, 1000)
+    for i in range(0, len(x), 65536 + 7):
+        low.add(x[i:i + 65536 + 7])
+        high.add(x[i:i + 65536 + 7])
+    lows, sizes = low.result()
+    highs, _ = high.result()
+    assert 500 < len(lows) <= 1001 and sizes.sum() == len(x) and low.size == 2048
+    ends = np.cumsum(sizes)
+    for j in (0, 1, 317, len(sizes) - 1):
+        group = x[ends[j] - sizes[j]:ends[j]]
+        assert np.array_equal(lows[j], group.min(axis=0))
+        assert np.array_equal(highs[j], group.max(axis=0))
+    # the spectrogram: fed in chunks it equals the one-shot one; pooled, the tone stays put
+    mono = x.mean(axis=1)
+    whole = spectrogram(mono, 32000)
+    fed, pooled = Spectrogram(32000), Spectrogram(32000, limit=100)
+    for i in range(0, len(mono), 50000):
+        fed.add(mono[i:i + 50000])
+        pooled.add(mono[i:i + 50000])
+    for a, b in zip(whole, fed.result()):
+        assert np.array_equal(a, b)
+    freqs, times, db = pooled.result()
+    assert 50 < db.shape[1] <= 101 and np.all(np.diff(times) > 0) and times[-1] < 40
+    assert np.all(np.abs(freqs[np.argmax(db, axis=0)] - 1500) <= freqs[1])
+    assert abs(db.max() - whole[2].max()) < 0.1
+    # the rows drawn: log-spaced, the tone's the loudest
+    bands, rows = log_rows(freqs, db, 20, 16000, 150)
+    assert rows.shape == (150, db.shape[1])
+    loudest = np.argmax(rows, axis=0)
+    assert np.all((bands[loudest] <= 1500 + freqs[1]) & (bands[loudest + 1] >= 1500 - freqs[1]))
+
+
 def test_errors_are_one_line_with_an_exit_status(cli, tmp_path):
     source = make_input("wav_s16", 1, 16000)
     r = cli("-i", "missing.wav", "-o", "x.raw", text=True)
@@ -269,10 +307,58 @@ def test_progress_is_shown_when_asked(cli, tmp_path):
     source = make_input("wav_s16", 1, 16000, 3.0)
     r = cli("-i", source, "-o", "x.raw", "--progress", text=True)
     assert r.returncode == 0 and "3.0/3.0 s" in r.stderr
-    r = cli("convert", source, "-o", "x.flac", "--progress", text=True)
-    assert r.returncode == 0 and "1/1" in r.stderr
+    # many inputs: a bar of files
+    r = cli("convert", source, make_input("flac", 1, 16000), "-d", "out", "--to", "flac",
+            "--progress", text=True)
+    assert r.returncode == 0 and "2/2" in r.stderr
     # stderr is not a terminal here, so nothing by default
     assert cli("-i", source, "-o", "y.raw", text=True).stderr == ""
+    assert cli("convert", source, "-o", "y.flac", text=True).stderr == ""
+
+
+def test_one_conversion_shows_seconds_of_its_input(installed, tmp_path):
+    # 10 s at 16 kHz is three chunks of decoding; tqdm redraws at every update when its
+    # minimum interval is 0 (its TQDM_MININTERVAL), so each chunk's second shows
+    script, env = installed
+    source = make_input("wav_s16", 1, 16000, 10.0)
+    r = subprocess.run([script, "convert", source, "-o", "x.flac", "--progress"], cwd=tmp_path,
+                       env={**env, "TQDM_MININTERVAL": "0"}, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    shown = [line.strip().split("|")[-1] for line in r.stderr.replace("\r", "\n").splitlines()
+             if line.strip()]
+    counts = [part.split()[0] for part in shown]
+    assert counts == ["0.0/10.0", "4.1/10.0", "8.2/10.0", "10.0/10.0"], shown
+    # a window: its seconds
+    r = subprocess.run([script, "convert", source, "-o", "y.flac", "-ss", "2", "-t", "5",
+                        "--progress"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert r.returncode == 0 and "5.0/5.0 s" in r.stderr, r.stderr
+    r = subprocess.run([script, "convert", "missing.wav", "-o", "z.flac", "--progress"],
+                       cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert r.returncode == 1 and "missing.wav" in no_traceback(r)
+    assert sorted(os.listdir(tmp_path)) == ["x.flac", "y.flac"]
+
+
+@pytest.mark.parametrize("ext, args", [("wav", []), ("flac", ["-ss", "1.5", "-t", "4"]),
+                                       ("mp3", ["-ar", "22050"]), ("ogg", ["-ac", "1"]),
+                                       ("opus", []), ("m4a", ["-b:a", "96k"]), ("aiff", []),
+                                       ("w64", ["-ss", "0.3"])])
+def test_convert_streams_the_bytes_one_save_writes(cli, tmp_path, ext, args):
+    # 6 s of 44.1 kHz stereo is five chunks of decoding and encoding; the file is the one
+    # save() writes of the whole input decoded at once
+    source = make_input("wav_s16", 2, 44100, 6.0)
+    r = cli("convert", source, "-o", f"out.{ext}", *args)
+    assert r.returncode == 0, r.stderr
+    options = {"-ss": ("frame_offset", lambda v: round(float(v) * rate)),
+               "-t": ("num_frames", lambda v: round(float(v) * rate)),
+               "-ar": ("sample_rate", int), "-ac": ("num_channels", int)}
+    rate = int(args[args.index("-ar") + 1]) if "-ar" in args else 44100
+    kwargs = {options[k][0]: options[k][1](v) for k, v in zip(args[::2], args[1::2])
+              if k in options}
+    whole = decode_audio.decode(source, **kwargs)
+    expected = tmp_path / f"expected.{ext}"
+    decode_audio.save(expected, whole.numpy(), whole.sample_rate, channels_first=False,
+                      compression=96 if "-b:a" in args else None)
+    assert (tmp_path / f"out.{ext}").read_bytes() == expected.read_bytes()
 
 
 def hour_long() -> str:
@@ -314,3 +400,41 @@ def test_an_hour_decodes_to_raw_in_bounded_memory(installed):
         f"{script} -i {hour} -o - | head -c 100", env)
     assert size == 100 and tracebacks == 0 and status == 141
     assert peak - base < 20, (peak, base)
+
+
+def test_an_hour_converts_in_bounded_memory(installed, tmp_path):
+    script, env = installed
+    hour = hour_long()
+    base, status, _, _ = peak_rss(f"{script} info {hour}", env)
+    assert status == 0
+    # decoded at once, the hour is 115 MB of float32 (before streaming: 110 MB over `info`)
+    for ext in ("flac", "wav"):
+        out = tmp_path / f"hour.{ext}"
+        peak, status, _, tracebacks = peak_rss(f"{script} convert {hour} -o {out}", env)
+        assert status == 0 and tracebacks == 0
+        assert peak - base < 25, (ext, peak, base)
+        assert reference(str(out), "s16le") == reference(hour, "s16le")
+        assert stat.S_IMODE(os.stat(out).st_mode) == 0o666 & ~current_umask()
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_an_hour_plots_in_bounded_memory(installed, tmp_path):
+    pytest.importorskip("matplotlib")
+    script, env = installed
+    hour = hour_long()
+    # matplotlib's own share: the plot of 5 s
+    base, status, _, _ = peak_rss(f"{script} plot {GOLDEN}/test.wav -o {tmp_path}/short.png "
+                                  "--spectrogram", env)
+    assert status == 0
+    # decoded at once the hour was 115 MB, and its every spectrogram column drawn 5 GB
+    for extra in ("", "--spectrogram"):
+        out = tmp_path / "hour.png"
+        peak, status, _, tracebacks = peak_rss(f"{script} plot {hour} -o {out} {extra}", env)
+        assert status == 0 and tracebacks == 0
+        assert peak - base < 40, (extra, peak, base)
+        assert png_size(out) == (1200, 600)

@@ -12,6 +12,7 @@ import os
 import pathlib
 import tarfile
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -301,14 +302,17 @@ def test_a_chunk_claiming_more_than_the_file_ends_bytes_as_it_ends_a_path(tmp_pa
 
 
 @pytest.mark.parametrize("exact", [True, False])
-def test_info_of_a_non_seekable_wav_reads_only_its_header(exact):
-    # a minute of 44.1 kHz stereo: 10.6 MB, of which the header holds the exact count
+def test_info_of_a_non_seekable_wav_estimates_from_its_header(exact):
+    # a minute of 44.1 kHz stereo: 10.6 MB. Its header's count is a hint: a file cut short
+    # claims the same, which only reading it through shows (see the next test), so exact=False
+    # reads the header alone and says its figure is an estimate, and exact=True counts.
     data = open(make_input("wav_s16", 2, 44100, 60.0), "rb").read()
     f = NonSeekable(data)
     meta = decode_audio.info(f, exact=exact)
-    assert (meta.num_frames, meta.num_frames_exact) == (2646000, True)
+    assert (meta.num_frames, meta.num_frames_exact) == (2646000, exact)
     assert meta.duration == 60.0
-    assert f.bytes_read < 200_000  # the I/O buffer and stream info, not the samples
+    if not exact:
+        assert f.bytes_read < 200_000  # the I/O buffer and stream info, not the samples
     # a WAV written to a pipe has no count in its header: exact counts by decoding, and
     # exact=False says its figure is an estimate
     streamed = ffmpeg("-f", "lavfi", "-i", "sine=d=2:r=8000", "-f", "wav", "-")
@@ -317,3 +321,28 @@ def test_info_of_a_non_seekable_wav_reads_only_its_header(exact):
         assert (meta.num_frames, meta.num_frames_exact) == (16000, True)
     else:
         assert not meta.num_frames_exact
+
+
+@pytest.mark.parametrize("rf64", [False, True])
+@pytest.mark.parametrize("keep", [0.6, 0.999])
+def test_info_of_a_wav_cut_short_counts_what_decode_returns(tmp_path, rf64, keep):
+    """A WAV or RF64 whose header claims more frames than the file holds: info() counts what
+    decode() returns (RF64's ds64 size was taken as exact: 44100 for 26448), from a path,
+    bytes and a non-seekable file-like."""
+    whole = tmp_path / "whole.wav"
+    ffmpeg("-f", "lavfi", "-i", "sine=f=440:d=1:r=44100", "-ac", "2", "-c:a", "pcm_s16le",
+           *(["-rf64", "always"] if rf64 else []), str(whole))
+    data = whole.read_bytes()
+    data = data[:int(len(data) * keep) + 1]
+    path = tmp_path / "cut.wav"
+    path.write_bytes(data)
+    for make in (lambda: str(path), lambda: data, lambda: NonSeekable(data)):
+        with warnings.catch_warnings():
+            # the last partial frame is a damaged packet
+            warnings.simplefilter("ignore", decode_audio.DecodeAudioWarning)
+            n = len(decode_audio.decode(make()))
+        assert 0 < n < 44100
+        meta = decode_audio.info(make())
+        assert (meta.num_frames, meta.num_frames_exact) == (n, True), type(make()).__name__
+        est = decode_audio.info(make(), exact=False)
+        assert est.num_frames >= 0 and (est.num_frames == n or not est.num_frames_exact)

@@ -79,30 +79,7 @@ def test_decode_equals_cli(name):
 
 
 # Known failures, each named by its class; strict, so a fix shows up.
-_DAMAGED_MP3 = ("MP3 with garbage between frames: the decoder rejects the frame after it in a "
-                "full decode (the CLI too) but not when the window is entered by skipping, and "
-                "counting packets cannot see the rejection")
-_XING_FEWER = ("MP3 whose Xing frame count is smaller than its frames: FFmpeg drops the LAME "
-               "padding inside the stream and keeps what follows when seeking; without seeking "
-               "the stream is cut at the tag's count")
-_LAME_EXCEEDS = ("MP3 whose LAME delay or padding exceed the stream: without seeking FFmpeg "
-                 "applies no padding and the tag's count is negative, so the ends differ")
-XFAIL = {
-    ("info", "lame_garbage.mp3"): _DAMAGED_MP3,
-    ("windows", "lame_garbage.mp3"): _DAMAGED_MP3,
-    ("non_seekable", "lame_garbage.mp3"): _DAMAGED_MP3,
-    ("non_seekable_window", "lame_garbage.mp3"): _DAMAGED_MP3,
-    ("windows", "lame_xing_fewer.mp3"): _XING_FEWER,
-    ("non_seekable", "lame_xing_fewer.mp3"): _XING_FEWER,
-    ("non_seekable_window", "lame_xing_fewer.mp3"): _XING_FEWER,
-    ("non_seekable", "lame_delay_exceeds.mp3"): _LAME_EXCEEDS,
-    ("non_seekable_window", "lame_delay_exceeds.mp3"): _LAME_EXCEEDS,
-    ("non_seekable", "lame_pad_exceeds.mp3"): _LAME_EXCEEDS,
-    ("non_seekable_window", "lame_pad_exceeds.mp3"): _LAME_EXCEEDS,
-    ("non_seekable_window", "oggenc_chained.ogg"):
-        "chained Ogg read without seeking: the second link's timestamps start again at 0, so a "
-        "window past the first link is skipped to wrongly",
-}
+XFAIL: dict = {}
 
 
 def names(test: str):

@@ -194,3 +194,33 @@ def test_a_full_device_raises_naming_it_and_stays_a_device(backend):
         decode_audio.save("/dev/full", TONE, 16000, format="au" if backend != "soundfile"
                           else "wav", backend=_backend(backend))
     assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+
+
+def test_saving_chunks_is_saving_the_whole_and_keeps_what_was_there(tmp_path, umask_022):
+    # the CLI's convert encodes chunk by chunk through save_chunks
+    from decode_audio._save import save_chunks
+    x = (0.3 * np.sin(np.arange(100000, dtype=np.float32) / 7)).reshape(-1, 2)
+    for ext in ("wav", "flac", "mp3", "ogg"):
+        whole, chunked = tmp_path / f"whole.{ext}", tmp_path / f"chunked.{ext}"
+        decode_audio.save(whole, x, 16000, channels_first=False)
+        save_chunks(chunked, (x[i:i + 4096] for i in range(0, len(x), 4096)), 16000, 2,
+                    np.float32)
+        assert chunked.read_bytes() == whole.read_bytes(), ext
+    # a chunk that fails half way leaves the file that was there, with its mode
+    target = tmp_path / "kept.flac"
+    decode_audio.save(target, x, 16000, channels_first=False)
+    os.chmod(target, 0o664)
+    before = target.read_bytes()
+
+    def failing():
+        yield x[:4096]
+        raise RuntimeError("the source broke")
+    with pytest.raises(RuntimeError, match="the source broke"):
+        save_chunks(target, failing(), 16000, 2, "float32")
+    assert target.read_bytes() == before and _mode(target) == 0o664
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        [f"{k}.{e}" for k in ("whole", "chunked") for e in ("wav", "flac", "mp3", "ogg")]
+        + ["kept.flac"])
+    with pytest.raises(ValueError, match="2 channels; the chunk has 1"):
+        save_chunks(tmp_path / "bad.wav", [x[:, :1]], 16000, 2, "float32")
+    assert not (tmp_path / "bad.wav").exists()

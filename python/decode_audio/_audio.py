@@ -35,6 +35,12 @@ class Audio:
     ``np.asarray``), torch tensors (``.torch()``, ``torch.from_dlpack``) and DLPack consumers
     all share its one buffer, which is freed once, when the last of them is gone.
 
+    In a notebook an Audio shows a player (`_repr_html_`). For ``IPython.display.Audio``, pass
+    ``a.wav_bytes()`` (no ``rate=``), or ``a.T`` with ``rate=a.sample_rate``: IPython reads
+    a 2-D array as ``(channels, frames)``, so ``IPython.display.Audio(a, rate=...)`` of a
+    ``(frames, channels)`` Audio takes the frames for channels; NumPy's view of an Audio
+    stays ``(frames, channels)``, so that form cannot be mended here.
+
     Examples
     --------
     >>> a = decode_audio.decode("speech.wav")      # doctest: +SKIP
@@ -151,7 +157,9 @@ class Audio:
     # --- notebooks ---
     def wav_bytes(self, max_bytes: Optional[int] = None) -> bytes:
         """The samples as a 16-bit PCM WAV file in memory (its first `max_bytes` of samples at
-        most)."""
+        most), scaled as decoding to int16 scales them: what ``IPython.display.Audio`` plays
+        as it is, channels and rate from its header
+        (``IPython.display.Audio(a.wav_bytes())``)."""
         x = np.asarray(self)
         frames_first = x.T if self.channels_first else x
         channels = max(self.num_channels, 1)

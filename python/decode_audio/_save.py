@@ -4,12 +4,12 @@ other backends through the registry."""
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, Mapping, Optional, Tuple
 
 import numpy as np
 
 from ._arrays import as_array, layout
-from ._dtypes import dtype_code
+from ._dtypes import DTYPE_NAMES, dtype_code
 from ._files import refuse_text_mode, write_in_place
 from ._formats import (DEFAULT_BITS, DEFAULT_ENCODERS, MUXERS, PCM_BYTE_ORDER, PCM_ENCODERS,
                        SAVE_DTYPES, flac_bits, pcm_encoding)
@@ -17,7 +17,7 @@ from ._options import MAX_CHANNELS, positive_rate
 from ._registry import BACKENDS, for_writing
 from ._writer import CodecConfig, Writer, stream_options
 
-__all__ = ["save"]
+__all__ = ["save", "save_chunks"]
 
 
 def _plan(muxer: str, encoding: Optional[str], bits: Optional[int],
@@ -154,9 +154,60 @@ def save(
         BACKENDS[chosen].save(uri, array, int(sample_rate), channels_first, format,
                               encoding, bits_per_sample, compression, durable, tags or {})
         return
-    is_path = isinstance(uri, (str, os.PathLike))
+    muxer, opts, keep, tag_map = _ffmpeg_plan(uri, format, encoding, bits_per_sample,
+                                              compression, array.dtype, channels,
+                                              int(sample_rate), tags)
+    # `keep` holds what the C options point to until the file is written
+    _write(uri, muxer, opts, tag_map, durable, (array,), channels_first)
+    del keep
+
+
+def save_chunks(
+    uri: Any,
+    chunks: Iterable[Any],
+    sample_rate: int,
+    num_channels: int,
+    dtype: Any,
+    format: Optional[str] = None,
+    encoding: Optional[str] = None,
+    bits_per_sample: Optional[int] = None,
+    compression: Any = None,
+    durable: bool = False,
+    tags: Optional[Mapping[str, Any]] = None,
+) -> None:
+    """`save` of samples that arrive in chunks, through FFmpeg: each chunk a ``(frames,
+    channels)`` array (or `Audio`, e.g. from `stream()`) of `num_channels` channels and
+    `dtype`, encoded as it comes, so memory stays bounded by one chunk and the encoder's state
+    whatever the length. The file is the one `save` writes of the chunks joined, byte for byte,
+    and is written as `save` writes it: a path through a temporary file renamed at the end (a
+    failing chunk leaves nothing there), a file-like as it is. The other arguments are
+    `save`'s."""
+    if not isinstance(uri, (str, os.PathLike)):
+        refuse_text_mode(uri, "write")
+    sample_rate = positive_rate(sample_rate)
+    dtype = np.dtype(DTYPE_NAMES[dtype_code(dtype)])
+    if dtype.name not in SAVE_DTYPES:
+        raise ValueError(f"samples must be one of {', '.join(SAVE_DTYPES)}; got {dtype}")
+    if not 0 < num_channels <= SAVE_CHANNELS["ffmpeg"]:
+        raise ValueError(f"samples must have 1 to {SAVE_CHANNELS['ffmpeg']} channels; got "
+                         f"{num_channels}")
+    if tags is not None and not isinstance(tags, Mapping):
+        raise TypeError(f"tags must be a dict of names to values; got {type(tags).__name__}")
+    muxer, opts, keep, tag_map = _ffmpeg_plan(uri, format, encoding, bits_per_sample,
+                                              compression, dtype, num_channels,
+                                              int(sample_rate), tags)
+    _write(uri, muxer, opts, tag_map, durable, (as_array(c) for c in chunks), False)
+    del keep  # alive until here
+
+
+def _ffmpeg_plan(uri: Any, format: Optional[str], encoding: Optional[str],
+                 bits_per_sample: Optional[int], compression: Any, dtype: np.dtype,
+                 channels: int, sample_rate: int, tags: Optional[Mapping[str, Any]]
+                 ) -> Tuple[str, Any, list, Dict[str, str]]:
+    """(muxer, C stream options, what they point to, tags) of an FFmpeg save; raises
+    ValueError before anything is written."""
     if format is None:
-        if not is_path:
+        if not isinstance(uri, (str, os.PathLike)):
             raise ValueError("format is required when saving to a file-like object")
         format = os.path.splitext(os.fspath(uri))[1].lstrip(".").lower()
         if not format:
@@ -168,18 +219,21 @@ def save(
     config = None
     if isinstance(compression, CodecConfig):
         config, compression = compression, None
-    encoder, settings = _plan(muxer, encoding, bits_per_sample, compression, array.dtype.name)
+    encoder, settings = _plan(muxer, encoding, bits_per_sample, compression, dtype.name)
     if config is not None:
         settings.update(_config_settings(muxer, config))
-    # `keep` holds what the C options point to until the file is written
-    opts, keep = stream_options(int(sample_rate), channels, dtype_code(array.dtype), encoder,
-                                 settings)
-    tags = {str(k): str(v) for k, v in (tags or {}).items()}
-    if not is_path:
-        _encode(uri, muxer, opts, array, channels_first, tags)
+    opts, keep = stream_options(sample_rate, channels, dtype_code(dtype), encoder, settings)
+    return muxer, opts, keep, {str(k): str(v) for k, v in (tags or {}).items()}
+
+
+def _write(uri: Any, muxer: str, opts: Any, tags: Dict[str, str], durable: bool,
+           arrays: Iterable[np.ndarray], channels_first: bool) -> None:
+    """Encodes `arrays` one after another: to a path in place, to a file-like as it is."""
+    if not isinstance(uri, (str, os.PathLike)):
+        _encode(uri, muxer, opts, arrays, channels_first, tags)
         return
     target = os.fspath(uri)
-    write_in_place(target, lambda path: _encode(path, muxer, opts, array, channels_first, tags,
+    write_in_place(target, lambda path: _encode(path, muxer, opts, arrays, channels_first, tags,
                                                 name=target), durable)
 
 
@@ -220,15 +274,16 @@ def _config_number(config: CodecConfig) -> Any:
     return None
 
 
-def _encode(dst: Any, muxer: str, opts: Any, array: np.ndarray, channels_first: bool,
-            tags: Dict[str, str], name: Optional[str] = None) -> None:
+def _encode(dst: Any, muxer: str, opts: Any, arrays: Iterable[np.ndarray],
+            channels_first: bool, tags: Dict[str, str], name: Optional[str] = None) -> None:
     writer = Writer(dst, muxer, name)
     try:
         writer.add_audio(opts)
         for key, value in tags.items():
             writer.set_metadata(key, value)
         writer.start()
-        writer.write(0, array, channels_first)
+        for array in arrays:
+            writer.write(0, array, channels_first)
         writer.close()
     finally:
         writer.abandon()

@@ -106,9 +106,11 @@ def parser() -> argparse.ArgumentParser:
     for name, module, text in (
             ("decode", raw, "decode one input to raw samples (ffmpeg -i IN -f s16le OUT), in "
                             "bounded memory"),
-            ("convert", convert, "convert inputs to another format, on threads"),
+            ("convert", convert, "convert inputs to another format, in bounded memory, on "
+                                 "threads"),
             ("info", info, "describe inputs, like soxi"),
-            ("plot", plot, "draw the waveform and a spectrogram to an image")):
+            ("plot", plot, "draw the waveform and a spectrogram to an image, in bounded "
+                           "memory")):
         s = sub.add_parser(name, help=text, description=text)
         module.add_arguments(s)  # type: ignore[attr-defined]
         if name in ("decode", "convert"):

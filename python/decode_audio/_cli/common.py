@@ -11,8 +11,8 @@ from tqdm import tqdm
 
 from .._registry import BACKENDS
 
-__all__ = ["RAW_FORMATS", "RAW_EXTENSIONS", "UsageError", "EXPECTED", "extension", "progress", "writable_format",
-           "is_raw_output", "frames", "os_message"]
+__all__ = ["RAW_FORMATS", "RAW_EXTENSIONS", "UsageError", "EXPECTED", "extension", "progress",
+           "SECONDS_BAR", "writable_format", "is_raw_output", "frames", "os_message"]
 
 # FFmpeg's raw sample format names -> dtype (native little-endian order, as decode writes).
 RAW_FORMATS = {"u8": "uint8", "s8": "int8", "s16le": "int16", "s32le": "int32",
@@ -42,6 +42,10 @@ def is_raw_output(path: str) -> bool:
 def writable_format(name: str) -> bool:
     """Whether some available backend's save() writes format `name` (an extension)."""
     return bool(name) and any(b.available() and b.writes(name) for b in BACKENDS.values())
+
+
+# A bar counting seconds of input: "42%|####      | 25.2/60.0 s [00:03<00:04]".
+SECONDS_BAR = "{l_bar}{bar}| {n:.1f}/{total:.1f} s [{elapsed}<{remaining}]"
 
 
 def progress(enabled: Optional[bool], **kwargs: Any) -> Any:

@@ -1,19 +1,25 @@
-"""``decode-audio convert IN... [-o OUT | -d DIR --to FMT]``: each input decoded and written by
-`save()` (so atomically: a failure leaves nothing at the output), many inputs on threads."""
+"""``decode-audio convert IN... [-o OUT | -d DIR --to FMT]``: each input decoded chunk by chunk
+(`stream()`, `CHUNK_FRAMES` frames at a time) and each chunk encoded as it comes
+(`save_chunks()`), so memory stays bounded whatever the input's length: one chunk, the decoder's
+and the encoder's state. Written as `save()` writes (atomically: a failure leaves nothing at the
+output, an overwritten file keeps its mode); many inputs on threads."""
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from .._decode import decode, info
 from .._metadata import AudioMetaData
-from .._save import save
-from .common import (RAW_FORMATS, UsageError, extension, frames, is_raw_output, progress,
-                     writable_format)
-from .raw import samples, to_file
+from .._reader import stream
+from .._registry import for_writing
+from .._save import save, save_chunks
+from .common import (EXPECTED, RAW_FORMATS, SECONDS_BAR, UsageError, extension, frames,
+                     is_raw_output, progress, writable_format)
+from .raw import CHUNK_FRAMES, samples, to_file
 
 __all__ = ["add_arguments", "run", "plan", "bit_rate"]
 
@@ -107,32 +113,80 @@ def depth(meta: AudioMetaData, fmt: str) -> Tuple[str, Dict[str, Any]]:
     return "float32", {}
 
 
-def convert_one(src: str, out: str, fmt: str, args: argparse.Namespace) -> None:
+def convert_one(src: str, out: str, fmt: str, args: argparse.Namespace,
+                tick: Optional[Callable[[float], None]] = None) -> None:
+    """Decodes `src` chunk by chunk and encodes each chunk as it comes (formats FFmpeg writes,
+    and raw samples), so memory stays bounded; `tick(seconds)` after each chunk."""
     raw = fmt == "raw"
     meta = info(src, exact=False)
     rate = args.sample_rate or meta.sample_rate
-    dtype, settings = ("float32", {}) if raw else depth(meta, fmt)
-    audio = decode(src, dtype=RAW_FORMATS[args.format or "s16le"] if raw else dtype,
-                   sample_rate=args.sample_rate, num_channels=args.num_channels,
-                   frame_offset=frames(args.start, rate) or 0,
-                   num_frames=frames(args.duration, rate) or -1,
-                   num_threads=args.threads or 1)
-    if raw:
-        to_file(out, lambda f: f.write(samples(audio, "numpy")))
-        return
+    dtype, settings = (RAW_FORMATS[args.format or "s16le"], {}) if raw else depth(meta, fmt)
+    options: Dict[str, Any] = dict(dtype=dtype, sample_rate=args.sample_rate,
+                                   num_channels=args.num_channels,
+                                   frame_offset=frames(args.start, rate) or 0,
+                                   num_frames=frames(args.duration, rate) or -1)
     compression: Any = args.compression
     if args.bit_rate:
         compression = bit_rate(args.bit_rate)
     if isinstance(compression, float) and compression.is_integer():
         compression = int(compression)
+    if not raw and for_writing(None, out, fmt) != "ffmpeg":
+        # a type only SoX or libsndfile writes: their save() takes the whole input at once
+        audio = decode(src, num_threads=args.threads or 1, **options)
+        save(out, audio.numpy(), audio.sample_rate, channels_first=False, format=fmt,
+             compression=compression, **settings)
+        if tick is not None:
+            tick(audio.duration)
+        return
+    if args.threads not in (None, 1):
+        # split among threads, the input is decoded whole, then encoded as one chunk
+        chunks = counted(iter([decode(src, num_threads=args.threads, **options)]), tick)
+    else:
+        chunks = counted(stream(src, CHUNK_FRAMES, **options), tick)
+    if raw:
+        to_file(out, lambda f: write_raw(f, chunks))
+        return
+    # the output's rate and channels: the first chunk's (the header's when there is none)
+    first = next(chunks, None)
+    if first is not None:
+        rate, channels = first.sample_rate, first.num_channels
+        chunks = itertools.chain([first], chunks)
+    else:
+        channels = args.num_channels or meta.num_channels
     if out == "-" or (os.path.exists(out) and not os.path.isfile(out)):
         # a pipe or device is written as it is (never replaced by a renamed file), in a
         # format that streams
-        to_file(out, lambda f: save(f, audio.numpy(), audio.sample_rate, channels_first=False,
-                                    format=fmt, compression=compression, **settings))
+        to_file(out, lambda f: save_chunks(f, chunks, rate, channels, dtype, format=fmt,
+                                           compression=compression, **settings))
         return
-    save(out, audio.numpy(), audio.sample_rate, channels_first=False, format=fmt,
-         compression=compression, **settings)
+    save_chunks(out, chunks, rate, channels, dtype, format=fmt, compression=compression,
+                **settings)
+
+
+def write_raw(out: Any, chunks: Iterator[Any]) -> None:
+    for chunk in chunks:
+        out.write(samples(chunk, "numpy"))
+
+
+def counted(chunks: Iterator[Any], tick: Optional[Callable[[float], None]]) -> Iterator[Any]:
+    """`chunks`, calling ``tick(seconds)`` after each with its duration."""
+    for chunk in chunks:
+        yield chunk
+        if tick is not None:
+            tick(chunk.num_frames / chunk.sample_rate)
+
+
+def seconds(src: str, args: argparse.Namespace) -> Optional[float]:
+    """How many seconds of `src` a conversion reads (its -ss/-t window), when the header
+    tells; None otherwise."""
+    try:
+        duration = info(src, exact=False).duration
+    except EXPECTED:
+        return None  # the conversion reports it
+    if not duration:
+        return None
+    left = max(duration - (args.start or 0.0), 0.0)
+    return min(left, args.duration) if args.duration is not None else left
 
 
 def run(args: argparse.Namespace, report: Any) -> int:
@@ -145,6 +199,19 @@ def run(args: argparse.Namespace, report: Any) -> int:
         raise UsageError(f"-j must be at least 1; got {args.jobs}")
     if args.directory:
         os.makedirs(args.directory, exist_ok=True)
+    if len(jobs) == 1:
+        # one input: a bar in seconds of it
+        (src, out, fmt), = jobs
+        total = seconds(src, args) if args.progress is not False else None
+        with progress(args.progress, total=total, unit="s", bar_format=SECONDS_BAR
+                      if total else None) as bar:
+            try:
+                convert_one(src, out, fmt, args, bar.update)
+            except Exception as error:
+                bar.close()
+                report(error, src)
+                return 1
+        return 0
     failed = 0
     with progress(args.progress, total=len(jobs), unit="file") as bar, \
             ThreadPoolExecutor(max_workers=min(args.jobs, len(jobs))) as pool:

@@ -15,7 +15,7 @@ import numpy as np
 from .._decode import decode, info
 from .._files import write_in_place
 from .._reader import stream
-from .common import RAW_FORMATS, progress
+from .common import RAW_FORMATS, SECONDS_BAR, progress
 
 __all__ = ["add_arguments", "run", "CHUNK_FRAMES"]
 
@@ -65,8 +65,7 @@ def run(args: argparse.Namespace, source: Any) -> int:
 
     def write(out: BinaryIO) -> None:
         with progress(args.progress, total=total, unit="s",
-                      bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} s [{elapsed}<{remaining}]"
-                      if total else None) as bar:
+                      bar_format=SECONDS_BAR if total else None) as bar:
             for chunk in chunks:
                 out.write(samples(chunk, args.via))
                 bar.update(chunk.num_frames / chunk.sample_rate)
