@@ -8,24 +8,37 @@
  * FFmpeg's MP3 demuxer has the decoder apply them: the decoder's output from delay + 529
  * samples to frames x samples per frame - padding + 529.
  *
+ * A window (frame_offset > 0) is decoded as the general path decodes it (window.c): a fresh
+ * decoder is sent the frames from 16 frames before the window on, and what comes before the
+ * window is dropped. Its file is mapped rather than read, and its headers are walked to the
+ * end all the same.
+ *
  * The result is the general path's, byte for byte. Anything else goes to FFmpeg
- * (DA_PCM_UNHANDLED): other extensions and sources than a path, windows, resampling,
- * remixing, filters, caller-supplied output, any open option, files without a LAME tag or
- * with a frame count that does not match, frames of other layers or parameters, anything
- * between or after the frames but an ID3v1 tag, files over MAX_BYTES, any decoding error.
+ * (DA_PCM_UNHANDLED): other extensions and sources than a path, windows past the end,
+ * resampling, remixing, filters, caller-supplied output, any open option, files without a LAME
+ * tag or with a frame count that does not match, frames of other layers or parameters,
+ * anything between or after the frames but an ID3v1 tag, files over MAX_BYTES (a window's:
+ * MAX_WINDOW_BYTES), any decoding error.
  * DECODE_AUDIO_FAST_PATHS=0 sends every input to FFmpeg.
  */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
 
-/* Larger files gain little: the open is a small part of their decode. */
+/* Larger files gain little: the open is a small part of their decode. A window's file is
+ * mapped, and only the frames from its preroll on are decoded: any size up to int's range. */
 #define MAX_BYTES (4 << 20)
+#define MAX_WINDOW_BYTES (1 << 30)
+/* The preroll of a window, in codec frames: the bit reservoir's reach (window.c). */
+#define PREROLL_FRAMES 16
+/* The largest layer III frame (320 kbit/s at 32 kHz, padded), with room to spare. */
+#define MAX_FRAME_BYTES 4096
 /* The MPEG audio decoder's own delay, which the LAME tag's encoder delay leaves out. */
 #define DECODER_DELAY 529
 
@@ -44,8 +57,8 @@ static int plain_options(const da_source *src, const da_decode_options *opt)
     return o->format == NULL && o->protocols == NULL && o->formats == NULL &&
            (o->stream_index == -1 || o->stream_index == 0) && o->decoder == NULL &&
            o->decoder_options == NULL && o->format_options == NULL &&
-           opt->filter_desc == NULL && opt->out_data == NULL && opt->frame_offset == 0 &&
-           opt->sample_rate == 0 && opt->num_channels == 0;
+           opt->filter_desc == NULL && opt->out_data == NULL && opt->sample_rate == 0 &&
+           opt->num_channels == 0;
 }
 
 static uint32_t rb32(const uint8_t *p)
@@ -73,10 +86,28 @@ static uint8_t *read_file(const char *path, int *size)
     return buf;
 }
 
+/* The whole file mapped, when it is a regular file of at most MAX_WINDOW_BYTES; NULL
+ * otherwise. Packets are copied out of it into a padded buffer before decoding. */
+static uint8_t *map_file(const char *path, int *size)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    void *p = NULL;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        st.st_size <= MAX_WINDOW_BYTES &&
+        (p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)
+        p = NULL;
+    *size = p != NULL ? (int)st.st_size : 0;
+    close(fd);
+    return p;
+}
+
 /* The parts of a plain MP3: where its audio frames are and what to keep of their output. */
 typedef struct mp3_file {
     int first, end;           /* byte range of the audio frames */
-    int rate, channels;
+    int rate, channels, spf;
     int64_t frames;           /* audio frames */
     int64_t keep_from, keep_to; /* decoder output kept: [keep_from, keep_to) */
 } mp3_file;
@@ -98,6 +129,7 @@ static int parse(const uint8_t *b, int n, mp3_file *f)
         spf_tag != spf || frames <= 0)
         return -1;
     f->first = pos + info_size;
+    f->spf = spf;
     f->rate = rate;
     f->channels = channels;
     /* the frames: each header with the tag frame's version, layer and rate, and as many
@@ -157,8 +189,9 @@ int da__mp3_decode(const da_source *src, const da_decode_options *opt, da_audio 
 {
     if (opt == NULL || !plain_options(src, opt))
         return DA_PCM_UNHANDLED;
-    int n = 0, ret = DA_PCM_UNHANDLED;
-    uint8_t *b = read_file(src->path, &n);
+    int n = 0, ret = DA_PCM_UNHANDLED, window = opt->frame_offset > 0;
+    uint8_t *b = window ? map_file(src->path, &n) : read_file(src->path, &n);
+    uint8_t *packet = NULL;
     mp3_file f;
     AVCodecContext *dec = NULL;
     AVPacket *pkt = NULL;
@@ -176,13 +209,28 @@ int da__mp3_decode(const da_source *src, const da_decode_options *opt, da_audio 
     if (avcodec_open2(dec, codec, NULL) < 0)
         goto end;
     int dtype = opt->dtype == DA_DTYPE_AUTO ? DA_DTYPE_FLOAT32 : opt->dtype;
-    int64_t want = f.keep_to - f.keep_from;
+    /* the window starts at decoder output `keep`; a window past the end: FFmpeg decides */
+    int64_t keep = f.keep_from + opt->frame_offset;
+    int64_t want = f.keep_to - keep;
+    if (want <= 0)
+        goto end;
     if (opt->num_frames >= 0 && opt->num_frames < want)
         want = opt->num_frames;
     if (da__audio_alloc(dtype, f.channels, f.rate, opt->channels_first != 0, want, &a) < 0)
         goto end;
     int64_t decoded = 0, used = 0;
     int at = f.first, ok = 1;
+    /* A window's decoding starts PREROLL_FRAMES before it, at the first frame that does not
+     * end before that point, as the general path's packets are skipped (unless the window
+     * is too near the start for a preroll, where both decode from the first frame). */
+    int64_t from = opt->frame_offset - PREROLL_FRAMES * (int64_t)f.spf;
+    if (window && from > 0) {
+        for (int64_t k = (f.keep_from + from) / f.spf; k > 0; k--)
+            at += da__mpa_frame_size(b + at);
+        decoded = (f.keep_from + from) / f.spf * f.spf;
+    }
+    if (window && (packet = av_malloc(MAX_FRAME_BYTES + AV_INPUT_BUFFER_PADDING_SIZE)) == NULL)
+        goto end;
     while (ok && used < want) {
         int r = avcodec_receive_frame(dec, frame);
         if (r == AVERROR(EAGAIN)) {
@@ -193,6 +241,16 @@ int da__mp3_decode(const da_source *src, const da_decode_options *opt, da_audio 
             int size = da__mpa_frame_size(b + at);
             pkt->data = b + at;
             pkt->size = size;
+            if (packet != NULL && size > MAX_FRAME_BYTES) {
+                ok = 0;
+                break;
+            }
+            if (packet != NULL) {
+                /* out of the mapping, with the zeroed padding a decoder may read */
+                memcpy(packet, b + at, (size_t)size);
+                memset(packet + size, 0, AV_INPUT_BUFFER_PADDING_SIZE);
+                pkt->data = packet;
+            }
             at += size;
             ok = avcodec_send_packet(dec, pkt) >= 0;
             continue;
@@ -205,7 +263,7 @@ int da__mp3_decode(const da_source *src, const da_decode_options *opt, da_audio 
             ok = 0;
             break;
         }
-        int64_t first = f.keep_from - decoded, last = f.keep_from + want - decoded;
+        int64_t first = keep - decoded, last = keep + want - decoded;
         if (first < 0)
             first = 0;
         if (last > frame->nb_samples)
@@ -236,6 +294,10 @@ end:
     av_frame_free(&frame);
     av_packet_free(&pkt);
     avcodec_free_context(&dec);
-    free(b);
+    av_free(packet);
+    if (window && b != NULL)
+        munmap(b, (size_t)n);
+    else
+        free(b);
     return ret;
 }

@@ -305,6 +305,31 @@ def test_mp3_tags_equal_general_path(extra):
         assert_same(*both(path, **kwargs))
 
 
+@pytest.mark.parametrize("rate,channels,args", [MP3_ENCODINGS[i] for i in (1, 2, 3, 4)])
+def test_mp3_windows_equal_full_decode(rate, channels, args):
+    """Windows on the native path start a fresh decoder 16 frames before them: they are the
+    same frames of the full decode at every offset, near the start, across the preroll's edge,
+    in the middle and at the end, and the general path's bytes where the window is entered by
+    skipping packets."""
+    path = mp3_input(rate, channels, args, 3.3)
+    full = decode_audio.decode(path).numpy()
+    spf = 1152 if rate >= 32000 else 576
+    n = len(full)
+    rng = np.random.default_rng(rate)
+    offsets = [1, 46, 47, 600, 16 * spf - 1, 16 * spf, 16 * spf + 1, 17 * spf + 5, n - 1000,
+               n - 1, *rng.integers(1, n, 6).tolist()]
+    for offset in offsets:
+        for count in (1, 3000, -1):
+            window = decode_audio.decode(path, frame_offset=offset, num_frames=count).numpy()
+            end = n if count < 0 else offset + count
+            assert window.tobytes() == full[offset:end].tobytes(), (path, offset, count)
+        if offset >= 16 * spf:
+            for kwargs in ({}, {"dtype": "int16", "channels_first": True}):
+                assert_same(*both(path, frame_offset=offset, num_frames=2000, **kwargs))
+    # past the end: FFmpeg decides, as for any input
+    assert_same(*both(path, frame_offset=n + 10))
+
+
 def test_mp3_damaged_or_extended_equals_general_path(tmp_path):
     """Bytes after the frames, a frame cut short, junk between frames: FFmpeg decides."""
     data = open(mp3_input(44100, 2, ["-b:a", "128k"], 1), "rb").read()
