@@ -169,6 +169,11 @@ static int open_demuxer(da_input *in, const char *url, const AVInputFormat *ifmt
         in->fmt->probesize = 16384;
         av_opt_set_int(in->fmt->priv_data, "max_size", 16384, 0);
     }
+    /* The FLAC demuxer hands its parser 1 KiB at a time, which then finds frames of several
+     * KiB in the pieces: 8 KiB pieces cut a full decode's demuxing by a third and a 1 s
+     * window's instructions by a tenth (larger ones read more past a window than they save) */
+    if (strcmp(demuxer, "flac") == 0)
+        av_opt_set_int(in->fmt->priv_data, "raw_packet_size", 8192, 0);
     return 0;
 }
 
