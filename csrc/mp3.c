@@ -10,15 +10,14 @@
  *
  * A window (frame_offset > 0) is decoded as the general path decodes it (window.c): a fresh
  * decoder is sent the frames from 16 frames before the window on, and what comes before the
- * window is dropped. Its file is mapped rather than read, and its headers are walked to the
- * end all the same.
+ * window is dropped. Its headers are walked to the end all the same.
  *
  * The result is the general path's, byte for byte. Anything else goes to FFmpeg
  * (DA_PCM_UNHANDLED): other extensions and sources than a path, windows past the end,
  * resampling, remixing, filters, caller-supplied output, any open option, files without a LAME
  * tag or with a frame count that does not match, frames of other layers or parameters,
- * anything between or after the frames but an ID3v1 tag, files over MAX_BYTES (a window's:
- * MAX_WINDOW_BYTES), any decoding error.
+ * anything between or after the frames but an ID3v1 tag, files over MAX_MAPPED_BYTES, any
+ * decoding error.
  * DECODE_AUDIO_FAST_PATHS=0 sends every input to FFmpeg.
  */
 #include <fcntl.h>
@@ -31,10 +30,11 @@
 
 #include "internal.h"
 
-/* Larger files gain little: the open is a small part of their decode. A window's file is
- * mapped, and only the frames from its preroll on are decoded: any size up to int's range. */
+/* Files up to this size are read whole; larger ones, and those of a window, are mapped (their
+ * packets then copied out one at a time), up to MAX_MAPPED_BYTES: the demuxer's parser costs
+ * a long file a tenth of its decode, a window the whole demuxing of what comes before it. */
 #define MAX_BYTES (4 << 20)
-#define MAX_WINDOW_BYTES (1 << 30)
+#define MAX_MAPPED_BYTES (1 << 30)
 /* The preroll of a window, in codec frames: the bit reservoir's reach (window.c). */
 #define PREROLL_FRAMES 16
 /* The largest layer III frame (320 kbit/s at 32 kHz, padded), with room to spare. */
@@ -86,7 +86,7 @@ static uint8_t *read_file(const char *path, int *size)
     return buf;
 }
 
-/* The whole file mapped, when it is a regular file of at most MAX_WINDOW_BYTES; NULL
+/* The whole file mapped, when it is a regular file of at most MAX_MAPPED_BYTES; NULL
  * otherwise. Packets are copied out of it into a padded buffer before decoding. */
 static uint8_t *map_file(const char *path, int *size)
 {
@@ -96,7 +96,7 @@ static uint8_t *map_file(const char *path, int *size)
         return NULL;
     void *p = NULL;
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-        st.st_size <= MAX_WINDOW_BYTES &&
+        st.st_size <= MAX_MAPPED_BYTES &&
         (p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)
         p = NULL;
     *size = p != NULL ? (int)st.st_size : 0;
@@ -190,7 +190,10 @@ int da__mp3_decode(const da_source *src, const da_decode_options *opt, da_audio 
     if (opt == NULL || !plain_options(src, opt))
         return DA_PCM_UNHANDLED;
     int n = 0, ret = DA_PCM_UNHANDLED, window = opt->frame_offset > 0;
-    uint8_t *b = window ? map_file(src->path, &n) : read_file(src->path, &n);
+    uint8_t *b = window ? NULL : read_file(src->path, &n);
+    int mapped = b == NULL;
+    if (mapped)
+        b = map_file(src->path, &n);
     uint8_t *packet = NULL;
     mp3_file f;
     AVCodecContext *dec = NULL;
@@ -229,7 +232,7 @@ int da__mp3_decode(const da_source *src, const da_decode_options *opt, da_audio 
             at += da__mpa_frame_size(b + at);
         decoded = (f.keep_from + from) / f.spf * f.spf;
     }
-    if (window && (packet = av_malloc(MAX_FRAME_BYTES + AV_INPUT_BUFFER_PADDING_SIZE)) == NULL)
+    if (mapped && (packet = av_malloc(MAX_FRAME_BYTES + AV_INPUT_BUFFER_PADDING_SIZE)) == NULL)
         goto end;
     while (ok && used < want) {
         int r = avcodec_receive_frame(dec, frame);
@@ -295,7 +298,7 @@ end:
     av_packet_free(&pkt);
     avcodec_free_context(&dec);
     av_free(packet);
-    if (window && b != NULL)
+    if (mapped && b != NULL)
         munmap(b, (size_t)n);
     else
         free(b);

@@ -330,6 +330,15 @@ def test_mp3_windows_equal_full_decode(rate, channels, args):
     assert_same(*both(path, frame_offset=n + 10))
 
 
+def test_mp3_mapped_file_equals_general_path():
+    """A file over the size read whole is mapped, its frames copied out one at a time."""
+    path = mp3_input(44100, 2, ["-b:a", "320k"], 110)
+    assert os.path.getsize(path) > 4 << 20
+    for kwargs in ({}, {"dtype": "int16", "channels_first": True}, {"num_frames": 44100},
+                   {"frame_offset": 3_000_000, "num_frames": 1000}):
+        assert_same(*both(path, **kwargs))
+
+
 def test_mp3_damaged_or_extended_equals_general_path(tmp_path):
     """Bytes after the frames, a frame cut short, junk between frames: FFmpeg decides."""
     data = open(mp3_input(44100, 2, ["-b:a", "128k"], 1), "rb").read()
