@@ -171,6 +171,13 @@ static int write_frame(da_audio *a, const AVFrame *frame, int first, int last, i
     int planar_in = av_sample_fmt_is_planar(fmt);
     size_t row = (size_t)da__audio_capacity(a) * (size_t)osz;
     uint8_t *base = a->data;
+    if (planar_in && !a->channels_first && ch <= 2) {
+        const uint8_t *planes[2];
+        for (int c = 0; c < ch; c++)
+            planes[c] = frame->extended_data[c] + (size_t)first * (size_t)isz;
+        return da__convert_planes(fmt, planes, ch, a->dtype,
+                                  base + (size_t)used * (size_t)ch * (size_t)osz, last - first);
+    }
     for (int c = 0; c < ch && ret >= 0; c++) {
         const uint8_t *src = planar_in ? frame->extended_data[c] + (size_t)first * (size_t)isz
                                        : frame->extended_data[0] +
