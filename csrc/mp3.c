@@ -8,9 +8,14 @@
  * FFmpeg's MP3 demuxer has the decoder apply them: the decoder's output from delay + 529
  * samples to frames x samples per frame - padding + 529.
  *
- * A window (frame_offset > 0) is decoded as the general path decodes it (window.c): a fresh
- * decoder is sent the frames from 16 frames before the window on, and what comes before the
- * window is dropped. Its headers are walked to the end all the same.
+ * A window (frame_offset > 0) is decoded by a fresh decoder sent the frames from a preroll
+ * before it on, what comes before the window being dropped. The decoder's output for a frame
+ * depends on the frame before it (the filter banks' overlap) and on the main data the two
+ * reach back for through the bit reservoir (main_data_begin: at most 511 bytes, 255 for
+ * MPEG-2 and 2.5); so the preroll is the frame before the window's first, the frames before
+ * that whose main data add up to the reservoir's reach, and two more to spare (the general
+ * path, window.c, takes 16 frames whatever their size). A window that ends well inside the
+ * file leaves the headers after it unwalked.
  *
  * The result is the general path's, byte for byte. Anything else goes to FFmpeg
  * (DA_PCM_UNHANDLED): other extensions and sources than a path, windows past the end,
@@ -35,8 +40,10 @@
  * a long file a tenth of its decode, a window the whole demuxing of what comes before it. */
 #define MAX_BYTES (4 << 20)
 #define MAX_MAPPED_BYTES (1 << 30)
-/* The preroll of a window, in codec frames: the bit reservoir's reach (window.c). */
-#define PREROLL_FRAMES 16
+/* Frames of a window's preroll beyond those the bit reservoir can reach, and the most frames
+ * a preroll may have (a longer one goes to FFmpeg). */
+#define SPARE_FRAMES 2
+#define MAX_PREROLL 60
 /* The largest layer III frame (320 kbit/s at 32 kHz, padded), with room to spare. */
 #define MAX_FRAME_BYTES 4096
 /* The MPEG audio decoder's own delay, which the LAME tag's encoder delay leaves out. */
@@ -107,13 +114,22 @@ static uint8_t *map_file(const char *path, int *size)
 /* The parts of a plain MP3: where its audio frames are and what to keep of their output. */
 typedef struct mp3_file {
     int first, end;           /* byte range of the audio frames */
-    int rate, channels, spf;
+    int rate, channels, spf, reach; /* reach: the bit reservoir's, in bytes */
     int64_t frames;           /* audio frames */
     int64_t keep_from, keep_to; /* decoder output kept: [keep_from, keep_to) */
 } mp3_file;
 
-/* 0 when `b` is a plain MP3 (see the top of the file), filling `f`. */
-static int parse(const uint8_t *b, int n, mp3_file *f)
+/* Bytes of main data in the frame at p (its size less the header, CRC and side info). */
+static int main_data_size(const uint8_t *p)
+{
+    int mpeg1 = ((p[1] >> 3) & 3) == 3, mono = ((p[3] >> 6) & 3) == 3, crc = !(p[1] & 1);
+    return da__mpa_frame_size(p) - 4 - 2 * crc - (mpeg1 ? (mono ? 17 : 32) : (mono ? 9 : 17));
+}
+
+/* 0 when `b` is a plain MP3 (see the top of the file), filling `f`. A window of `num_frames`
+ * frames (-1: to the end) at `frame_offset` > 0 that ends two frames or more before the last
+ * needs no walk past its end. */
+static int parse(const uint8_t *b, int n, int64_t frame_offset, int64_t num_frames, mp3_file *f)
 {
     int pos = da__id3v2_size(b, n);
     /* another ID3v2 tag after the first, which FFmpeg would also skip */
@@ -130,6 +146,13 @@ static int parse(const uint8_t *b, int n, mp3_file *f)
         return -1;
     f->first = pos + info_size;
     f->spf = spf;
+    f->reach = ((info >> 19) & 3) == 3 ? 511 : 255;
+    int64_t limit = frames + 1;
+    if (frame_offset > 0 && num_frames >= 0) {
+        int64_t last = ((int64_t)delay + DECODER_DELAY + frame_offset + num_frames) / spf + 2;
+        if (last < frames)
+            limit = last;
+    }
     f->rate = rate;
     f->channels = channels;
     /* the frames: each header with the tag frame's version, layer and rate, and as many
@@ -137,7 +160,7 @@ static int parse(const uint8_t *b, int n, mp3_file *f)
     uint32_t mask = 0xfffe0c00u;
     int64_t count = 0;
     int at = f->first;
-    while (at + 4 <= n) {
+    while (at + 4 <= n && count < limit) {
         uint32_t h = rb32(b + at);
         int size = da__mpa_frame_size(b + at);
         if (size <= 0 || (h & mask) != (info & mask) ||
@@ -147,10 +170,10 @@ static int parse(const uint8_t *b, int n, mp3_file *f)
         count++;
     }
     f->end = at;
-    /* nothing after the frames but an ID3v1 tag */
-    if (!(at == n || (n - at == 128 && memcmp(b + at, "TAG", 3) == 0)))
+    /* nothing after the frames but an ID3v1 tag (unless the walk stopped after a window) */
+    if (count < limit && !(at == n || (n - at == 128 && memcmp(b + at, "TAG", 3) == 0)))
         return -1;
-    if (count != frames)
+    if (count < limit && count != frames)
         return -1;
     f->frames = frames;
     f->keep_from = (int64_t)delay + DECODER_DELAY;
@@ -207,7 +230,7 @@ int da__mp3_decode(const da_source *src, const da_decode_options *opt, da_audio 
     AVPacket *pkt = NULL;
     AVFrame *frame = NULL;
     da_audio *a = NULL;
-    if (b == NULL || parse(b, n, &f) < 0)
+    if (b == NULL || parse(b, n, opt->frame_offset, opt->num_frames, &f) < 0)
         goto end;
     const AVCodec *codec = avcodec_find_decoder(AV_CODEC_ID_MP3);
     if (codec == NULL || (dec = avcodec_alloc_context3(codec)) == NULL ||
@@ -230,14 +253,25 @@ int da__mp3_decode(const da_source *src, const da_decode_options *opt, da_audio 
         goto end;
     int64_t decoded = 0, used = 0;
     int at = f.first, ok = 1;
-    /* A window's decoding starts PREROLL_FRAMES before it, at the first frame that does not
-     * end before that point, as the general path's packets are skipped (unless the window
-     * is too near the start for a preroll, where both decode from the first frame). */
-    int64_t from = opt->frame_offset - PREROLL_FRAMES * (int64_t)f.spf;
-    if (window && from > 0) {
-        for (int64_t k = (f.keep_from + from) / f.spf; k > 0; k--)
+    if (window) {
+        /* frame t holds the window's first sample; frames t - 1 and t decode as in a full
+         * decode once the frames sent before t - 1 hold the reservoir's reach of main data */
+        int64_t t = keep / f.spf, k = 0, s;
+        int start[MAX_PREROLL + 4], data[MAX_PREROLL + 4], sum = 0;
+        const int ring = MAX_PREROLL + 4;
+        for (; k < t; k++) {
+            start[k % ring] = at;
+            data[k % ring] = main_data_size(b + at);
             at += da__mpa_frame_size(b + at);
-        decoded = (f.keep_from + from) / f.spf * f.spf;
+        }
+        for (s = t - 1; s > 0 && sum < f.reach && t - s <= MAX_PREROLL; sum += data[s % ring])
+            s--;
+        if (t - s > MAX_PREROLL)
+            goto end;
+        /* too near the start for the reach, or the spare frames: from the first frame */
+        s = sum < f.reach || s <= SPARE_FRAMES ? 0 : s - SPARE_FRAMES;
+        at = s > 0 ? start[s % ring] : f.first;
+        decoded = s * f.spf;
     }
     if (mapped && (packet = av_malloc(MAX_FRAME_BYTES + AV_INPUT_BUFFER_PADDING_SIZE)) == NULL)
         goto end;
