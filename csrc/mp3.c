@@ -147,7 +147,7 @@ static int parse(const uint8_t *b, int n, int64_t frame_offset, int64_t num_fram
     f->first = pos + info_size;
     f->spf = spf;
     f->reach = ((info >> 19) & 3) == 3 ? 511 : 255;
-    int64_t limit = frames + 1;
+    int64_t limit = INT64_MAX;
     if (frame_offset > 0 && num_frames >= 0) {
         int64_t last = ((int64_t)delay + DECODER_DELAY + frame_offset + num_frames) / spf + 2;
         if (last < frames)

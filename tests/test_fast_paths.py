@@ -340,6 +340,22 @@ def test_mp3_mapped_file_equals_general_path():
         assert_same(*both(path, **kwargs))
 
 
+def test_mp3_more_frames_than_the_tag_counts(tmp_path):
+    """Frames of the same kind appended after those the Xing tag counts: the native path
+    leaves the full decode to FFmpeg, and its windows inside the counted frames are still the
+    same frames of the full decode."""
+    tagged = open(mp3_input(44100, 2, ["-b:a", "128k"], 3.3), "rb").read()
+    bare = open(mp3_input(44100, 2, ["-b:a", "128k"], 1.3,
+                          ("-write_xing", "0", "-id3v2_version", "0")), "rb").read()
+    path = tmp_path / "more.mp3"
+    path.write_bytes(tagged + bare)
+    assert_same(*both(str(path)))
+    full = decode_audio.decode(str(path)).numpy()
+    for offset in (30000, 100000, 140000):
+        window = decode_audio.decode(str(path), frame_offset=offset, num_frames=1000).numpy()
+        assert window.tobytes() == full[offset:offset + 1000].tobytes(), offset
+
+
 def test_mp3_damaged_or_extended_equals_general_path(tmp_path):
     """Bytes after the frames, a frame cut short, junk between frames: FFmpeg decides."""
     data = open(mp3_input(44100, 2, ["-b:a", "128k"], 1), "rb").read()
