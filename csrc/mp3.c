@@ -111,6 +111,19 @@ static uint8_t *map_file(const char *path, int *size)
     return p;
 }
 
+/* Lets the pages of a mapping before `at` go once more than MAX_RESIDENT bytes of it have
+ * been read (they are read from the page cache again if touched), so that walking or decoding
+ * a long file does not keep it resident; nothing for a file read into memory. */
+#define MAX_RESIDENT (1 << 20)
+static void drop_behind(const uint8_t *b, int mapped, int at, int *dropped)
+{
+    if (!mapped || at - *dropped < MAX_RESIDENT)
+        return;
+    int end = at - at % (int)sysconf(_SC_PAGESIZE);
+    madvise((void *)(uintptr_t)(b + *dropped), (size_t)(end - *dropped), MADV_DONTNEED);
+    *dropped = end;
+}
+
 /* The parts of a plain MP3: where its audio frames are and what to keep of their output. */
 typedef struct mp3_file {
     int first, end;           /* byte range of the audio frames */
@@ -129,7 +142,8 @@ static int main_data_size(const uint8_t *p)
 /* 0 when `b` is a plain MP3 (see the top of the file), filling `f`. A window of `num_frames`
  * frames (-1: to the end) at `frame_offset` > 0 that ends two frames or more before the last
  * needs no walk past its end. */
-static int parse(const uint8_t *b, int n, int64_t frame_offset, int64_t num_frames, mp3_file *f)
+static int parse(const uint8_t *b, int n, int mapped, int64_t frame_offset, int64_t num_frames,
+                 mp3_file *f)
 {
     int pos = da__id3v2_size(b, n);
     /* another ID3v2 tag after the first, which FFmpeg would also skip */
@@ -159,8 +173,9 @@ static int parse(const uint8_t *b, int n, int64_t frame_offset, int64_t num_fram
      * channels (joint stereo or not) */
     uint32_t mask = 0xfffe0c00u;
     int64_t count = 0;
-    int at = f->first;
+    int at = f->first, dropped = 0;
     while (at + 4 <= n && count < limit) {
+        drop_behind(b, mapped, at, &dropped);
         uint32_t h = rb32(b + at);
         int size = da__mpa_frame_size(b + at);
         if (size <= 0 || (h & mask) != (info & mask) ||
@@ -230,7 +245,8 @@ int da__mp3_decode(const da_source *src, const da_decode_options *opt, da_audio 
     AVPacket *pkt = NULL;
     AVFrame *frame = NULL;
     da_audio *a = NULL;
-    if (b == NULL || parse(b, n, opt->frame_offset, opt->num_frames, &f) < 0)
+    int dropped = 0;
+    if (b == NULL || parse(b, n, mapped, opt->frame_offset, opt->num_frames, &f) < 0)
         goto end;
     const AVCodec *codec = avcodec_find_decoder(AV_CODEC_ID_MP3);
     if (codec == NULL || (dec = avcodec_alloc_context3(codec)) == NULL ||
@@ -263,6 +279,7 @@ int da__mp3_decode(const da_source *src, const da_decode_options *opt, da_audio 
             start[k % ring] = at;
             data[k % ring] = main_data_size(b + at);
             at += da__mpa_frame_size(b + at);
+            drop_behind(b, mapped, at, &dropped);
         }
         for (s = t - 1; s > 0 && sum < f.reach && t - s <= MAX_PREROLL; sum += data[s % ring])
             s--;
@@ -296,6 +313,7 @@ int da__mp3_decode(const da_source *src, const da_decode_options *opt, da_audio 
                 pkt->data = packet;
             }
             at += size;
+            drop_behind(b, mapped, at, &dropped);
             ok = avcodec_send_packet(dec, pkt) >= 0;
             continue;
         }
