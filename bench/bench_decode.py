@@ -9,9 +9,10 @@ is the limit: a bare libav decode loop converting with plain loops. Rows:
   thread (its column and ratio) and split among two (`num_threads=2`, its own columns: the
   time, the speed-up over one thread, and the ratio to the fastest peer);
 - 1 s windows starting 60 s into the same files. decode_audio's are exact (equal to the same
-  frames of a full decode); AAC and Opus cannot be entered exactly mid-stream, so it decodes
-  them from the start, and its exact=False rows enter them after a converging preroll, as the
-  peers do. The ffmpeg CLI seeks with -ss (inexact for lossy codecs);
+  frames of a full decode; AAC and Opus ones are found by verified convergence), and its
+  exact=False rows enter AAC and Opus after a converging preroll without verifying it. A peer
+  whose window is not bit for bit the same frames of its own full decode is marked, and the
+  ratio of an exact row leaves it out. The ffmpeg CLI seeks with -ss (inexact for lossy codecs);
 - peak RSS growth over the size of the output array, each reader in a fresh process
   (decode_audio on one thread and on two);
 - load_many scaling over threads.
@@ -28,7 +29,7 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, FrozenSet, List, Optional, Tuple
 
 import numpy as np
 
@@ -131,10 +132,16 @@ def scipy_reader(path: str, start: int = 0, frames: int = -1, dtype: str = "floa
     return lambda: convert(scipy_wavfile.read(path, mmap=True)[1][start:start + frames])
 
 
+def pyav_planes(f) -> np.ndarray:
+    """A PyAV frame as (channels, samples): to_ndarray gives packed formats as one row."""
+    x = f.to_ndarray()
+    return x.reshape(-1, len(f.layout.channels)).T if f.format.is_packed else x
+
+
 def pyav_reader(path: str, start: int = 0, frames: int = -1, dtype: str = "float32"):
     def full():
         with av.open(path) as c:
-            parts = [f.to_ndarray() for f in c.decode(audio=0)]
+            parts = [pyav_planes(f) for f in c.decode(audio=0)]
         x = np.concatenate(parts, axis=1)
         return to_float(x) if dtype == "float32" else x
 
@@ -148,7 +155,7 @@ def pyav_reader(path: str, start: int = 0, frames: int = -1, dtype: str = "float
                 at = int(round(f.pts * st.time_base * rate))
                 if first is None:
                     first = at
-                parts.append(f.to_ndarray())
+                parts.append(pyav_planes(f))
                 if at + f.samples >= start + frames:
                     break
             x = np.concatenate(parts, axis=1)
@@ -207,13 +214,16 @@ class Table:
         self.title, self.unit, self.limit, self.decimals = title, unit, limit, decimals
         self.threads = threads
         self.rows: List[str] = []
+        self.marked = False
 
     def add(self, label: str, ours_fn: Callable, peers: Dict[str, Optional[Callable]],
             calls: int = 1, pipe_calls: Optional[int] = None, limit: Optional[float] = None,
-            ours_2: Optional[Callable] = None):
+            ours_2: Optional[Callable] = None, inexact: FrozenSet[str] = frozenset(),
+            like_for_like: bool = False):
         """Times decode_audio and the peers round-robin, run by run, so that they share the
         machine's state; cells are medians over the runs. `ours_2`: decode_audio on two
-        threads, for the table's num_threads=2 columns."""
+        threads, for the table's num_threads=2 columns. Peers in `inexact` are marked, and
+        left out of the ratio unless `like_for_like` (decode_audio's result is inexact too)."""
         scale = 1e6 if self.unit == "µs" else 1e3
         fmt = f"{{:.{self.decimals}f}}"
         readers = [("decode_audio", ours_fn, calls)]
@@ -235,8 +245,11 @@ class Table:
         median = {name: statistics.median(ts) for name, ts in times.items()}
         t_ours = median.pop("decode_audio")
         t_2 = median.pop(THREADS_2, None)
-        cells = [fmt.format(median[name] * scale) if name in median else "-" for name in PEERS]
-        best = min(median.values()) if median else None
+        cells = [fmt.format(median[name] * scale) + (" †" if name in inexact else "")
+                 if name in median else "-" for name in PEERS]
+        self.marked = self.marked or bool(inexact & set(median))
+        same = [t for name, t in median.items() if like_for_like or name not in inexact]
+        best = min(same) if same else None
         ratio = f"{t_ours / best:.2f}" if best else "-"
         row = f"| {label} | {fmt.format(t_ours * scale)} | "
         if self.threads:
@@ -262,8 +275,11 @@ class Table:
         if self.limit:
             head += " | bare libav loop | vs loop"
             rule += "|---|---"
+        note = (["", "† The peer's window is not the same frames of its own full decode (it "
+                 "enters the window without a converged preroll); the ratio of an exact row is "
+                 "over the fastest peer whose window is."] if self.marked else [])
         return "\n".join([f"{self.title} ({self.unit}, median of {RUNS}):", "", head + " |",
-                          rule + "|", *self.rows, ""])
+                          rule + "|", *self.rows, *note, ""])
 
 
 def per_call_rows() -> Table:
@@ -297,14 +313,52 @@ def full_rows(paths: Dict[str, Tuple[str, int]]) -> Table:
     return table
 
 
+def as_frames(out: object, channels: int) -> np.ndarray:
+    """A reader's result as a (frames, channels) array."""
+    if isinstance(out, tuple):  # soundfile: (data, rate)
+        out = out[0]
+    if hasattr(out, "numpy"):  # decode_audio's Audio
+        out = out.numpy()
+    elif hasattr(out, "data") and not isinstance(out, np.ndarray):  # torchcodec's AudioSamples
+        out = out.data.numpy()
+    x = np.asarray(out)
+    if x.ndim == 1:  # the pipe's interleaved samples
+        return x.reshape(-1, channels)
+    return x if x.shape[1] == channels else x.T
+
+
+def inexact_peers(path: str, rate: int, start: int, frames: int) -> FrozenSet[str]:
+    """The peers whose window differs from the same frames of their own full decode (bit for
+    bit, as decode_audio's exact windows are held to)."""
+    full, window = peers_for(path, rate), peers_for(path, rate, start, frames)
+    ours_full = as_frames(decode_audio.decode(path), 2)
+    assert as_frames(ours(path, start, frames)(), 2).tobytes() == \
+        ours_full[start:start + frames].tobytes(), f"decode_audio's window of {path} is not exact"
+    names = set()
+    for name in PEERS:
+        if window.get(name) is None or full.get(name) is None:
+            continue
+        w, f = as_frames(window[name](), 2), as_frames(full[name](), 2)[start:start + frames]
+        if w.shape != f.shape or w.tobytes() != f.tobytes():
+            names.add(name)
+            diff = (np.abs(w - f).max() if w.shape == f.shape else f"shape {w.shape} vs {f.shape}")
+            print(f"  {os.path.basename(path)}: {name}'s window differs from its full decode "
+                  f"({diff})", file=sys.stderr, flush=True)
+    return frozenset(names)
+
+
 def window_rows(paths: Dict[str, Tuple[str, int]]) -> Table:
     table = Table("1 s window 60 s in, float32", "ms", decimals=2)
+    inexact = {name: inexact_peers(path, rate, 60 * rate, rate)
+               for name, (path, rate) in paths.items()}
     for name, (path, rate) in paths.items():
-        table.add(name, ours(path, 60 * rate, rate), peers_for(path, rate, 60 * rate, rate), 5, 1)
+        table.add(name, ours(path, 60 * rate, rate), peers_for(path, rate, 60 * rate, rate), 5, 1,
+                  inexact=inexact[name])
     for name in ("opus", "aac"):
         path, rate = paths[name]
         table.add(f"{name}, exact=False", ours(path, 60 * rate, rate, exact=False),
-                  peers_for(path, rate, 60 * rate, rate), 5, 1)
+                  peers_for(path, rate, 60 * rate, rate), 5, 1, inexact=inexact[name],
+                  like_for_like=True)
     return table
 
 

@@ -24,6 +24,7 @@ ROWS: List[Tuple[str, str, List[str]]] = [
     ("WAV 1 s per call", "1s_16k_mono.wav", []),
     ("MP3 1 s per call", "1s_16k_mono.mp3", []),
     ("FLAC 1 s window 60 s in", "5min_stereo_flac.flac", ["2646000", "44100"]),
+    ("MP3 1 s window 60 s in", "5min_stereo_mp3.mp3", ["2646000", "44100"]),
     ("Vorbis 1 s window 60 s in", "5min_stereo_vorbis.ogg", ["2646000", "44100"]),
     ("Opus 1 s window, exact", "5min_stereo_opus.opus", ["2880000", "48000"]),
     ("Opus 1 s window, exact=False", "5min_stereo_opus.opus", ["2880000", "48000", "0"]),
@@ -39,7 +40,7 @@ PARTS = [
     ("seek", ["avformat_seek_file"]),
     ("demux", ["av_read_frame"]),
     ("decode", ["avcodec_send_packet", "avcodec_receive_frame"]),
-    ("convert", ["da__convert", "swr_convert"]),
+    ("convert", ["da__convert", "da__convert_planes", "swr_convert"]),
     ("native WAV", ["da__pcm_decode"]),
     ("native MP3", ["da__mp3_decode"]),
 ]

@@ -7,6 +7,9 @@
  */
 #include <math.h>
 #include <stdint.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "internal.h"
 
@@ -114,6 +117,40 @@ int da__convert(enum AVSampleFormat in_fmt, const void *in, ptrdiff_t in_step, i
         return AVERROR(ENOSYS);
     table[in_fmt][out_dtype](in, in_step, out, out_step, count);
     return 0;
+}
+
+/* Two planes of floats interleaved: the stereo float32 output of every lossy decoder, which
+ * the strided loop above writes a sample at a time. */
+static void interleave_f32x2(const float *restrict l, const float *restrict r, float *restrict out,
+                             int64_t count)
+{
+    int64_t i = 0;
+#ifdef __SSE2__
+    for (; i + 4 <= count; i += 4) {
+        __m128 a = _mm_loadu_ps(l + i), b = _mm_loadu_ps(r + i);
+        _mm_storeu_ps(out + 2 * i, _mm_unpacklo_ps(a, b));
+        _mm_storeu_ps(out + 2 * i + 4, _mm_unpackhi_ps(a, b));
+    }
+#endif
+    for (; i < count; i++) {
+        out[2 * i] = l[i];
+        out[2 * i + 1] = r[i];
+    }
+}
+
+int da__convert_planes(enum AVSampleFormat in_fmt, const uint8_t *const *planes, int channels,
+                       int out_dtype, void *out, int64_t count)
+{
+    in_fmt = av_get_packed_sample_fmt(in_fmt);
+    if (channels == 2 && in_fmt == AV_SAMPLE_FMT_FLT && out_dtype == DA_DTYPE_FLOAT32) {
+        interleave_f32x2((const float *)planes[0], (const float *)planes[1], out, count);
+        return 0;
+    }
+    int osz = da__dtype_size(out_dtype), ret = 0;
+    for (int c = 0; c < channels && ret >= 0; c++)
+        ret = da__convert(in_fmt, planes[c], 1, out_dtype, (uint8_t *)out + (size_t)c * (size_t)osz,
+                          channels, count);
+    return ret;
 }
 
 int da__dtype_size(int dtype)

@@ -56,6 +56,10 @@ DA_PRIVATE int da__dict_check_used(const AVDictionary *left, char *err, size_t e
  * Returns 0, or AVERROR(ENOSYS) when the pair is not covered (use libswresample). */
 DA_PRIVATE int da__convert(enum AVSampleFormat in_fmt, const void *in, ptrdiff_t in_step,
                            int out_dtype, void *out, ptrdiff_t out_step, int64_t count);
+/* Converts `count` frames of `channels` planes of `in_fmt` (each plane's first sample at
+ * planes[c]) into `out_dtype` interleaved at `out`; as da__convert, channel by channel. */
+DA_PRIVATE int da__convert_planes(enum AVSampleFormat in_fmt, const uint8_t *const *planes,
+                                  int channels, int out_dtype, void *out, int64_t count);
 DA_PRIVATE int da__dtype_size(int dtype);
 /* The packed or planar AVSampleFormat that holds `dtype` (int8 is produced as uint8). */
 DA_PRIVATE enum AVSampleFormat da__dtype_sample_fmt(int dtype, int planar);

@@ -8,24 +8,44 @@
  * FFmpeg's MP3 demuxer has the decoder apply them: the decoder's output from delay + 529
  * samples to frames x samples per frame - padding + 529.
  *
+ * A window (frame_offset > 0) is decoded by a fresh decoder sent the frames from a preroll
+ * before it on, what comes before the window being dropped. The decoder's output for a frame
+ * depends on the frame before it (the filter banks' overlap) and on the main data the two
+ * reach back for through the bit reservoir (main_data_begin: at most 511 bytes, 255 for
+ * MPEG-2 and 2.5); so the preroll is the frame before the window's first, the frames before
+ * that whose main data add up to the reservoir's reach, and two more to spare (the general
+ * path, window.c, takes 16 frames whatever their size). A window that ends well inside the
+ * file leaves the headers after it unwalked.
+ *
  * The result is the general path's, byte for byte. Anything else goes to FFmpeg
- * (DA_PCM_UNHANDLED): other extensions and sources than a path, windows, resampling,
- * remixing, filters, caller-supplied output, any open option, files without a LAME tag or
- * with a frame count that does not match, frames of other layers or parameters, anything
- * between or after the frames but an ID3v1 tag, files over MAX_BYTES, any decoding error.
+ * (DA_PCM_UNHANDLED): other extensions and sources than a path, windows past the end,
+ * resampling, remixing, filters, caller-supplied output, any open option, files without a LAME
+ * tag or with a frame count that does not match, frames of other layers or parameters,
+ * anything between or after the frames but an ID3v1 tag, files over MAX_MAPPED_BYTES, any
+ * decoding error.
  * DECODE_AUDIO_FAST_PATHS=0 sends every input to FFmpeg.
  */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
 
-/* Larger files gain little: the open is a small part of their decode. */
+/* Files up to this size are read whole; larger ones, and those of a window, are mapped (their
+ * packets then copied out one at a time), up to MAX_MAPPED_BYTES: the demuxer's parser costs
+ * a long file a tenth of its decode, a window the whole demuxing of what comes before it. */
 #define MAX_BYTES (4 << 20)
+#define MAX_MAPPED_BYTES (1 << 30)
+/* Frames of a window's preroll beyond those the bit reservoir can reach, and the most frames
+ * a preroll may have (a longer one goes to FFmpeg). */
+#define SPARE_FRAMES 2
+#define MAX_PREROLL 60
+/* The largest layer III frame (320 kbit/s at 32 kHz, padded), with room to spare. */
+#define MAX_FRAME_BYTES 4096
 /* The MPEG audio decoder's own delay, which the LAME tag's encoder delay leaves out. */
 #define DECODER_DELAY 529
 
@@ -44,8 +64,8 @@ static int plain_options(const da_source *src, const da_decode_options *opt)
     return o->format == NULL && o->protocols == NULL && o->formats == NULL &&
            (o->stream_index == -1 || o->stream_index == 0) && o->decoder == NULL &&
            o->decoder_options == NULL && o->format_options == NULL &&
-           opt->filter_desc == NULL && opt->out_data == NULL && opt->frame_offset == 0 &&
-           opt->sample_rate == 0 && opt->num_channels == 0;
+           opt->filter_desc == NULL && opt->out_data == NULL && opt->sample_rate == 0 &&
+           opt->num_channels == 0;
 }
 
 static uint32_t rb32(const uint8_t *p)
@@ -73,16 +93,57 @@ static uint8_t *read_file(const char *path, int *size)
     return buf;
 }
 
+/* The whole file mapped, when it is a regular file of at most MAX_MAPPED_BYTES; NULL
+ * otherwise. Packets are copied out of it into a padded buffer before decoding. */
+static uint8_t *map_file(const char *path, int *size)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    void *p = NULL;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        st.st_size <= MAX_MAPPED_BYTES &&
+        (p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)
+        p = NULL;
+    *size = p != NULL ? (int)st.st_size : 0;
+    close(fd);
+    return p;
+}
+
+/* Lets the pages of a mapping before `at` go once more than MAX_RESIDENT bytes of it have
+ * been read (they are read from the page cache again if touched), so that walking or decoding
+ * a long file does not keep it resident; nothing for a file read into memory. */
+#define MAX_RESIDENT (1 << 20)
+static void drop_behind(const uint8_t *b, int mapped, int at, int *dropped)
+{
+    if (!mapped || at - *dropped < MAX_RESIDENT)
+        return;
+    int end = at - at % (int)sysconf(_SC_PAGESIZE);
+    madvise((void *)(uintptr_t)(b + *dropped), (size_t)(end - *dropped), MADV_DONTNEED);
+    *dropped = end;
+}
+
 /* The parts of a plain MP3: where its audio frames are and what to keep of their output. */
 typedef struct mp3_file {
     int first, end;           /* byte range of the audio frames */
-    int rate, channels;
+    int rate, channels, spf, reach; /* reach: the bit reservoir's, in bytes */
     int64_t frames;           /* audio frames */
     int64_t keep_from, keep_to; /* decoder output kept: [keep_from, keep_to) */
 } mp3_file;
 
-/* 0 when `b` is a plain MP3 (see the top of the file), filling `f`. */
-static int parse(const uint8_t *b, int n, mp3_file *f)
+/* Bytes of main data in the frame at p (its size less the header, CRC and side info). */
+static int main_data_size(const uint8_t *p)
+{
+    int mpeg1 = ((p[1] >> 3) & 3) == 3, mono = ((p[3] >> 6) & 3) == 3, crc = !(p[1] & 1);
+    return da__mpa_frame_size(p) - 4 - 2 * crc - (mpeg1 ? (mono ? 17 : 32) : (mono ? 9 : 17));
+}
+
+/* 0 when `b` is a plain MP3 (see the top of the file), filling `f`. A window of `num_frames`
+ * frames (-1: to the end) at `frame_offset` > 0 that ends two frames or more before the last
+ * needs no walk past its end. */
+static int parse(const uint8_t *b, int n, int mapped, int64_t frame_offset, int64_t num_frames,
+                 mp3_file *f)
 {
     int pos = da__id3v2_size(b, n);
     /* another ID3v2 tag after the first, which FFmpeg would also skip */
@@ -98,14 +159,23 @@ static int parse(const uint8_t *b, int n, mp3_file *f)
         spf_tag != spf || frames <= 0)
         return -1;
     f->first = pos + info_size;
+    f->spf = spf;
+    f->reach = ((info >> 19) & 3) == 3 ? 511 : 255;
+    int64_t limit = INT64_MAX;
+    if (frame_offset > 0 && num_frames >= 0) {
+        int64_t last = ((int64_t)delay + DECODER_DELAY + frame_offset + num_frames) / spf + 2;
+        if (last < frames)
+            limit = last;
+    }
     f->rate = rate;
     f->channels = channels;
     /* the frames: each header with the tag frame's version, layer and rate, and as many
      * channels (joint stereo or not) */
     uint32_t mask = 0xfffe0c00u;
     int64_t count = 0;
-    int at = f->first;
-    while (at + 4 <= n) {
+    int at = f->first, dropped = 0;
+    while (at + 4 <= n && count < limit) {
+        drop_behind(b, mapped, at, &dropped);
         uint32_t h = rb32(b + at);
         int size = da__mpa_frame_size(b + at);
         if (size <= 0 || (h & mask) != (info & mask) ||
@@ -115,10 +185,10 @@ static int parse(const uint8_t *b, int n, mp3_file *f)
         count++;
     }
     f->end = at;
-    /* nothing after the frames but an ID3v1 tag */
-    if (!(at == n || (n - at == 128 && memcmp(b + at, "TAG", 3) == 0)))
+    /* nothing after the frames but an ID3v1 tag (unless the walk stopped after a window) */
+    if (count < limit && !(at == n || (n - at == 128 && memcmp(b + at, "TAG", 3) == 0)))
         return -1;
-    if (count != frames)
+    if (count < limit && count != frames)
         return -1;
     f->frames = frames;
     f->keep_from = (int64_t)delay + DECODER_DELAY;
@@ -139,6 +209,13 @@ static int write_frame(da_audio *a, const AVFrame *frame, int first, int last, i
     int planar_in = av_sample_fmt_is_planar(fmt);
     size_t row = (size_t)da__audio_capacity(a) * (size_t)osz;
     uint8_t *base = a->data;
+    if (planar_in && !a->channels_first && ch <= 2) {
+        const uint8_t *planes[2];
+        for (int c = 0; c < ch; c++)
+            planes[c] = frame->extended_data[c] + (size_t)first * (size_t)isz;
+        return da__convert_planes(fmt, planes, ch, a->dtype,
+                                  base + (size_t)used * (size_t)ch * (size_t)osz, last - first);
+    }
     for (int c = 0; c < ch && ret >= 0; c++) {
         const uint8_t *src = planar_in ? frame->extended_data[c] + (size_t)first * (size_t)isz
                                        : frame->extended_data[0] +
@@ -157,14 +234,19 @@ int da__mp3_decode(const da_source *src, const da_decode_options *opt, da_audio 
 {
     if (opt == NULL || !plain_options(src, opt))
         return DA_PCM_UNHANDLED;
-    int n = 0, ret = DA_PCM_UNHANDLED;
-    uint8_t *b = read_file(src->path, &n);
+    int n = 0, ret = DA_PCM_UNHANDLED, window = opt->frame_offset > 0;
+    uint8_t *b = window ? NULL : read_file(src->path, &n);
+    int mapped = b == NULL;
+    if (mapped)
+        b = map_file(src->path, &n);
+    uint8_t *packet = NULL;
     mp3_file f;
     AVCodecContext *dec = NULL;
     AVPacket *pkt = NULL;
     AVFrame *frame = NULL;
     da_audio *a = NULL;
-    if (b == NULL || parse(b, n, &f) < 0)
+    int dropped = 0;
+    if (b == NULL || parse(b, n, mapped, opt->frame_offset, opt->num_frames, &f) < 0)
         goto end;
     const AVCodec *codec = avcodec_find_decoder(AV_CODEC_ID_MP3);
     if (codec == NULL || (dec = avcodec_alloc_context3(codec)) == NULL ||
@@ -176,13 +258,40 @@ int da__mp3_decode(const da_source *src, const da_decode_options *opt, da_audio 
     if (avcodec_open2(dec, codec, NULL) < 0)
         goto end;
     int dtype = opt->dtype == DA_DTYPE_AUTO ? DA_DTYPE_FLOAT32 : opt->dtype;
-    int64_t want = f.keep_to - f.keep_from;
+    /* the window starts at decoder output `keep`; a window past the end: FFmpeg decides */
+    int64_t keep = f.keep_from + opt->frame_offset;
+    int64_t want = f.keep_to - keep;
+    if (want <= 0)
+        goto end;
     if (opt->num_frames >= 0 && opt->num_frames < want)
         want = opt->num_frames;
     if (da__audio_alloc(dtype, f.channels, f.rate, opt->channels_first != 0, want, &a) < 0)
         goto end;
     int64_t decoded = 0, used = 0;
     int at = f.first, ok = 1;
+    if (window) {
+        /* frame t holds the window's first sample; frames t - 1 and t decode as in a full
+         * decode once the frames sent before t - 1 hold the reservoir's reach of main data */
+        int64_t t = keep / f.spf, k = 0, s;
+        int start[MAX_PREROLL + 4], data[MAX_PREROLL + 4], sum = 0;
+        const int ring = MAX_PREROLL + 4;
+        for (; k < t; k++) {
+            start[k % ring] = at;
+            data[k % ring] = main_data_size(b + at);
+            at += da__mpa_frame_size(b + at);
+            drop_behind(b, mapped, at, &dropped);
+        }
+        for (s = t - 1; s > 0 && sum < f.reach && t - s <= MAX_PREROLL; sum += data[s % ring])
+            s--;
+        if (t - s > MAX_PREROLL)
+            goto end;
+        /* too near the start for the reach, or the spare frames: from the first frame */
+        s = sum < f.reach || s <= SPARE_FRAMES ? 0 : s - SPARE_FRAMES;
+        at = s > 0 ? start[s % ring] : f.first;
+        decoded = s * f.spf;
+    }
+    if (mapped && (packet = av_malloc(MAX_FRAME_BYTES + AV_INPUT_BUFFER_PADDING_SIZE)) == NULL)
+        goto end;
     while (ok && used < want) {
         int r = avcodec_receive_frame(dec, frame);
         if (r == AVERROR(EAGAIN)) {
@@ -193,7 +302,18 @@ int da__mp3_decode(const da_source *src, const da_decode_options *opt, da_audio 
             int size = da__mpa_frame_size(b + at);
             pkt->data = b + at;
             pkt->size = size;
+            if (packet != NULL && size > MAX_FRAME_BYTES) {
+                ok = 0;
+                break;
+            }
+            if (packet != NULL) {
+                /* out of the mapping, with the zeroed padding a decoder may read */
+                memcpy(packet, b + at, (size_t)size);
+                memset(packet + size, 0, AV_INPUT_BUFFER_PADDING_SIZE);
+                pkt->data = packet;
+            }
             at += size;
+            drop_behind(b, mapped, at, &dropped);
             ok = avcodec_send_packet(dec, pkt) >= 0;
             continue;
         }
@@ -205,7 +325,7 @@ int da__mp3_decode(const da_source *src, const da_decode_options *opt, da_audio 
             ok = 0;
             break;
         }
-        int64_t first = f.keep_from - decoded, last = f.keep_from + want - decoded;
+        int64_t first = keep - decoded, last = keep + want - decoded;
         if (first < 0)
             first = 0;
         if (last > frame->nb_samples)
@@ -236,6 +356,10 @@ end:
     av_frame_free(&frame);
     av_packet_free(&pkt);
     avcodec_free_context(&dec);
-    free(b);
+    av_free(packet);
+    if (mapped && b != NULL)
+        munmap(b, (size_t)n);
+    else
+        free(b);
     return ret;
 }

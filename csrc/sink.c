@@ -201,6 +201,11 @@ static int write_plain(da_sink *s, const AVFrame *frame, int first, int count)
     if (!in_planar && !s->planar) {
         const uint8_t *src = frame->extended_data[0] + (size_t)first * (size_t)(isz * channels);
         ret = da__convert(fmt, src, 1, s->dtype, planes[0], 1, (int64_t)count * channels);
+    } else if (in_planar && !s->planar) {
+        const uint8_t *src[64];
+        for (int c = 0; c < channels; c++)
+            src[c] = frame->extended_data[c] + (size_t)first * (size_t)isz;
+        ret = da__convert_planes(fmt, src, channels, s->dtype, planes[0], count);
     } else {
         int osz = s->audio->itemsize;
         for (int c = 0; c < channels && ret >= 0; c++) {

@@ -10,6 +10,17 @@ int da__window_valid(int64_t frame_offset, int64_t num_frames)
     return frame_offset >= 0 && num_frames >= -1;
 }
 
+/* A Vorbis stream's long block size, from the identification header in its extradata (FFmpeg
+ * keeps the three headers there); 0 when it is not found. */
+static int64_t vorbis_long_block(const AVCodecParameters *par)
+{
+    static const uint8_t id[7] = {1, 'v', 'o', 'r', 'b', 'i', 's'};
+    for (int i = 0; par->extradata != NULL && i + 30 <= par->extradata_size && i < 64; i++)
+        if (memcmp(par->extradata + i, id, sizeof id) == 0)
+            return (int64_t)1 << (par->extradata[i + 28] >> 4);
+    return 0;
+}
+
 /* How far before a window the decoder must start for its output to equal a full decode's,
  * and how to get there. Measured per codec (see FFMPEG-NOTES §7): PCM and FLAC need nothing;
  * Vorbis needs its previous packet (Ogg granule positions make its seeks land exactly, with
@@ -51,8 +62,13 @@ int da__window_policy(const da_input *in, int exact_window, int64_t *preroll)
         *preroll = 16 * (int64_t)(par->frame_size > 0 ? par->frame_size : 1152);
         return DA_ENTER_SKIP;
     case AV_CODEC_ID_VORBIS:
-        *preroll = 16384;
-        return seekable ? DA_ENTER_SEEK : DA_ENTER_SKIP;
+        /* A page can hold a second of packets: after the seek, those that end before the
+         * preroll are skipped. A packet's output overlaps the one before it by at most half
+         * a long block, so the flushed decoder's first packet and the two whose stamps must
+         * agree fit in two long blocks; a stream whose stamps take longer to agree is decoded
+         * from the start. */
+        *preroll = vorbis_long_block(par) >= 64 ? 2 * vorbis_long_block(par) : 16384;
+        return seekable ? DA_ENTER_SEEK_SKIP : DA_ENTER_SKIP;
     case AV_CODEC_ID_OPUS:
         *preroll = 4 * (int64_t)(par->seek_preroll > 0 ? par->seek_preroll : 3840);
         return exact_window ? DA_ENTER_FROM_START : stamped ? DA_ENTER_SEEK : DA_ENTER_SKIP;

@@ -305,6 +305,57 @@ def test_mp3_tags_equal_general_path(extra):
         assert_same(*both(path, **kwargs))
 
 
+@pytest.mark.parametrize("rate,channels,args", MP3_ENCODINGS + [(24000, 1, ["-b:a", "8k"])])
+def test_mp3_windows_equal_full_decode(rate, channels, args):
+    """Windows on the native path start a fresh decoder a preroll before them that covers the
+    bit reservoir's reach: they are the same frames of the full decode at every offset, near
+    the start, past 16 frames, in the middle and at the end (8 kbit/s at 24 kHz has frames of
+    24 bytes, 11 of them main data), and the general path's bytes where it skips packets."""
+    path = mp3_input(rate, channels, args, 3.3)
+    full = decode_audio.decode(path).numpy()
+    spf = 1152 if rate >= 32000 else 576
+    n = len(full)
+    rng = np.random.default_rng(rate)
+    offsets = [1, 46, 47, 600, 3 * spf + 7, 16 * spf - 1, 16 * spf, 16 * spf + 1, 17 * spf + 5,
+               n - 1000, n - 1, *rng.integers(1, n, 12).tolist()]
+    for offset in offsets:
+        for count in (1, 3000, -1):
+            window = decode_audio.decode(path, frame_offset=offset, num_frames=count).numpy()
+            end = n if count < 0 else offset + count
+            assert window.tobytes() == full[offset:end].tobytes(), (path, offset, count)
+        # the general path's 16-frame preroll does not cover the reservoir of 11-byte frames
+        if offset >= 16 * spf and args != ["-b:a", "8k"]:
+            for kwargs in ({}, {"dtype": "int16", "channels_first": True}):
+                assert_same(*both(path, frame_offset=offset, num_frames=2000, **kwargs))
+    # past the end: FFmpeg decides, as for any input
+    assert_same(*both(path, frame_offset=n + 10))
+
+
+def test_mp3_mapped_file_equals_general_path():
+    """A file over the size read whole is mapped, its frames copied out one at a time."""
+    path = mp3_input(44100, 2, ["-b:a", "320k"], 110)
+    assert os.path.getsize(path) > 4 << 20
+    for kwargs in ({}, {"dtype": "int16", "channels_first": True}, {"num_frames": 44100},
+                   {"frame_offset": 3_000_000, "num_frames": 1000}):
+        assert_same(*both(path, **kwargs))
+
+
+def test_mp3_more_frames_than_the_tag_counts(tmp_path):
+    """Frames of the same kind appended after those the Xing tag counts: the native path
+    leaves the full decode to FFmpeg, and its windows inside the counted frames are still the
+    same frames of the full decode."""
+    tagged = open(mp3_input(44100, 2, ["-b:a", "128k"], 3.3), "rb").read()
+    bare = open(mp3_input(44100, 2, ["-b:a", "128k"], 1.3,
+                          ("-write_xing", "0", "-id3v2_version", "0")), "rb").read()
+    path = tmp_path / "more.mp3"
+    path.write_bytes(tagged + bare)
+    assert_same(*both(str(path)))
+    full = decode_audio.decode(str(path)).numpy()
+    for offset in (30000, 100000, 140000):
+        window = decode_audio.decode(str(path), frame_offset=offset, num_frames=1000).numpy()
+        assert window.tobytes() == full[offset:offset + 1000].tobytes(), offset
+
+
 def test_mp3_damaged_or_extended_equals_general_path(tmp_path):
     """Bytes after the frames, a frame cut short, junk between frames: FFmpeg decides."""
     data = open(mp3_input(44100, 2, ["-b:a", "128k"], 1), "rb").read()
