@@ -14,8 +14,9 @@
  * reach back for through the bit reservoir (main_data_begin: at most 511 bytes, 255 for
  * MPEG-2 and 2.5); so the preroll is the frame before the window's first, the frames before
  * that whose main data add up to the reservoir's reach, and two more to spare (the general
- * path, window.c, takes 16 frames whatever their size). A window that ends well inside the
- * file leaves the headers after it unwalked.
+ * path, window.c, which does not keep the frames it skips, counts them as the smallest the
+ * stream allows). A window that ends well inside the file leaves the headers after it
+ * unwalked.
  *
  * The result is the general path's, byte for byte. Anything else goes to FFmpeg
  * (DA_PCM_UNHANDLED): other extensions and sources than a path, windows past the end,

@@ -21,11 +21,32 @@ static int64_t vorbis_long_block(const AVCodecParameters *par)
     return 0;
 }
 
+/* An MP3 window's preroll for a decoder sent the packets from it on: the frame before the
+ * window's first (the filter banks' overlap), the frames before that whose main data can hold
+ * the bit reservoir's reach (main_data_begin: at most 511 bytes, 255 for MPEG-2 and 2.5), and
+ * two more to spare, as csrc/mp3.c counts them from the real frames. Skipped packets are not
+ * kept, so the count assumes every frame is the smallest the stream's version allows (8 kbit/s
+ * for MPEG-2 and 2.5, 32 kbit/s for MPEG-1) with a CRC; never fewer than 16 frames. */
+static int64_t mp3_preroll(const AVCodecParameters *par)
+{
+    int rate = par->sample_rate > 0 ? par->sample_rate : 44100;
+    int lsf = rate < 32000;                       /* MPEG-2 or 2.5 */
+    int64_t spf = par->frame_size > 0 ? par->frame_size : (lsf ? 576 : 1152);
+    int mono = par->ch_layout.nb_channels == 1;
+    int side_info = lsf ? (mono ? 9 : 17) : (mono ? 17 : 32);
+    int64_t smallest = spf / 8 * (lsf ? 8000 : 32000) / rate;
+    int64_t main_data = smallest - 4 - 2 - side_info; /* header, CRC */
+    int64_t reach = lsf ? 255 : 511;
+    int64_t frames = 1 + (reach + (main_data > 1 ? main_data : 1) - 1) /
+                         (main_data > 1 ? main_data : 1) + 2;
+    return (frames > 16 ? frames : 16) * spf;
+}
+
 /* How far before a window the decoder must start for its output to equal a full decode's,
  * and how to get there. Measured per codec (see FFMPEG-NOTES §7): PCM and FLAC need nothing;
  * Vorbis needs its previous packet (Ogg granule positions make its seeks land exactly, with
- * room to spare); MP3's bit reservoir reaches back up to 16 codec frames, and its seeks land
- * by byte estimates, so its packets are skipped instead.
+ * room to spare); MP3's bit reservoir reaches back a number of frames its frame size bounds
+ * (mp3_preroll), and its seeks land by byte estimates, so its packets are skipped instead.
  * AAC (noise substitution draws from a decoder-wide random state) and Opus have no fixed
  * reach, so exact windows decode them from the start here; da__window_converge_preroll says
  * when converge.c may find the window by verified convergence instead. */
@@ -59,7 +80,7 @@ int da__window_policy(const da_input *in, int exact_window, int64_t *preroll)
     case AV_CODEC_ID_TTA:
         return seekable ? DA_ENTER_SEEK : DA_ENTER_SKIP;
     case AV_CODEC_ID_MP3:
-        *preroll = 16 * (int64_t)(par->frame_size > 0 ? par->frame_size : 1152);
+        *preroll = mp3_preroll(par);
         return DA_ENTER_SKIP;
     case AV_CODEC_ID_VORBIS:
         /* A page can hold a second of packets: after the seek, those that end before the
