@@ -16,15 +16,18 @@ is the limit: a bare libav decode loop converting with plain loops. Rows:
 - peak RSS growth over the size of the output array, each reader in a fresh process
   (decode_audio on one thread and on two);
 - load_many scaling over threads.
-Each cell is the median of several runs, the readers taking turns run by run; the ratio
-is decode_audio's time over the fastest peer's (below 1.0: decode_audio is faster; the limit
-column is not a peer). "-" marks a reader that cannot read the format.
+Each cell is the median of several runs, the readers taking turns run by run in an order
+shuffled each run (a reader can slow the one after it: right after torchcodec the next decode
+takes up to twice its time here, whoever it is); the ratio is decode_audio's time over the
+fastest peer's (below 1.0: decode_audio is faster; the limit column is not a peer). "-" marks a
+reader that cannot read the format.
 """
 
 from __future__ import annotations
 
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -38,7 +41,7 @@ import decode_audio
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
 BARE = os.path.join(HERE, "bare_decode")
-RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 
 
 def _optional(name: str):
@@ -236,8 +239,9 @@ class Table:
         times: Dict[str, List[float]] = {name: [] for name, _, _ in readers}
         for _, fn, _ in readers:
             fn()  # warm the page cache and the libraries
+        order = random.Random(label)
         for _ in range(RUNS):
-            for name, fn, n in readers:
+            for name, fn, n in order.sample(readers, len(readers)):
                 t = time.perf_counter()
                 for _ in range(n):
                     fn()
