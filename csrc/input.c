@@ -656,11 +656,13 @@ int da__index_unreachable(const da_input *in)
     int seekable = in->fmt->pb != NULL && (in->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL);
     if (!da__input_is_mov(in) || seekable || in->fmt->pb == NULL)
         return 0;
-    /* with the index after the audio, reading the header went past the first packet */
+    /* with the index after the audio, reading the header went past the first packet, which
+     * stays reachable while it is still in the I/O buffer (a small file) */
     AVStream *st = in->stream;
+    AVIOContext *pb = in->fmt->pb;
     const AVIndexEntry *first =
         avformat_index_get_entries_count(st) > 0 ? avformat_index_get_entry(st, 0) : NULL;
-    return first != NULL && first->pos < avio_tell(in->fmt->pb);
+    return first != NULL && first->pos < avio_tell(pb) - (int64_t)(pb->buf_ptr - pb->buffer);
 }
 
 int da__unreachable_error(const da_input *in, char *err, size_t err_size)

@@ -292,9 +292,9 @@ static int mov_aac_frames(da_input *in, int64_t *count, int *exact)
         ret = head_packet(in, &h, in->pkt, &got);
         av_packet_unref(in->pkt);
     }
-    /* without seeking, the packets cannot be read ahead: the count stays the index's */
+    /* without seeking, the packets cannot be read ahead: the index's count is an estimate */
     if (ret == AVERROR(ESPIPE))
-        ret = 0;
+        *exact = 0, ret = 0;
     if (found > MAX_QUIET_PACKETS || (ret < 0 && ret != AVERROR_EOF))
         *exact = 0;
     ret = head_end(in, &h, ret);

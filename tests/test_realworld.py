@@ -145,8 +145,16 @@ def test_stream_and_non_seekable_equal_decode(name):
         piped = subprocess.run(["ffmpeg", "-v", "error", "-i", "pipe:0", "-f", "f32le", "-"],
                                input=data, capture_output=True)
         assert piped.returncode != 0 and not piped.stdout
+        with pytest.raises(DecodeAudioError):
+            decode_audio.info(NonSeekable(data))
         return
     assert got.tobytes() == a.tobytes()
+    meta = decode_audio.info(NonSeekable(data))
+    assert meta.num_frames_exact and meta.num_frames == len(a)
+    est = decode_audio.info(NonSeekable(data), exact=False)
+    assert est.num_frames >= 0
+    if est.num_frames_exact:
+        assert est.num_frames == len(a)
     chunks = [c.numpy() for c in decode_audio.stream(NonSeekable(data), 10007)]
     joined = np.concatenate(chunks) if chunks else np.zeros((0, a.shape[1]), a.dtype)
     assert joined.tobytes() == a.tobytes()
