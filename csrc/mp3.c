@@ -74,22 +74,35 @@ static uint32_t rb32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* An open descriptor of `path` when it is a regular file of 1 to max_bytes bytes, its size in
+ * *size; -1 otherwise. */
+static int open_regular(const char *path, int64_t max_bytes, int *size)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+                    st.st_size > max_bytes)) {
+        close(fd);
+        fd = -1;
+    }
+    *size = fd >= 0 ? (int)st.st_size : 0;
+    return fd;
+}
+
 /* The whole file, when it is a regular file of at most MAX_BYTES, followed by the zeroed
  * padding a decoder may read past a packet; NULL otherwise. */
 static uint8_t *read_file(const char *path, int *size)
 {
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open_regular(path, MAX_BYTES, size);
     if (fd < 0)
         return NULL;
-    uint8_t *buf = NULL;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size <= MAX_BYTES &&
-        (buf = calloc(1, (size_t)st.st_size + AV_INPUT_BUFFER_PADDING_SIZE)) != NULL &&
-        pread(fd, buf, (size_t)st.st_size, 0) != st.st_size) {
+    uint8_t *buf = calloc(1, (size_t)*size + AV_INPUT_BUFFER_PADDING_SIZE);
+    if (buf != NULL && pread(fd, buf, (size_t)*size, 0) != *size) {
         free(buf);
         buf = NULL;
     }
-    *size = buf != NULL ? (int)st.st_size : 0;
+    if (buf == NULL)
+        *size = 0;
     close(fd);
     return buf;
 }
@@ -98,16 +111,14 @@ static uint8_t *read_file(const char *path, int *size)
  * otherwise. Packets are copied out of it into a padded buffer before decoding. */
 static uint8_t *map_file(const char *path, int *size)
 {
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open_regular(path, MAX_MAPPED_BYTES, size);
     if (fd < 0)
         return NULL;
-    void *p = NULL;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-        st.st_size <= MAX_MAPPED_BYTES &&
-        (p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)
+    void *p = mmap(NULL, (size_t)*size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) {
         p = NULL;
-    *size = p != NULL ? (int)st.st_size : 0;
+        *size = 0;
+    }
     close(fd);
     return p;
 }
