@@ -240,89 +240,62 @@ static int is_ac3_sync(uint8_t a, uint8_t b)
     return (a == 0x0B && b == 0x77) || (a == 0x77 && b == 0x0B);
 }
 
-#if defined(__GNUC__) && defined(__x86_64__)
-#define HAVE_AVX2_SCAN 1
-#include <immintrin.h>
-
-/* The SSE2 sieve below, 32 positions at a time where the CPU has AVX2: the same candidates,
- * looked at in the same order. Returns the position it stopped at (a multiple of 32), or -1
- * when a candidate is suspect. */
-__attribute__((target("avx2"))) static int64_t scan_avx2(const uint8_t *p, int64_t n, int full,
-                                                         unsigned *ac3)
-{
-    int64_t i = 0;
-    const __m256i e0 = _mm256_set1_epi8((char)0xE0);
-#define EQ(v, x) _mm256_cmpeq_epi8((v), _mm256_set1_epi8((char)(x)))
-    for (; i + 35 <= n; i += 32) {
-        __m256i v0 = _mm256_loadu_si256((const __m256i *)(p + i));
-        __m256i v1 = _mm256_loadu_si256((const __m256i *)(p + i + 1));
-        __m256i v2 = _mm256_loadu_si256((const __m256i *)(p + i + 2));
-        __m256i c = _mm256_and_si256(_mm256_and_si256(EQ(v0, 0x72), EQ(v1, 0xF8)), EQ(v2, 0x1F));
-        if (full) {
-            __m256i high = _mm256_cmpeq_epi8(_mm256_and_si256(v1, e0), e0);
-            __m256i ff = EQ(v0, 0xFF);
-            __m256i ff1f00 = _mm256_and_si256(EQ(v1, 0x1F), EQ(v2, 0x00));
-            c = _mm256_or_si256(c, _mm256_and_si256(ff, _mm256_or_si256(high, ff1f00)));
-            c = _mm256_or_si256(c, _mm256_and_si256(EQ(v0, 0x56), high));
-            c = _mm256_or_si256(c, _mm256_and_si256(EQ(v0, 0x7F), EQ(v1, 0xFE)));
-            c = _mm256_or_si256(c, _mm256_and_si256(EQ(v0, 0xFE), EQ(v1, 0x7F)));
-            __m256i x1fff = _mm256_and_si256(EQ(v0, 0x1F), EQ(v1, 0xFF));
-            c = _mm256_or_si256(c, _mm256_and_si256(x1fff, EQ(v2, 0xE8)));
-            c = _mm256_or_si256(c, _mm256_and_si256(EQ(v0, 0x64), EQ(v1, 0x58)));
-            c = _mm256_or_si256(c, _mm256_and_si256(EQ(v0, 0xF8), EQ(v1, 0x72)));
-            __m256i a = _mm256_or_si256(_mm256_and_si256(EQ(v0, 0x0B), EQ(v1, 0x77)),
-                                        _mm256_and_si256(EQ(v0, 0x77), EQ(v1, 0x0B)));
-            *ac3 += (unsigned)__builtin_popcount((unsigned)_mm256_movemask_epi8(a));
-        }
-        for (unsigned m = (unsigned)_mm256_movemask_epi8(c); m != 0; m &= m - 1)
-            if (suspect_at(p, i + __builtin_ctz(m), n, full))
-                return -1;
+#ifdef __SSE2__
+/* Sifts positions [i, n - 3) WIDTH at a time (GCC's vector extensions: one body for SSE2 and
+ * AVX2) for the first two or three bytes of the patterns suspect_at() looks for, looking at
+ * those that pass one by one, and counts AC-3 sync words into *ac3. Returns the position it
+ * stopped at, or -1 when a candidate is suspect. */
+#define DEFINE_SIFT(NAME, VEC, WIDTH, MOVEMASK, ATTR)                                          \
+    ATTR static int64_t NAME(const uint8_t *p, int64_t i, int64_t n, int full, unsigned *ac3) \
+    {                                                                                          \
+        for (; i + WIDTH + 3 <= n; i += WIDTH) {                                               \
+            VEC v0, v1, v2;                                                                    \
+            memcpy(&v0, p + i, WIDTH);                                                         \
+            memcpy(&v1, p + i + 1, WIDTH);                                                     \
+            memcpy(&v2, p + i + 2, WIDTH);                                                     \
+            VEC c = (VEC)((v0 == 0x72) & (v1 == 0xF8) & (v2 == 0x1F));                         \
+            if (full) {                                                                        \
+                VEC high = (VEC)((v1 & 0xE0) == 0xE0);                                         \
+                c |= (VEC)(v0 == 0xFF) & (high | (VEC)((v1 == 0x1F) & (v2 == 0x00)));          \
+                c |= (VEC)(v0 == 0x56) & high;                                                 \
+                c |= (VEC)(((v0 == 0x7F) & (v1 == 0xFE)) | ((v0 == 0xFE) & (v1 == 0x7F)));     \
+                c |= (VEC)((v0 == 0x1F) & (v1 == 0xFF) & (v2 == 0xE8));                        \
+                c |= (VEC)(((v0 == 0x64) & (v1 == 0x58)) | ((v0 == 0xF8) & (v1 == 0x72)));     \
+                VEC a = (VEC)(((v0 == 0x0B) & (v1 == 0x77)) | ((v0 == 0x77) & (v1 == 0x0B)));  \
+                *ac3 += (unsigned)__builtin_popcount(MOVEMASK(a));                             \
+            }                                                                                  \
+            for (unsigned m = MOVEMASK(c); m != 0; m &= m - 1)                                 \
+                if (suspect_at(p, i + __builtin_ctz(m), n, full))                              \
+                    return -1;                                                                 \
+        }                                                                                      \
+        return i;                                                                              \
     }
-#undef EQ
-    return i;
-}
+
+typedef uint8_t u8x16 __attribute__((vector_size(16)));
+#define MOVEMASK16(v) ((unsigned)_mm_movemask_epi8((__m128i)(v)))
+DEFINE_SIFT(sift16, u8x16, 16, MOVEMASK16, )
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#define HAVE_AVX2_SIFT 1
+#include <immintrin.h>
+typedef uint8_t u8x32 __attribute__((vector_size(32)));
+#define MOVEMASK32(v) ((unsigned)_mm256_movemask_epi8((__m256i)(v)))
+DEFINE_SIFT(sift32, u8x32, 32, MOVEMASK32, __attribute__((target("avx2"))))
+#endif
 #endif
 
-/* Scans p[0, n) for what suspect_at() looks for, and counts AC-3 sync words into *ac3. Where
- * SSE2 is there, 16 positions at a time are sifted for the first two or three bytes of the
- * patterns, and only those that pass are looked at one by one (32 with AVX2). */
+/* Scans p[0, n) for what suspect_at() looks for, and counts AC-3 sync words into *ac3: sifted
+ * 32 positions at a time where the CPU has AVX2, then 16 with SSE2, then byte by byte. */
 static int scan(const uint8_t *p, int64_t n, int full, unsigned *ac3)
 {
     int64_t i = 0;
-#ifdef HAVE_AVX2_SCAN
-    if (__builtin_cpu_supports("avx2") && (i = scan_avx2(p, n, full, ac3)) < 0)
+#ifdef HAVE_AVX2_SIFT
+    if (__builtin_cpu_supports("avx2") && (i = sift32(p, i, n, full, ac3)) < 0)
         return 1;
 #endif
 #ifdef __SSE2__
-    const __m128i e0 = _mm_set1_epi8((char)0xE0);
-#define EQ(v, x) _mm_cmpeq_epi8((v), _mm_set1_epi8((char)(x)))
-    for (; i + 19 <= n; i += 16) {
-        __m128i v0 = _mm_loadu_si128((const __m128i *)(p + i));
-        __m128i v1 = _mm_loadu_si128((const __m128i *)(p + i + 1));
-        __m128i v2 = _mm_loadu_si128((const __m128i *)(p + i + 2));
-        __m128i c = _mm_and_si128(_mm_and_si128(EQ(v0, 0x72), EQ(v1, 0xF8)), EQ(v2, 0x1F));
-        if (full) {
-            __m128i high = _mm_cmpeq_epi8(_mm_and_si128(v1, e0), e0);
-            __m128i ff = EQ(v0, 0xFF);
-            __m128i ff1f00 = _mm_and_si128(EQ(v1, 0x1F), EQ(v2, 0x00));
-            c = _mm_or_si128(c, _mm_and_si128(ff, _mm_or_si128(high, ff1f00)));
-            c = _mm_or_si128(c, _mm_and_si128(EQ(v0, 0x56), high));
-            c = _mm_or_si128(c, _mm_and_si128(EQ(v0, 0x7F), EQ(v1, 0xFE)));
-            c = _mm_or_si128(c, _mm_and_si128(EQ(v0, 0xFE), EQ(v1, 0x7F)));
-            __m128i x1fff = _mm_and_si128(EQ(v0, 0x1F), EQ(v1, 0xFF));
-            c = _mm_or_si128(c, _mm_and_si128(x1fff, EQ(v2, 0xE8)));
-            c = _mm_or_si128(c, _mm_and_si128(EQ(v0, 0x64), EQ(v1, 0x58)));
-            c = _mm_or_si128(c, _mm_and_si128(EQ(v0, 0xF8), EQ(v1, 0x72)));
-            __m128i a = _mm_or_si128(_mm_and_si128(EQ(v0, 0x0B), EQ(v1, 0x77)),
-                                     _mm_and_si128(EQ(v0, 0x77), EQ(v1, 0x0B)));
-            for (unsigned m = (unsigned)_mm_movemask_epi8(a); m != 0; m &= m - 1)
-                (*ac3)++;
-        }
-        for (unsigned m = (unsigned)_mm_movemask_epi8(c); m != 0; m &= m - 1)
-            if (suspect_at(p, i + __builtin_ctz(m), n, full))
-                return 1;
-    }
-#undef EQ
+    if ((i = sift16(p, i, n, full, ac3)) < 0)
+        return 1;
 #endif
     for (; i < n; i++) {
         if (full && i + 1 < n && is_ac3_sync(p[i], p[i + 1]))
